@@ -1,0 +1,1 @@
+"""Private helpers shared by every stage (errors, paths, atomic files, registries)."""

@@ -1,0 +1,38 @@
+"""User-facing errors: one clear message, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A mistake the user can fix (bad file, wrong path, unreachable endpoint).
+
+    The CLI prints ``message`` (and ``hint`` when given) and exits with code 2.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  fix: {self.hint}"
+
+
+class DataError(UserError):
+    """A broken data row or file; the message names ``file:line`` and the field."""
+
+
+class ConstitutionError(UserError):
+    """An invalid constitution; the message lists every problem with key path and line."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        body = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid constitution {path}:\n{body}")
+
+
+class ModelError(UserError):
+    """A model that cannot be found, loaded or reached."""

@@ -1,0 +1,37 @@
+"""Pick numeric settings from the hardware: bf16 only where the device runs it natively."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """What the training and inference code should use on this machine."""
+
+    device: str
+    """``cuda``, ``mps`` or ``cpu``."""
+    dtype: str
+    """``bfloat16`` on GPUs that support it, else ``float32`` (CPUs without native bf16 are 10x slower in bf16)."""
+    n_gpus: int
+    gradient_checkpointing: bool
+    """Only on GPUs: on CPU it costs a second forward pass for memory we do not need to save."""
+
+    @property
+    def bf16(self) -> bool:
+        """Whether to train in bfloat16."""
+        return self.dtype == "bfloat16"
+
+
+@lru_cache(maxsize=1)
+def detect() -> Hardware:
+    """Inspect torch once and return the settings for this machine."""
+    import torch
+
+    if torch.cuda.is_available():
+        bf16 = torch.cuda.is_bf16_supported()
+        return Hardware("cuda", "bfloat16" if bf16 else "float16", torch.cuda.device_count(), True)
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return Hardware("mps", "float32", 0, False)
+    return Hardware("cpu", "float32", 0, False)

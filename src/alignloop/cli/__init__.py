@@ -1,0 +1,110 @@
+"""The ``alignloop`` command line: one lazily-loaded group per stage of the loop.
+
+Options come from flags, then environment variables ``ALIGNLOOP_<GROUP>_<COMMAND>_<OPTION>``,
+then a YAML config file given with ``--config`` (keys nested by group and command), then defaults.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any
+
+import click
+
+from alignloop import __version__
+
+# name -> "module:attribute"; modules are imported only when the command runs (fast --help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "constitution": ("alignloop.cli._constitution:group", "Validate, show and create constitutions."),
+    "models": ("alignloop.cli._models:group", "Generate with a model: default, path, hub id or endpoint."),
+    "data": ("alignloop.cli._data:group", "Show, validate and export datasets and the bundled seed data."),
+    "guard": ("alignloop.cli._guard:group", "Runtime input/output checks from the constitution."),
+    "eval": ("alignloop.cli._eval:group", "Evaluate a model against the constitution; compare; gate."),
+    "redteam": ("alignloop.cli._redteam:group", "Attack a model and export failures as training data."),
+    "train": ("alignloop.cli._train:group", "Make training data and train (SFT, reward model, DPO, GRPO)."),
+    "runs": ("alignloop.cli._runs:group", "List and show recorded runs."),
+    "run": ("alignloop.cli._run:command", "Run the whole loop end to end and write a report."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(n for n, (target, _) in COMMANDS.items() if _importable(target))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        target, _ = COMMANDS[cmd_name]
+        if not _importable(target):
+            return None
+        mod, _, attr = target.partition(":")
+        cmd = getattr(importlib.import_module(mod), attr)
+        assert isinstance(cmd, click.Command)
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][1]) for n in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _importable(target: str) -> bool:
+    # cheap existence check without importing the module
+    return importlib.util.find_spec(target.partition(":")[0]) is not None
+
+
+def _load_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        from alignloop.cli._common import load_config_file
+
+        ctx.default_map = load_config_file(value)
+    return value
+
+
+@click.group(cls=LazyGroup, context_settings={"auto_envvar_prefix": "ALIGNLOOP", "help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="alignloop")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    callback=_load_config,
+    is_eager=True,
+    expose_value=False,
+    help="YAML file with option defaults, nested by group and command (e.g. eval: {run: {max_new_tokens: 64}}).",
+)
+def cli() -> None:
+    """alignloop: align a language model to a written constitution.
+
+    \b
+    The loop: constitution -> train -> guard -> red-team & evaluate -> back to training.
+    Start with `alignloop run -o runs/first --quick` on the embedded default model.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point: user mistakes print one message and exit with code 2."""
+    from alignloop._util.errors import UserError
+
+    try:
+        return cli.main(args=argv, prog_name="alignloop", standalone_mode=False)
+    except UserError as e:
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]error:[/] {e.message}", highlight=False, markup=True)
+        if e.hint:
+            Console(stderr=True).print(f"  [yellow]fix:[/] {e.hint}", highlight=False)
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2 if e.exit_code == 2 else e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted; rerun the same command to resume", err=True)
+        sys.exit(130)

@@ -1,0 +1,70 @@
+"""Shared CLI pieces: JSON output, progress bars, config files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from alignloop._util.errors import UserError
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+model_option = click.option(
+    "--model",
+    "-m",
+    default="default",
+    show_default=True,
+    help="'default' (embedded SmolLM2-135M-Instruct), a local folder, a hub id, or http://host/v1#model.",
+)
+constitution_option = click.option(
+    "--constitution",
+    "-c",
+    default="default",
+    show_default=True,
+    help="Constitution YAML file, or 'default'.",
+)
+
+
+def load_config_file(path: str) -> dict[str, Any]:
+    """Read a YAML config file into click's ``default_map`` shape."""
+    import yaml
+
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"config file not found: {p}")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise UserError(f"{p}: not valid YAML ({e})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{p}: must be a mapping of command groups to option defaults")
+    return data
+
+
+def emit_json(obj: Any) -> None:
+    """Print ``obj`` as JSON on stdout."""
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Any]:
+    """A rich progress bar on stderr; yields a function ``advance(n)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as prog:
+        task = prog.add_task(description, total=total)
+        yield lambda n=1: prog.advance(task, n)

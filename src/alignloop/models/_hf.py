@@ -1,0 +1,215 @@
+"""Local Hugging Face causal LMs: batched, left-padded, length-bucketed generation and log-probs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alignloop._util.errors import ModelError
+from alignloop.models._base import ChatModel, Conversation, GenerationConfig, ProgressFn
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+# Used only when a tokenizer ships no chat template (base models); documented in the README.
+FALLBACK_CHAT_TEMPLATE = (
+    "{% for m in messages %}"
+    "{% if m['role'] == 'system' %}{{ m['content'] }}\n\n"
+    "{% elif m['role'] == 'user' %}User: {{ m['content'] }}\n"
+    "{% else %}Assistant: {{ m['content'] }}{{ eos_token }}\n{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}Assistant:{% endif %}"
+)
+
+
+def ensure_chat_template(tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Give ``tokenizer`` a plain User/Assistant template if it has none. Returns True if one was added."""
+    if getattr(tokenizer, "chat_template", None):
+        return False
+    tokenizer.chat_template = FALLBACK_CHAT_TEMPLATE
+    return True
+
+
+def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
+    """Left padding (decoder-only generation needs it) and a pad token."""
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "left"
+    ensure_chat_template(tokenizer)
+    return tokenizer
+
+
+class HFChatModel(ChatModel):
+    """A transformers causal LM with its tokenizer.
+
+    Generation sorts prompts by length and batches neighbours (length bucketing), so little
+    compute is spent on padding; outputs come back in input order.
+    """
+
+    supports_logprobs = True
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        name: str = "hf",
+        batch_size: int = 16,
+        max_prompt_tokens: int = 1024,
+    ) -> None:
+        self.model = model
+        self.tokenizer = prepare_tokenizer(tokenizer)
+        self.name = name
+        self.batch_size = batch_size
+        self.max_prompt_tokens = max_prompt_tokens
+        self.model.eval()
+
+    @property
+    def device(self) -> Any:
+        """The torch device the model lives on."""
+        return next(self.model.parameters()).device
+
+    def render(self, conv: Conversation, add_generation_prompt: bool = True) -> str:
+        """The prompt text for ``conv`` under the tokenizer's chat template."""
+        return str(
+            self.tokenizer.apply_chat_template(
+                list(conv), tokenize=False, add_generation_prompt=add_generation_prompt
+            )
+        )
+
+    def _encode(self, texts: Sequence[str]) -> list[list[int]]:
+        ids = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        # keep the end of an over-long prompt: the question is there
+        return [x[-self.max_prompt_tokens :] for x in ids]
+
+    def generate(
+        self,
+        conversations: Sequence[Conversation],
+        config: GenerationConfig | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[str]:
+        """Generate one reply per conversation (greedy unless ``config.temperature > 0``)."""
+        import torch
+
+        cfg = config or GenerationConfig()
+        if not conversations:
+            return []
+        ids = self._encode([self.render(c) for c in conversations])
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        out: list[str] = [""] * len(ids)
+        pad = self.tokenizer.pad_token_id
+        gen_kwargs: dict[str, Any] = {
+            "max_new_tokens": cfg.max_new_tokens,
+            "pad_token_id": pad,
+            "do_sample": not cfg.greedy,
+        }
+        if not cfg.greedy:
+            gen_kwargs.update(temperature=cfg.temperature, top_p=cfg.top_p)
+        if cfg.seed is not None:
+            torch.manual_seed(cfg.seed)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            width = max(len(ids[i]) for i in idx)
+            input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
+            attn = torch.zeros((len(idx), width), dtype=torch.long)
+            for r, i in enumerate(idx):
+                n = len(ids[i])
+                input_ids[r, width - n :] = torch.tensor(ids[i])
+                attn[r, width - n :] = 1
+            with torch.inference_mode():
+                gen = self.model.generate(
+                    input_ids=input_ids.to(self.device), attention_mask=attn.to(self.device), **gen_kwargs
+                )
+            texts = self.tokenizer.batch_decode(gen[:, width:], skip_special_tokens=True)
+            for r, i in enumerate(idx):
+                out[i] = _apply_stop(texts[r], cfg.stop).strip()
+            if progress:
+                progress(len(idx))
+        return out
+
+    def logprobs(self, conversations: Sequence[Conversation], continuations: Sequence[str]) -> list[float]:
+        """Sum of log-probabilities of each continuation as the assistant's reply."""
+        import torch
+
+        results: list[float] = []
+        prompts = [self.render(c) for c in conversations]
+        for start in range(0, len(prompts), self.batch_size):
+            batch_p = prompts[start : start + self.batch_size]
+            batch_c = continuations[start : start + self.batch_size]
+            p_ids = self._encode(batch_p)
+            c_ids = self.tokenizer(list(batch_c), add_special_tokens=False)["input_ids"]
+            seqs = [p + c for p, c in zip(p_ids, c_ids, strict=True)]
+            width = max(len(s) for s in seqs)
+            pad = self.tokenizer.pad_token_id
+            input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+            attn = torch.zeros_like(input_ids)
+            for r, s in enumerate(seqs):  # right padding is simpler for scoring
+                input_ids[r, : len(s)] = torch.tensor(s)
+                attn[r, : len(s)] = 1
+            with torch.inference_mode():
+                logits = self.model(
+                    input_ids=input_ids.to(self.device), attention_mask=attn.to(self.device)
+                ).logits.float()
+            logp = torch.log_softmax(logits[:, :-1], dim=-1)
+            targets = input_ids[:, 1:].to(self.device)
+            tok_lp = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+            for r, (p, c) in enumerate(zip(p_ids, c_ids, strict=True)):
+                lo, hi = len(p) - 1, len(p) + len(c) - 1
+                results.append(float(tok_lp[r, lo:hi].sum()))
+        return results
+
+    def describe(self) -> dict[str, Any]:
+        """Name, backend and parameter count."""
+        d = super().describe()
+        d["parameters"] = sum(p.numel() for p in self.model.parameters())
+        d["dtype"] = str(next(self.model.parameters()).dtype).replace("torch.", "")
+        return d
+
+
+def _apply_stop(text: str, stop: Sequence[str]) -> str:
+    cut = len(text)
+    for s in stop:
+        i = text.find(s)
+        if i != -1:
+            cut = min(cut, i)
+    return text[:cut]
+
+
+def load_hf(name_or_path: str, dtype: str | None = None, device: str | None = None, **kw: Any) -> HFChatModel:
+    """Load a causal LM from a local folder or a hub id.
+
+    Raises:
+        ModelError: the path does not exist, is not a model folder, or the hub id cannot be
+            reached (offline machines).
+    """
+    from alignloop._util.hardware import detect
+
+    hw = detect()
+    p = Path(os.path.expanduser(name_or_path))
+    looks_local = name_or_path.startswith((".", "/", "~")) or p.exists() or name_or_path.count("/") > 1
+    if looks_local:
+        if not p.exists():
+            raise ModelError(
+                f"model path does not exist: {name_or_path}",
+                hint="give a folder with config.json, a hub id like 'org/name', or 'default'",
+            )
+        if p.is_dir() and not (p / "config.json").exists():
+            raise ModelError(
+                f"{name_or_path} is not a model folder (no config.json)",
+                hint="point --model at the folder written by save_pretrained",
+            )
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch_dtype = getattr(torch, dtype or hw.dtype)
+    try:
+        tok = AutoTokenizer.from_pretrained(str(p) if looks_local else name_or_path)
+        model = AutoModelForCausalLM.from_pretrained(str(p) if looks_local else name_or_path, dtype=torch_dtype)
+    except OSError as e:
+        where = "folder" if looks_local else "hub id"
+        raise ModelError(
+            f"cannot load model {where} {name_or_path!r}: {str(e).splitlines()[0]}",
+            hint="check the name; hub ids need internet (or a local copy in the HF cache)",
+        ) from None
+    model.to(device or hw.device)
+    return HFChatModel(model, tok, name=name_or_path, **kw)
