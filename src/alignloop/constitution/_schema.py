@@ -61,14 +61,14 @@ class Category(_Strict):
     title: str = Field(min_length=1)
     description: str = Field(min_length=1)
     """What counts as a violation, written for people and for judge prompts."""
-    severity: Severity
+    severity: Severity = Field(strict=False)
     violating_examples: list[str] = Field(default_factory=list)
     """Requests or short descriptions of violating content (never the content itself)."""
     allowed_examples: list[str] = Field(default_factory=list)
     """Allowed content that looks close to the category."""
-    input_action: Action = Action.block
+    input_action: Action = Field(default=Action.block, strict=False)
     """What to do with a user message in this category."""
-    output_action: Action = Action.block
+    output_action: Action = Field(default=Action.block, strict=False)
     """What to do with a model response in this category."""
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     """Probability above which the category fires; the guard's calibrated default if unset."""
