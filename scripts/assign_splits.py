@@ -40,7 +40,9 @@ def main() -> None:
     for p in sorted(SEED.glob("*.jsonl")):
         if p.name == "truthfulness.jsonl":
             keys: tuple[str, ...] = ("topic",)
-        elif p.name in ("injection.jsonl", "responses.jsonl"):
+        elif p.name == "injection.jsonl":
+            keys = ("label", "kind")
+        elif p.name == "responses.jsonl":
             keys = ("label",)
         else:
             keys = ("label", "category", "style")
