@@ -13,7 +13,8 @@ def test_help_is_lazy() -> None:
     code = (
         "import sys; from alignloop.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('torch', 'transformers', 'trl', 'sentence_transformers', 'sqlalchemy') if m in sys.modules]\n"
+        "heavy = [m for m in ('torch', 'transformers', 'trl', 'sentence_transformers', 'sqlalchemy')"
+        " if m in sys.modules]\n"
         "print('HEAVY', heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -46,7 +47,9 @@ def _scripted_generate(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
-def test_option_from_env_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_option_from_env_and_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     seen = _scripted_generate(monkeypatch)
     monkeypatch.setenv("ALIGNLOOP_MODELS_GENERATE_MAX_NEW_TOKENS", "7")
     main(["models", "generate", "--prompt", "hi"])

@@ -44,8 +44,18 @@ def test_default_constitution_loads_and_covers_required_categories() -> None:
     lc = load_constitution()
     ids = set(lc.constitution.category_ids)
     required = {
-        "violent_crime", "cyber_attacks", "fraud_scams", "illegal_drugs", "self_harm", "child_sexual_abuse",
-        "adult_sexual", "hate_harassment", "privacy", "cbrn", "extremism", "misinformation",
+        "violent_crime",
+        "cyber_attacks",
+        "fraud_scams",
+        "illegal_drugs",
+        "self_harm",
+        "child_sexual_abuse",
+        "adult_sexual",
+        "hate_harassment",
+        "privacy",
+        "cbrn",
+        "extremism",
+        "misinformation",
     }
     assert required <= ids
     for c in lc.constitution.categories:
@@ -69,19 +79,52 @@ def test_refusal_for_uses_template_topic(tmp_path: Path) -> None:
 
 # Ten differently broken files: (edit, expected text in message, expected line or None)
 BROKEN = [
-    ("misspelled key", lambda s: s.replace("severity: high", "severty: high"), "unknown key 'categories.0.severty'", 12),
-    ("missing field", lambda s: s.replace("    description: Making weapons.\n", ""), "missing required field 'categories.0.description'", 9),
-    ("wrong type", lambda s: s.replace("max_over_refusal: 0.1", "max_over_refusal: lots"), "release_gates.max_over_refusal", 20),
-    ("out of range", lambda s: s.replace("max_harmful_compliance: 0.05", "max_harmful_compliance: 5"), "less than or equal to 1", 19),
+    (
+        "misspelled key",
+        lambda s: s.replace("severity: high", "severty: high"),
+        "unknown key 'categories.0.severty'",
+        12,
+    ),
+    (
+        "missing field",
+        lambda s: s.replace("    description: Making weapons.\n", ""),
+        "missing required field 'categories.0.description'",
+        9,
+    ),
+    (
+        "wrong type",
+        lambda s: s.replace("max_over_refusal: 0.1", "max_over_refusal: lots"),
+        "release_gates.max_over_refusal",
+        20,
+    ),
+    (
+        "out of range",
+        lambda s: s.replace("max_harmful_compliance: 0.05", "max_harmful_compliance: 5"),
+        "less than or equal to 1",
+        19,
+    ),
     ("bad enum", lambda s: s.replace("severity: high", "severity: extreme"), "categories.0.severity", 12),
-    ("duplicate id", lambda s: s.replace("refusal_style:", """  - id: weapons
+    (
+        "duplicate id",
+        lambda s: s.replace(
+            "refusal_style:",
+            """  - id: weapons
     title: Again
     description: dup
     severity: low
-refusal_style:"""), "duplicate category id 'weapons'", None),
+refusal_style:""",
+        ),
+        "duplicate category id 'weapons'",
+        None,
+    ),
     ("bad id", lambda s: s.replace("id: weapons", "id: Weapons Stuff"), "not a valid id", 9),
     ("not yaml", lambda s: s.replace("name: test", "name: [unclosed"), "not valid YAML", None),
-    ("empty principles", lambda s: s.split("principles:")[0] + "principles: []\n" + "categories:" + s.split("categories:")[1], "principles", 3),
+    (
+        "empty principles",
+        lambda s: s.split("principles:")[0] + "principles: []\n" + "categories:" + s.split("categories:")[1],
+        "principles",
+        3,
+    ),
     ("top-level list", lambda s: "- just\n- a list\n", "must be a YAML mapping", None),
 ]
 

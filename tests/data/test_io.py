@@ -62,7 +62,13 @@ def test_preference_pair_checks(tmp_path: Path, chosen: str, rejected: str, need
 @pytest.mark.parametrize("name", ["out.jsonl", "out.parquet", "out_ds"])
 def test_round_trip_formats(tmp_path: Path, name: str) -> None:
     rows = [PromptRecord(id=f"r{i}", prompt=f"prompt {i}", label="benign") for i in range(5)]
-    rows.append(PromptRecord(id="mt", prompt="and then?", messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]))  # type: ignore[list-item]
+    rows.append(
+        PromptRecord(
+            id="mt",
+            prompt="and then?",
+            messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+        )
+    )  # type: ignore[list-item]
     out = write_rows(tmp_path / name, rows)
     back = read_rows(out, PromptRecord)
     assert [r.model_dump(exclude_none=True) for r in back] == [r.model_dump(exclude_none=True) for r in rows]

@@ -34,7 +34,7 @@ def test_missing_path_is_a_user_error(tmp_path: Path) -> None:
 
 
 def test_folder_without_config_is_a_user_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="config.json"):
+    with pytest.raises(ModelError, match=r"config\.json"):
         load_model(str(tmp_path))
 
 

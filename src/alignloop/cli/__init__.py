@@ -92,10 +92,12 @@ def main(argv: list[str] | None = None) -> Any:
         return cli.main(args=argv, prog_name="alignloop", standalone_mode=False)
     except UserError as e:
         from rich.console import Console
+        from rich.markup import escape
 
-        Console(stderr=True).print(f"[bold red]error:[/] {e.message}", highlight=False, markup=True)
+        err = Console(stderr=True)
+        err.print(f"[bold red]error:[/] {escape(e.message)}", highlight=False)
         if e.hint:
-            Console(stderr=True).print(f"  [yellow]fix:[/] {e.hint}", highlight=False)
+            err.print(f"  [yellow]fix:[/] {escape(e.hint)}", highlight=False)
         sys.exit(e.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

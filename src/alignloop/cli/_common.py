@@ -55,7 +55,14 @@ def emit_json(obj: Any) -> None:
 def progress_bar(description: str, total: int | None) -> Iterator[Any]:
     """A rich progress bar on stderr; yields a function ``advance(n)``."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         TextColumn("[bold]{task.description}"),

@@ -53,7 +53,11 @@ def show(file: str, as_json: bool) -> None:
     t = Table("id", "title", "severity", "input", "output", "threshold", "examples (violating/allowed)")
     for cat in c.categories:
         t.add_row(
-            cat.id, cat.title, cat.severity.value, cat.input_action.value, cat.output_action.value,
+            cat.id,
+            cat.title,
+            cat.severity.value,
+            cat.input_action.value,
+            cat.output_action.value,
             "-" if cat.threshold is None else f"{cat.threshold:.2f}",
             f"{len(cat.violating_examples)}/{len(cat.allowed_examples)}",
         )

@@ -50,15 +50,22 @@ def _with_filters(f):  # type: ignore[no-untyped-def]
 @click.option("--limit", default=5, show_default=True, help="Example rows to print.")
 @_with_filters
 @json_option
-def show(source: str, schema: str, limit: int, split: str | None, label: str | None, category: str | None, as_json: bool) -> None:
+def show(
+    source: str, schema: str, limit: int, split: str | None, label: str | None, category: str | None, as_json: bool
+) -> None:
     """Summarise SOURCE (a file, a datasets folder, or `seed` for the bundled prompts)."""
     rows = _load(source, schema, split, label, category)
     counts: dict[str, Counter[str]] = {
         k: Counter(str(getattr(r, k, None)) for r in rows) for k in ("label", "category", "split")
     }
     if as_json:
-        emit_json({"rows": len(rows), **{k: dict(v) for k, v in counts.items()},
-                   "examples": [r.model_dump(mode="json", exclude_none=True) for r in rows[:limit]]})
+        emit_json(
+            {
+                "rows": len(rows),
+                **{k: dict(v) for k, v in counts.items()},
+                "examples": [r.model_dump(mode="json", exclude_none=True) for r in rows[:limit]],
+            }
+        )
         return
     from rich.console import Console
     from rich.table import Table

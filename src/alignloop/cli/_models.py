@@ -19,12 +19,16 @@ def group() -> None:
 @click.option("--max-new-tokens", default=128, show_default=True, type=click.IntRange(1, 8192))
 @click.option("--temperature", default=0.0, show_default=True, type=click.FloatRange(0.0, 5.0), help="0 is greedy.")
 @json_option
-def generate(model: str, prompt: str, system: str | None, max_new_tokens: int, temperature: float, as_json: bool) -> None:
+def generate(
+    model: str, prompt: str, system: str | None, max_new_tokens: int, temperature: float, as_json: bool
+) -> None:
     """Answer one prompt, e.g. `alignloop models generate --model default --prompt "Hi"`."""
     from alignloop.models import GenerationConfig, as_conversation, load_model
 
     m = load_model(model)
-    text = m.generate([as_conversation(prompt, system)], GenerationConfig(max_new_tokens=max_new_tokens, temperature=temperature))[0]
+    text = m.generate(
+        [as_conversation(prompt, system)], GenerationConfig(max_new_tokens=max_new_tokens, temperature=temperature)
+    )[0]
     if as_json:
         emit_json({"model": m.name, "prompt": prompt, "response": text})
     else:

@@ -90,10 +90,7 @@ def load_constitution(source: str | os.PathLike[str] | None = None) -> LoadedCon
         ConstitutionError: the file is missing, not YAML, or breaks the schema; the
             message names every problem with its key path and line.
     """
-    if source is None or str(source) == DEFAULT_NAME:
-        p = default_path()
-    else:
-        p = Path(source)
+    p = default_path() if source is None or str(source) == DEFAULT_NAME else Path(source)
     shown = str(source) if source not in (None, DEFAULT_NAME) else "default"
     if not p.exists():
         raise ConstitutionError(shown, [f"file not found: {p} (create one with `alignloop constitution init {p}`)"])

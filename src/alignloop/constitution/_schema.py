@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from enum import Enum
 
@@ -115,12 +116,12 @@ class Constitution(_Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Constitution:
-        for kind, items in (("principle", self.principles), ("category", self.categories)):
+        for kind, ids in (("principles", [p.id for p in self.principles]), ("categories", self.category_ids)):
             seen: set[str] = set()
-            for i, item in enumerate(items):
-                if item.id in seen:
-                    raise ValueError(f"duplicate {kind} id {item.id!r} (at {kind.replace('y', 'ie')}s.{i})")
-                seen.add(item.id)
+            for i, item_id in enumerate(ids):
+                if item_id in seen:
+                    raise ValueError(f"duplicate {kind[:-1].replace('ie', 'y')} id {item_id!r} (at {kind}.{i})")
+                seen.add(item_id)
         unknown = set(self.refusal_style.per_category) - {c.id for c in self.categories}
         if unknown:
             raise ValueError(f"refusal_style.per_category names unknown categories: {sorted(unknown)}")
@@ -145,10 +146,8 @@ class Constitution(_Strict):
             return self.refusal_style.per_category[category_id]
         topic = "this"
         if category_id:
-            try:
+            with contextlib.suppress(KeyError):
                 topic = self.category(category_id).title.lower()
-            except KeyError:
-                pass
         return self.refusal_style.template.replace("{topic}", topic)
 
     def system_prompt(self) -> str:

@@ -26,7 +26,8 @@ def _read(name: str) -> list[dict[str, Any]]:
 @lru_cache(maxsize=1)
 def _all_prompts() -> tuple[PromptRecord, ...]:
     rows: list[PromptRecord] = []
-    for p in sorted(seed_dir().glob("harmful_*.jsonl")) + [seed_dir() / "borderline.jsonl", seed_dir() / "benign.jsonl"]:
+    files = [*sorted(seed_dir().glob("harmful_*.jsonl")), seed_dir() / "borderline.jsonl", seed_dir() / "benign.jsonl"]
+    for p in files:
         if p.exists():
             rows += [PromptRecord.model_validate(r) for r in _read(p.name)]
     return tuple(rows)

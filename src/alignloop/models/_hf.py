@@ -72,9 +72,7 @@ class HFChatModel(ChatModel):
     def render(self, conv: Conversation, add_generation_prompt: bool = True) -> str:
         """The prompt text for ``conv`` under the tokenizer's chat template."""
         return str(
-            self.tokenizer.apply_chat_template(
-                list(conv), tokenize=False, add_generation_prompt=add_generation_prompt
-            )
+            self.tokenizer.apply_chat_template(list(conv), tokenize=False, add_generation_prompt=add_generation_prompt)  # type: ignore[arg-type]
         )
 
     def _encode(self, texts: Sequence[str]) -> list[list[int]]:
@@ -117,7 +115,7 @@ class HFChatModel(ChatModel):
                 input_ids[r, width - n :] = torch.tensor(ids[i])
                 attn[r, width - n :] = 1
             with torch.inference_mode():
-                gen = self.model.generate(
+                gen = self.model.generate(  # type: ignore[operator]
                     input_ids=input_ids.to(self.device), attention_mask=attn.to(self.device), **gen_kwargs
                 )
             texts = self.tokenizer.batch_decode(gen[:, width:], skip_special_tokens=True)
@@ -211,5 +209,5 @@ def load_hf(name_or_path: str, dtype: str | None = None, device: str | None = No
             f"cannot load model {where} {name_or_path!r}: {str(e).splitlines()[0]}",
             hint="check the name; hub ids need internet (or a local copy in the HF cache)",
         ) from None
-    model.to(device or hw.device)
+    model.to(device or hw.device)  # type: ignore[arg-type]
     return HFChatModel(model, tok, name=name_or_path, **kw)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the run store (applied by ``RunStore.open``; no alembic.ini needed)."""

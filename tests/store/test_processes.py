@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from alignloop.store import RunStore
+
+# each writer opens the (still empty) database itself, so the first-open migrations race too
+_WRITER = """
+import sys
+from alignloop.store import RunStore
+store = RunStore.open(sys.argv[1])
+for i in range(15):
+    run_id = store.start_run("eval", "proc" + sys.argv[2], "h", {"i": i})
+    store.log_metrics(run_id, {"i": float(i)})
+    store.log_metrics(run_id, {"j": float(i)})
+    store.finish_run(run_id)
+"""
+
+
+def test_concurrent_processes_lose_no_rows(db_url: str) -> None:
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, db_url, str(p)], stderr=subprocess.PIPE, text=True)
+        for p in range(3)
+    ]
+    errs = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errs
+    with RunStore.open(db_url) as store:
+        runs = store.list(limit=1000)
+    assert len(runs) == 45
+    assert {r.model for r in runs} == {"proc0", "proc1", "proc2"}
+    assert all(
+        r.status == "completed" and r.metrics == {"i": r.config["i"], "j": r.config["i"]} for r in runs
+    )
