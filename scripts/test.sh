@@ -8,6 +8,6 @@ PG_URL=$(./scripts/postgres.sh | tail -n 1)
 export ALIGNLOOP_TEST_PG_URL="$PG_URL"
 # Tests share one cache for the dequantized default model and guard artifacts (slow to build).
 export ALIGNLOOP_TEST_CACHE="${ALIGNLOOP_TEST_CACHE:-$PWD/.cache/test}"
-ruff check src tests benchmarks scripts
+ruff check .
 mypy
 python -m pytest -p no:cacheprovider "$@"
