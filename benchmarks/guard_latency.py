@@ -1,0 +1,57 @@
+"""Guard latency: full check_input p50/p99 and batched throughput, as ratios to a bare MiniLM encode.
+
+Run: python benchmarks/guard_latency.py   (uses the cached default guard artifact; builds it once)
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import torch
+
+
+def _pct(xs: list[float], q: float) -> float:
+    return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def main() -> None:
+    torch.set_num_threads(2)
+    from alignloop.data import seed_prompts
+    from alignloop.guard import Guard
+    from alignloop.models import load_embedder
+
+    texts = [r.prompt[:512] for r in seed_prompts()][:400]
+    st = load_embedder()
+    guard = Guard.load()
+    guard.check_inputs(texts[:8])
+    st.encode(texts[:8])
+    n = 200
+    base = []
+    for t in texts[:n]:
+        t0 = time.perf_counter()
+        st.encode([t])
+        base.append((time.perf_counter() - t0) * 1000)
+    # distinct texts so the LRU cache does not help; the cache is cleared too
+    guard.embedder._cache.clear()  # type: ignore[attr-defined]
+    lat = []
+    for t in texts[:n]:
+        t0 = time.perf_counter()
+        guard.check_input(t + " ")
+        lat.append((time.perf_counter() - t0) * 1000)
+    t0 = time.perf_counter()
+    st.encode(texts, batch_size=64)
+    base_tp = len(texts) / (time.perf_counter() - t0)
+    guard.embedder._cache.clear()  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    guard.check_inputs(texts)
+    tp = len(texts) / (time.perf_counter() - t0)
+    b50, b99 = statistics.median(base), _pct(base, 0.99)
+    g50, g99 = statistics.median(lat), _pct(lat, 0.99)
+    print(f"bare encode      p50 {b50:6.1f} ms  p99 {b99:6.1f} ms  batched {base_tp:6.0f} texts/s")
+    print(f"guard check_input p50 {g50:6.1f} ms  p99 {g99:6.1f} ms  batched {tp:6.0f} texts/s")
+    print(f"ratio guard/bare  p50 {g50 / b50:.2f}x  p99 {g99 / b99:.2f}x  throughput {tp / base_tp:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

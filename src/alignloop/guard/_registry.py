@@ -1,0 +1,9 @@
+"""The detector registry: built-ins and plugins (entry-point group ``alignloop.detector``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alignloop._util.registry import Registry
+
+DETECTORS: Registry[Any] = Registry("detector")

@@ -1,0 +1,77 @@
+"""The decision a guard check returns, with the reasons behind it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Action = Literal["allow", "flag", "redact", "block"]
+ACTION_ORDER: dict[str, int] = {"allow": 0, "flag": 1, "redact": 2, "block": 3}
+
+
+@dataclass(frozen=True)
+class PiiSpan:
+    """A piece of personal data or a secret at ``text[start:end]``."""
+
+    type: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a detector fired: which category, how sure, against which threshold, where."""
+
+    detector: str
+    category: str
+    score: float
+    threshold: float
+    spans: list[PiiSpan] = field(default_factory=list)
+    action: str = "flag"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RefusalVerdict:
+    """Whether a response refuses, partly refuses, or complies."""
+
+    label: Literal["refusal", "partial", "compliance"]
+    p_refusal: float
+    p_partial: float
+    p_compliance: float
+
+
+@dataclass
+class Decision:
+    """What the guard decided about one text.
+
+    ``text`` is what to pass on: the original, the redacted text, or the constitution's refusal.
+    """
+
+    action: Action
+    flagged: bool
+    score: float
+    categories: dict[str, float]
+    injection: float
+    pii: list[PiiSpan]
+    reasons: list[Reason]
+    text: str
+    refusal: RefusalVerdict | None = None
+    latency_ms: float = 0.0
+
+    def to_row(self, row_id: str | None = None) -> dict[str, Any]:
+        """The stable ``guard score`` output row."""
+        row: dict[str, Any] = {} if row_id is None else {"id": row_id}
+        row.update(
+            flagged=self.flagged,
+            score=round(self.score, 6),
+            categories={k: round(v, 6) for k, v in self.categories.items()},
+            injection=round(self.injection, 6),
+            pii=[asdict(s) for s in self.pii],
+            latency_ms=round(self.latency_ms, 3),
+        )
+        return row
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, as plain JSON-able data."""
+        return asdict(self)

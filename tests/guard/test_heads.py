@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import numpy as np
+
+from alignloop.guard._heads import fit_binary, fit_multiclass, pick_threshold
+
+
+def test_pick_threshold_keeps_fpr_bound() -> None:
+    rng = np.random.default_rng(0)
+    y = np.array([1] * 100 + [0] * 100)
+    s = np.concatenate([rng.uniform(0.4, 1, 100), rng.uniform(0, 0.6, 100)])
+    t = pick_threshold(s, y, max_fpr=0.05)
+    assert (s[y == 0] >= t).mean() <= 0.05
+    assert (s[y == 1] >= t).mean() > 0.5
+
+
+def test_heads_separate_and_sum_to_one() -> None:
+    rng = np.random.default_rng(1)
+    x = np.vstack([rng.normal(-1, 0.3, (40, 4)), rng.normal(1, 0.3, (40, 4))]).astype(np.float32)
+    y = np.array([0] * 40 + [1] * 40)
+    p = fit_binary(x, y).predict(x)[:, 0]
+    assert p[:40].max() < 0.5 < p[40:].min()
+    y3 = np.array([0] * 40 + [1] * 20 + [2] * 20)
+    p3 = fit_multiclass(x, y3).predict(x)
+    assert np.allclose(p3.sum(1), 1.0, atol=1e-5)
