@@ -1,0 +1,113 @@
+"""DPO throughput: alignloop's tuned DPO vs TRL's DPOTrainer (default config, and fp32/no-checkpointing).
+
+Same pairs, same model (SmolLM2-135M-Instruct), LoRA r=16 on all linear layers, max length 128.
+Prints seconds per pair and ratios against TRL's default config measured in this run.
+
+    python benchmarks/dpo_throughput.py            # 8 pairs, about 5 minutes on 2 idle CPU cores
+    python benchmarks/dpo_throughput.py --pairs 64 --skip-default
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _pairs(n: int) -> list[dict[str, Any]]:
+    from alignloop.constitution import load_constitution
+    from alignloop.data import seed_prompts
+    from alignloop.train import train_prompts
+
+    c = load_constitution(None).constitution
+    harmful = train_prompts(seed_prompts(label="harmful"))[:n]
+    # the rejected side is a plausible compliance of similar length to real model answers
+    return [
+        {
+            "id": p.id,
+            "prompt": p.conversation(),
+            "chosen": [{"role": "assistant", "content": c.refusal_for(p.category)}],
+            "rejected": [{"role": "assistant", "content": "Sure! Here is a detailed step-by-step guide. " * 6}],
+        }
+        for p in harmful
+    ]
+
+
+def _trl(pairs: list[dict[str, Any]], out: str, tuned: bool) -> float:
+    """TRL's DPOTrainer as a user would call it; ``tuned`` turns off bf16 and checkpointing on CPU."""
+    import torch
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import DPOConfig, DPOTrainer
+
+    from alignloop.data import to_hf_dataset
+    from alignloop.models import embedded_model_dir
+
+    path = str(embedded_model_dir())
+    tok = AutoTokenizer.from_pretrained(path)
+    kw: dict[str, Any] = {"bf16": True, "gradient_checkpointing": True}  # TRL 1.16's defaults
+    if tuned:
+        kw = {"bf16": False, "gradient_checkpointing": False}
+    args = DPOConfig(
+        output_dir=out,
+        max_length=128,
+        per_device_train_batch_size=8,
+        num_train_epochs=1,
+        report_to=[],
+        save_strategy="no",
+        disable_tqdm=True,
+        use_cpu=not torch.cuda.is_available(),
+        **kw,
+    )
+    lora = LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", task_type="CAUSAL_LM")
+    rows = [{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in pairs]
+    trainer = DPOTrainer(
+        model=AutoModelForCausalLM.from_pretrained(path),
+        args=args,
+        train_dataset=to_hf_dataset(rows),
+        processing_class=tok,
+        peft_config=lora,
+    )
+    t0 = time.perf_counter()
+    trainer.train()
+    return time.perf_counter() - t0
+
+
+def _alignloop(pairs: list[dict[str, Any]], out: str) -> float:
+    from alignloop.train import TrainSettings, train_dpo
+
+    t0 = time.perf_counter()
+    train_dpo("default", pairs, out, TrainSettings(batch_size=8, max_length=128, save_steps=10_000), merge=False)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pairs", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--skip-default", action="store_true", help="Skip TRL's default config (the slow baseline).")
+    a = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(a.threads)
+    pairs = _pairs(a.pairs)
+    n = len(pairs)
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if not a.skip_default:
+            results["trl_default (bf16 + checkpointing)"] = _trl(pairs, str(Path(tmp) / "d"), tuned=False)
+        results["trl_tuned (fp32, no checkpointing)"] = _trl(pairs, str(Path(tmp) / "t"), tuned=True)
+        # wall time of the whole train_dpo call: data checks, reference log-probs, training
+        results["alignloop train_dpo"] = _alignloop(pairs, str(Path(tmp) / "a"))
+    base_name = next(iter(results))
+    base = results[base_name] / n
+    print(f"\nDPO throughput, {n} pairs, SmolLM2-135M LoRA r=16, max length 128, {a.threads} threads")
+    print(f"{'config':40s} {'s/pair':>8s} {'vs ' + base_name.split()[0]:>18s}")
+    for name, secs in results.items():
+        print(f"{name:40s} {secs / n:8.2f} {base / (secs / n):17.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""`alignloop run`: the whole loop on one model and constitution."""
+
+from __future__ import annotations
+
+import click
+
+from alignloop.cli._common import constitution_option, emit_json, json_option, model_option, progress_bar
+
+
+@click.command("run")
+@click.option(
+    "--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder."
+)
+@model_option
+@constitution_option
+@click.option(
+    "--quick", is_flag=True, help="Smaller evals, red-team and data: about 5 minutes on 2 CPU cores."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(2),
+    default=None,
+    help="Smoke run: about N items per stage (tests, first try on a new machine).",
+)
+@json_option
+def command(
+    out_dir: str, model: str, constitution: str, quick: bool, limit: int | None, as_json: bool
+) -> None:
+    """Baseline eval, red-team, data generation, DPO with LoRA, eval, comparison, gates, report.
+
+    \b
+    Writes DIR/model (merged), DIR/report.html, DIR/summary.json. Rerun the same command after a
+    kill: finished stages are skipped (DIR/state.json) and the running one resumes.
+    Example: alignloop run -o runs/first --quick
+    """
+    import contextlib
+    import sys
+
+    from alignloop.loop import run_loop
+
+    with contextlib.redirect_stdout(sys.stderr):  # library logs must not mix with --json
+        summary = run_loop(out_dir, model, constitution, quick=quick, limit=limit, progress=progress_bar)
+    if as_json:
+        emit_json(summary)
+        return
+    before, after = summary["metrics"]["baseline"], summary["metrics"]["after"]
+    for k in ("harmful_compliance", "over_refusal", "helpfulness_retention"):
+        if k in after:
+            click.echo(f"{k}: {before.get(k, float('nan')):.3f} -> {after[k]:.3f}")
+    click.echo(f"gates: {'PASS' if summary['gates'].get('passed') else 'FAIL'}")
+    click.echo(f"model: {summary['model_dir']}\nreport: {summary['report']}")

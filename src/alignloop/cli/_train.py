@@ -1,0 +1,356 @@
+"""`alignloop train data|sft|rm|dpo|grpo|merge`."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+
+from alignloop.cli._common import constitution_option, emit_json, json_option, model_option, progress_bar
+
+
+@click.group("train")
+def group() -> None:
+    """Make training data from the constitution and train (SFT, reward model, DPO, GRPO) with LoRA."""
+
+
+def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    opts = [
+        click.option("--seed", default=0, show_default=True, type=int),
+        click.option(
+            "--epochs", default=1.0, show_default=True, type=click.FloatRange(min=0.0, min_open=True)
+        ),
+        click.option("--max-steps", default=-1, show_default=True, type=int, help="-1: run --epochs."),
+        click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1)),
+        click.option("--grad-accum", default=1, show_default=True, type=click.IntRange(1)),
+        click.option("--lr", "learning_rate", default=None, type=float, help="Default: tuned per trainer."),
+        click.option(
+            "--max-length",
+            default=128,
+            show_default=True,
+            type=click.IntRange(32),
+            help="Prompt + reply tokens; rows whose prompt leaves <16 tokens are dropped and counted.",
+        ),
+        click.option(
+            "--lora/--full", default=True, show_default=True, help="LoRA adapters or full fine-tuning."
+        ),
+        click.option("--lora-r", default=16, show_default=True, type=click.IntRange(1)),
+        click.option(
+            "--save-steps",
+            default=25,
+            show_default=True,
+            type=click.IntRange(1),
+            help="Checkpoint interval; a kill loses at most this many steps.",
+        ),
+        click.option("--no-merge", is_flag=True, help="Keep only the adapter; skip the merged export."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _settings(kw: dict[str, Any]) -> Any:
+    from alignloop.train import TrainSettings
+
+    return TrainSettings(
+        seed=kw.pop("seed"),
+        epochs=kw.pop("epochs"),
+        max_steps=kw.pop("max_steps"),
+        batch_size=kw.pop("batch_size"),
+        grad_accum=kw.pop("grad_accum"),
+        learning_rate=kw.pop("learning_rate"),
+        max_length=kw.pop("max_length"),
+        lora=kw.pop("lora"),
+        lora_r=kw.pop("lora_r"),
+        save_steps=kw.pop("save_steps"),
+    )
+
+
+def _make_settings(kw: dict[str, Any]) -> Any:
+    s = _settings(kw)
+    s.lora_alpha = 2 * s.lora_r  # alpha = 2r keeps the effective step size when r changes
+    return s
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    # transformers prints its log dicts on stdout; keep stdout clean for --json
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def _bar(desc: str) -> Callable[[int], Any]:
+    return lambda total: progress_bar(desc, total)
+
+
+def _finish(res: Any, as_json: bool, store_kind: str, model: str, config: dict[str, Any]) -> None:
+    _record(store_kind, model, config, res.to_dict())
+    if as_json:
+        emit_json(res.to_dict())
+        return
+    click.echo(
+        f"trained {res.kind}: {res.steps} steps on {res.rows} rows in {res.seconds:.0f}s"
+        f" ({res.dropped_too_long} dropped as too long)"
+    )
+    for k in ("train_loss", "pairwise_accuracy"):
+        if k in res.metrics:
+            click.echo(f"  {k}: {res.metrics[k]:.4f}")
+    if res.adapter_dir:
+        click.echo(f"  adapter: {res.adapter_dir}")
+    if res.model_dir:
+        click.echo(f"  merged model: {res.model_dir}")
+
+
+def _record(kind: str, model: str, config: dict[str, Any], result: dict[str, Any]) -> None:
+    """Record the run in the store when it is available (it is optional for training)."""
+    try:
+        from alignloop.store import RunStore
+    except ImportError:
+        return
+    store = RunStore.open()
+    rid = store.start_run(kind, model, "", config, output_dir=str(result.get("output_dir", "")))
+    store.log_metrics(
+        rid, {k: float(v) for k, v in result.get("metrics", {}).items() if isinstance(v, int | float)}
+    )
+    if result.get("model_dir"):
+        store.add_artifact(rid, "model", str(result["model_dir"]))
+    store.finish_run(rid, status="completed")
+
+
+@group.command("data")
+@model_option
+@constitution_option
+@click.option(
+    "--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder."
+)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    default=("cai", "helpfulness", "redteam"),
+    show_default=True,
+    type=click.Choice(["cai", "helpfulness", "context_distillation", "rlaif", "redteam"]),
+)
+@click.option("--failures", type=click.Path(dir_okay=False), default=None, help="A red-team failures.jsonl.")
+@click.option(
+    "--limit", type=click.IntRange(1), default=None, help="At most N harmful and N helpful prompts."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["auto", "self", "refusal_style"]),
+    default="auto",
+    show_default=True,
+    help="CAI path: self-critique, or refusals in the constitution's style (small models).",
+)
+@click.option("--max-new-tokens", default=64, show_default=True, type=click.IntRange(1, 2048))
+@json_option
+def data_cmd(
+    model: str,
+    constitution: str,
+    out_dir: str,
+    sources: tuple[str, ...],
+    failures: str | None,
+    limit: int | None,
+    mode: str,
+    max_new_tokens: int,
+    as_json: bool,
+) -> None:
+    """Generate preference pairs (and CAI SFT data) from the constitution, train split only; resumable."""
+    from alignloop.constitution import load_constitution
+    from alignloop.models import load_model
+    from alignloop.train import build_alignment_data, default_judge
+
+    loaded = load_constitution(None if constitution == "default" else constitution)
+    m = load_model(model)
+    with progress_bar("generating data", None) as adv, _quiet_stdout():
+        res = build_alignment_data(
+            m,
+            loaded,
+            out_dir,
+            sources=sources,
+            failures=failures,
+            limit=limit,
+            mode=mode,
+            judge=default_judge(loaded),
+            max_new_tokens=max_new_tokens,
+            progress=adv,
+        )
+    out = {
+        "pairs": str(res.pairs_path),
+        "sft": str(res.sft_path),
+        "counts": res.counts,
+        "constitution_hash": loaded.hash,
+    }
+    if as_json:
+        emit_json(out)
+    else:
+        click.echo(f"wrote {sum(res.counts.values())} pairs to {res.pairs_path} ({res.counts})")
+
+
+@group.command("dpo")
+@model_option
+@click.option(
+    "--data", "-d", required=True, type=click.Path(), help="PreferencePair JSONL/Parquet/datasets folder."
+)
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--loss", type=click.Choice(["sigmoid", "ipo"]), default="sigmoid", show_default=True)
+@click.option("--beta", default=0.1, show_default=True, type=click.FloatRange(min=0.0, min_open=True))
+@click.option(
+    "--sft-weight",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="Weight of the SFT (NLL on chosen) term; 0 disables it.",
+)
+@_settings_options
+@json_option
+def dpo_cmd(
+    model: str,
+    data: str,
+    out_dir: str,
+    loss: str,
+    beta: float,
+    sft_weight: float,
+    no_merge: bool,
+    as_json: bool,
+    **kw: Any,
+) -> None:
+    """DPO/IPO + SFT term with LoRA.
+
+    Works unchanged on GPUs under `accelerate launch` (see docs/accelerate/README.md).
+    """
+    from alignloop.train import train_dpo
+
+    s = _make_settings(kw)
+    with _quiet_stdout():
+        res = train_dpo(
+            model,
+            data,
+            out_dir,
+            s,
+            loss=loss,
+            beta=beta,
+            sft_weight=sft_weight,
+            merge=not no_merge,
+            progress_factory=_bar("dpo"),
+        )
+    _finish(res, as_json, "train", model, {"trainer": "dpo", "loss": loss, "beta": beta, **s.to_dict()})
+
+
+@group.command("sft")
+@model_option
+@click.option(
+    "--data", "-d", required=True, type=click.Path(), help="ConversationRecord JSONL (e.g. sft.jsonl)."
+)
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
+@_settings_options
+@json_option
+def sft_cmd(model: str, data: str, out_dir: str, no_merge: bool, as_json: bool, **kw: Any) -> None:
+    """Supervised fine-tuning on conversations (LoRA by default)."""
+    from alignloop.train import train_sft
+
+    s = _make_settings(kw)
+    with _quiet_stdout():
+        res = train_sft(model, data, out_dir, s, merge=not no_merge, progress_factory=_bar("sft"))
+    _finish(res, as_json, "train", model, {"trainer": "sft", **s.to_dict()})
+
+
+@group.command("rm")
+@model_option
+@click.option("--data", "-d", required=True, type=click.Path(), help="PreferencePair file.")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--eval-fraction", default=0.1, show_default=True, type=click.FloatRange(0.0, 0.5))
+@_settings_options
+@json_option
+def rm_cmd(
+    model: str, data: str, out_dir: str, eval_fraction: float, no_merge: bool, as_json: bool, **kw: Any
+) -> None:
+    """Bradley-Terry reward model; prints pairwise accuracy on held-out pairs."""
+    from alignloop.train import train_reward_model
+
+    s = _make_settings(kw)
+    with _quiet_stdout():
+        res = train_reward_model(
+            model,
+            data,
+            out_dir,
+            s,
+            eval_fraction=eval_fraction,
+            merge=not no_merge,
+            progress_factory=_bar("reward model"),
+        )
+    _finish(res, as_json, "train", model, {"trainer": "reward", **s.to_dict()})
+
+
+@group.command("grpo")
+@model_option
+@constitution_option
+@click.option(
+    "--prompts",
+    "-p",
+    "prompts",
+    default=None,
+    type=click.Path(),
+    help="PromptRecord file with labels; default: the bundled train split.",
+)
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option(
+    "--reward-model", default=None, type=click.Path(file_okay=False), help="Merged RM from `train rm`."
+)
+@click.option("--num-generations", default=4, show_default=True, type=click.IntRange(2))
+@click.option("--max-completion-length", default=48, show_default=True, type=click.IntRange(4))
+@_settings_options
+@json_option
+def grpo_cmd(
+    model: str,
+    constitution: str,
+    prompts: str | None,
+    out_dir: str,
+    reward_model: str | None,
+    num_generations: int,
+    max_completion_length: int,
+    no_merge: bool,
+    as_json: bool,
+    **kw: Any,
+) -> None:
+    """GRPO with rewards from the guard (refuse harmful, answer safe) and an optional reward model."""
+    from alignloop.constitution import load_constitution
+    from alignloop.data import seed_prompts
+    from alignloop.train import default_judge, train_grpo, train_prompts
+
+    s = _make_settings(kw)
+    loaded = load_constitution(None if constitution == "default" else constitution)
+    data: Any = prompts if prompts else train_prompts(seed_prompts())
+    with _quiet_stdout():
+        res = train_grpo(
+            model,
+            data,
+            out_dir,
+            s,
+            judge=default_judge(loaded),
+            reward_model=reward_model,
+            num_generations=num_generations,
+            max_completion_length=max_completion_length,
+            merge=not no_merge,
+            progress_factory=_bar("grpo"),
+        )
+    _finish(res, as_json, "train", model, {"trainer": "grpo", **s.to_dict()})
+
+
+@group.command("merge")
+@click.option("--adapter", "-a", required=True, type=click.Path(file_okay=False), help="An adapter/ folder.")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--base", default=None, help="Base model (default: the one recorded in the adapter).")
+@json_option
+def merge_cmd(adapter: str, out_dir: str, base: str | None, as_json: bool) -> None:
+    """Merge LoRA adapters into the base model; the folder loads with AutoModelForCausalLM."""
+    from alignloop.train import merge_adapter
+
+    out = merge_adapter(adapter, out_dir, base=base)
+    if as_json:
+        emit_json({"model_dir": str(out)})
+    else:
+        click.echo(f"merged model: {out}")

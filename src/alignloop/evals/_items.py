@@ -1,0 +1,91 @@
+"""Eval items: prompts from the bundled dev split or from a user's file, chosen deterministically."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alignloop._util.errors import DataError
+
+
+@dataclass
+class EvalItem:
+    """One thing to ask the model."""
+
+    id: str
+    prompt: str
+    messages: list[dict[str, str]] = field(default_factory=list)
+    label: str | None = None
+    category: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def conversation(self) -> list[Any]:
+        """``messages`` followed by the prompt as the user's turn."""
+        return [*self.messages, {"role": "user", "content": self.prompt}]
+
+
+def _hash01(key: str) -> float:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+def is_dev(row_id: str, split: str | None) -> bool:
+    """The row's split, or a stable hash of its id (1 in 5 to dev) when it has none.
+
+    Same rule as ``alignloop.guard.split_of``, so the guard never judges rows it was trained on.
+    """
+    if split in ("train", "dev"):
+        return split == "dev"
+    return int(hashlib.sha256(row_id.encode()).hexdigest()[:8], 16) % 5 == 0
+
+
+def dev_items(label: str) -> list[EvalItem]:
+    """Bundled dev-split prompts with ``label`` (harmful / borderline / benign)."""
+    from alignloop.data import seed_prompts
+
+    return [
+        EvalItem(r.id, r.prompt, [t.model_dump() for t in r.messages], r.label, r.category)
+        for r in seed_prompts(label=label)
+        if is_dev(r.id, r.split)
+    ]
+
+
+def select(items: Sequence[EvalItem], limit: int | None) -> list[EvalItem]:
+    """At most ``limit`` items, spread evenly over categories, the same ones on every run."""
+    ordered = sorted(items, key=lambda it: _hash01("select:" + it.id))
+    if limit is None or limit >= len(ordered):
+        return ordered
+    by_cat: dict[str | None, list[EvalItem]] = defaultdict(list)
+    for it in ordered:
+        by_cat[it.category].append(it)
+    out: list[EvalItem] = []
+    queues = [by_cat[c] for c in sorted(by_cat, key=lambda c: c or "")]
+    i = 0
+    while len(out) < limit:
+        q = queues[i % len(queues)]
+        if q:
+            out.append(q.pop(0))
+        i += 1
+    return out
+
+
+def file_items(path: str | Path) -> list[EvalItem]:
+    """Prompts from a user's JSONL file: ``{"id", "prompt"}`` + optional ``label``/``category``/``messages``.
+
+    Raises:
+        DataError: a missing or duplicate id, a missing prompt, or a broken line (with file:line).
+    """
+    from alignloop.data import PromptRecord, iter_jsonl, read_rows
+
+    p = Path(path)
+    # check ids before pydantic so the message says "missing id" plainly
+    for n, obj in iter_jsonl(p) if p.suffix not in (".parquet",) and not p.is_dir() else []:
+        if not obj.get("id"):
+            raise DataError(f"{p}:{n}: field 'id': missing", hint='give every row a unique "id"')
+    rows = read_rows(p, PromptRecord)
+    if not rows:
+        raise DataError(f"{p}: no rows", hint='add rows like {"id": "q1", "prompt": "..."}')
+    return [EvalItem(r.id, r.prompt, [t.model_dump() for t in r.messages], r.label, r.category) for r in rows]

@@ -1,0 +1,293 @@
+"""``alignloop run``: baseline eval -> red-team -> data -> DPO+LoRA -> eval -> compare -> gates -> report.
+
+Each stage writes into its own sub-folder and is marked done in ``DIR/state.json``; a rerun after a
+kill skips finished stages and the running stage resumes from its own files (eval and red-team rows,
+generated pairs, training checkpoints).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from alignloop._util.atomic import write_text_atomic
+from alignloop.loop._presets import Preset, preset
+from alignloop.loop._state import LoopState
+
+STAGES = ("baseline_eval", "redteam", "data", "train", "after_eval", "compare", "gates", "report")
+
+ProgressFactory = Callable[[str, int | None], Any]
+
+
+@contextlib.contextmanager
+def _no_bar(desc: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    def advance(n: int = 1) -> None:
+        return None
+
+    yield advance
+
+
+def run_loop(
+    out_dir: str | os.PathLike[str],
+    model: str = "default",
+    constitution: str | None = None,
+    *,
+    quick: bool = False,
+    limit: int | None = None,
+    progress: ProgressFactory | None = None,
+) -> dict[str, Any]:
+    """Run the whole loop into ``out_dir`` and return ``summary.json``'s content.
+
+    Writes ``DIR/model/`` (merged; loads with AutoModelForCausalLM/AutoTokenizer), ``DIR/report.html``
+    and ``DIR/summary.json``; records the run in the store as kind ``loop``.
+    """
+    from alignloop.constitution import load_constitution
+
+    bar = progress or _no_bar
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    p = preset(quick, limit)
+    loaded = load_constitution(constitution if constitution not in (None, "default") else None)
+    config = {"model": model, "constitution_hash": loaded.hash, "preset": p.to_dict()}
+    state = LoopState(out, config)
+    recorder = _recorder(state, model, loaded.hash, config, out)
+    try:
+        summary = _stages(out, model, loaded, p, state, bar)
+    except BaseException as e:
+        if recorder is not None:
+            recorder[0].finish_run(recorder[1], status="failed", error=f"{type(e).__name__}: {e}")
+        raise
+    if recorder is not None:
+        store, rid = recorder
+        store.log_metrics(rid, {k: float(v) for k, v in summary["metrics"]["after"].items() if v is not None})
+        for name in ("model", "report.html", "summary.json"):
+            store.add_artifact(rid, name, str(out / name))
+        store.finish_run(rid, status="completed")
+    return summary
+
+
+def _recorder(
+    state: LoopState, model: str, chash: str, config: dict[str, Any], out: Path
+) -> tuple[Any, str] | None:
+    try:
+        from alignloop.store import RunStore
+    except ImportError:
+        return None
+    store = RunStore.open()
+    rid = state.data.get("run_id")
+    if rid is not None and store.get(rid).status != "running":
+        rid = None  # the earlier attempt was killed and recorded as failed: this attempt is a new record
+    if rid is None:
+        rid = str(store.start_run("loop", model, chash, config, output_dir=str(out)))
+        state.set("run_id", rid)
+    return store, str(rid)
+
+
+class _Models:
+    """Load the base and aligned models once, only when a stage needs them."""
+
+    def __init__(self, spec: str, out: Path) -> None:
+        self.spec, self.out = spec, out
+        self._base: Any = None
+        self._after: Any = None
+
+    @property
+    def base(self) -> Any:
+        if self._base is None:
+            from alignloop.models import load_model
+
+            self._base = load_model(self.spec)
+        return self._base
+
+    @property
+    def after(self) -> Any:
+        if self._after is None:
+            from alignloop.models import load_model
+
+            self._after = load_model(str(self.out / "model"))
+        return self._after
+
+
+def _stages(
+    out: Path, spec: str, loaded: Any, p: Preset, state: LoopState, bar: ProgressFactory
+) -> dict[str, Any]:
+    from alignloop.evals import check_gates, compare, evaluate, make_judge, resolve_suites
+
+    models = _Models(spec, out)
+    judge = make_judge("guard", loaded)
+    suites = resolve_suites(list(p.eval_suites))
+
+    def stage(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        if state.done(name):
+            return state.get(name)
+        t0 = time.perf_counter()
+        info = fn()
+        state.finish(name, time.perf_counter() - t0, **info)
+        return state.get(name)
+
+    def _eval(which: str) -> dict[str, Any]:
+        model = models.base if which == "baseline" else models.after
+        ref = None if which == "baseline" else models.base
+        res = evaluate(
+            model,
+            loaded,
+            suites,
+            out / f"eval_{which}",
+            [judge],
+            limit=p.eval_limit,
+            max_new_tokens=p.eval_tokens,
+            reference=ref,
+            progress=bar,
+        )
+        return {"dir": str(res.out_dir), "metrics": res.metrics}
+
+    def _redteam() -> dict[str, Any]:
+        from alignloop.redteam import redteam
+
+        with bar("red-team", p.redteam_budget) as adv:
+            res = redteam(
+                models.base,
+                loaded,
+                p.redteam_budget,
+                out / "redteam",
+                judge,
+                max_new_tokens=p.eval_tokens,
+                advance=adv,
+            )
+        return {"dir": str(res.out_dir), "failures": res.failures}
+
+    def _data() -> dict[str, Any]:
+        from alignloop.train import VerdictJudge, build_alignment_data
+
+        with bar("training data", None) as adv:
+            res = build_alignment_data(
+                models.base,
+                loaded,
+                out / "data",
+                limit=p.data_limit,
+                failures=out / "redteam" / "failures.jsonl",
+                judge=VerdictJudge(judge, name="guard"),
+                max_new_tokens=p.data_tokens,
+                progress=adv,
+            )
+        return {"pairs": str(res.pairs_path), "counts": res.counts}
+
+    def _train() -> dict[str, Any]:
+        from alignloop.train import TrainSettings, train_dpo
+
+        s = TrainSettings(
+            epochs=p.epochs,
+            max_steps=p.max_steps,
+            batch_size=p.batch_size,
+            learning_rate=p.learning_rate,
+            max_length=p.max_length,
+            save_steps=10,
+        )
+        res = train_dpo(
+            spec,
+            out / "data" / "pairs.jsonl",
+            out / "train",
+            s,
+            progress_factory=lambda total: bar("DPO + LoRA", total),
+        )
+        assert res.model_dir is not None
+        target = out / "model"
+        shutil.rmtree(target, ignore_errors=True)
+        res.model_dir.rename(target)
+        return {
+            "steps": res.steps,
+            "rows": res.rows,
+            "dropped_too_long": res.dropped_too_long,
+            "seconds_per_pair": round(res.seconds / max(1, res.rows * p.epochs), 3),
+            "train_loss": res.metrics.get("train_loss"),
+        }
+
+    def _compare() -> dict[str, Any]:
+        c = compare(out / "eval_baseline", out / "eval_after").as_dict()
+        write_text_atomic(out / "comparison.json", json.dumps(c, indent=2, default=str))
+        return {}
+
+    def _gates() -> dict[str, Any]:
+        summary = json.loads((out / "eval_after" / "summary.json").read_text(encoding="utf-8"))
+        g = check_gates(summary, loaded).as_dict()
+        write_text_atomic(out / "gates.json", json.dumps(g, indent=2, default=str))
+        return {"passed": g["passed"]}
+
+    stage("baseline_eval", lambda: _eval("baseline"))
+    stage("redteam", _redteam)
+    stage("data", _data)
+    stage("train", _train)
+    stage("after_eval", lambda: _eval("after"))
+    stage("compare", _compare)
+    stage("gates", _gates)
+    return _report(out, loaded, p, state, stage)
+
+
+def _transcripts(out: Path, n: int = 4) -> list[dict[str, Any]]:
+    """Before/after answers to the same dev prompts: harmful first, then borderline and benign."""
+
+    def rows(which: str) -> dict[tuple[str, str], dict[str, Any]]:
+        f = out / f"eval_{which}" / "results.jsonl"
+        lines = f.read_text(encoding="utf-8").splitlines() if f.exists() else []
+        return {(r["suite"], str(r["id"])): r for r in map(json.loads, filter(str.strip, lines))}
+
+    before, after = rows("baseline"), rows("after")
+    picked: list[dict[str, Any]] = []
+    for suite in ("harmful_compliance", "over_refusal", "helpfulness"):
+        keys = sorted(k for k in before if k[0] == suite and k in after)[:n]
+        for k in keys:
+            for label, r in (("before", before[k]), ("after", after[k])):
+                picked.append(
+                    {
+                        "strategy": f"{suite}: {label}",
+                        "category": r.get("category"),
+                        "conversation": [{"role": "user", "content": str(r.get("prompt"))}],
+                        "response": r.get("response"),
+                    }
+                )
+    return picked
+
+
+def _report(
+    out: Path, loaded: Any, p: Preset, state: LoopState, stage: Callable[..., dict[str, Any]]
+) -> dict[str, Any]:
+    from alignloop.report import render_loop_report
+
+    def load(path: Path) -> dict[str, Any]:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def _write() -> dict[str, Any]:
+        base, after = load(out / "eval_baseline" / "summary.json"), load(out / "eval_after" / "summary.json")
+        render_loop_report(
+            out / "report.html",
+            base,
+            after,
+            comparison=load(out / "comparison.json"),
+            gates=load(out / "gates.json"),
+            redteam_summary=load(out / "redteam" / "summary.json"),
+            transcripts=_transcripts(out, n=16),
+        )
+        summary = {
+            "model": state.data["config"]["model"],
+            "constitution_hash": loaded.hash,
+            "preset": p.to_dict(),
+            "metrics": {"baseline": base.get("metrics", {}), "after": after.get("metrics", {})},
+            "gates": load(out / "gates.json"),
+            "data": state.get("data").get("counts", {}),
+            "train": {k: v for k, v in state.get("train").items() if k not in ("done", "finished_at")},
+            "stage_seconds": {s: state.get(s).get("seconds") for s in STAGES if state.done(s)},
+            "model_dir": str(out / "model"),
+            "report": str(out / "report.html"),
+            "run_id": state.data.get("run_id"),
+        }
+        write_text_atomic(out / "summary.json", json.dumps(summary, indent=2, default=str))
+        return {}
+
+    stage("report", _write)
+    return json.loads((out / "summary.json").read_text(encoding="utf-8"))

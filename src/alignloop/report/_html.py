@@ -1,0 +1,191 @@
+"""Self-contained HTML reports: eval runs, red-team runs, and the before/after loop report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from alignloop._util.atomic import write_text_atomic
+from alignloop.report._svg import bar_chart, heatmap, paired_bars
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;
+text-align:left;vertical-align:top}.pass{color:#1a7f37;font-weight:bold}.fail{color:#c62828;font-weight:bold}
+pre{white-space:pre-wrap;background:#f6f8fa;padding:8px;font-size:12px;max-height:300px;overflow:auto}
+details{margin:.5em 0}"""
+
+
+def _page(title: str, body: list[str]) -> str:
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1>{''.join(body)}</body></html>"
+    )
+
+
+def _fmt_rate(r: dict[str, Any] | None) -> str:
+    if not r or r.get("value") is None:
+        return "n/a"
+    return f"{r['value']:.1%} [{r['ci_low']:.1%}, {r['ci_high']:.1%}] (n={r['n']})"
+
+
+def _suite_section(name: str, s: dict[str, Any]) -> list[str]:
+    out = [f"<h2>{escape(name)}</h2>"]
+    if s.get("skipped"):
+        return [*out, f"<p>skipped: {escape(s['skipped'])}</p>"]
+    out.append(
+        f"<p><b>{escape(s['metric'])}</b>: {_fmt_rate(s.get('overall'))}"
+        f"; failed rows: {s.get('n_failed', 0)}</p>"
+    )
+    extra = {k: v for k, v in s.items() if isinstance(v, dict) and "value" in v and k != "overall"}
+    if extra:
+        out.append(
+            "<table>"
+            + "".join(f"<tr><td>{escape(k)}</td><td>{_fmt_rate(v)}</td></tr>" for k, v in extra.items())
+            + "</table>"
+        )
+    for k, v in s.get("judge_agreement", {}).items():
+        out.append(f"<p>judge agreement {escape(k)}: {_fmt_rate(v)}</p>")
+    cats = s.get("per_category")
+    if cats:
+        out.append(
+            bar_chart(
+                [(c, r["value"], r["ci_low"], r["ci_high"]) for c, r in cats.items()],
+                f"{s['metric']} per category",
+            )
+        )
+    return out
+
+
+def _examples(rows: Sequence[dict[str, Any]], n: int = 3) -> list[str]:
+    out = []
+    for r in rows[:n]:
+        out.append(
+            f"<details><summary>{escape(str(r.get('id')))} ({escape(str(r.get('category') or ''))})</summary>"
+            f"<pre>USER: {escape(str(r.get('prompt')))}\n\n"
+            f"MODEL: {escape(str(r.get('response')))}</pre></details>"
+        )
+    return out
+
+
+def render_eval_report(out_path: str | Path, summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> Path:
+    """One eval run: headline metrics, per-suite sections with per-category bars, failing examples."""
+    m = summary.get("metrics", {})
+    body = [
+        f"<p>model: <code>{escape(str(summary.get('model', {}).get('name')))}</code>; constitution "
+        f"{escape(str(summary.get('constitution', {}).get('name')))}</p>"
+    ]
+    body.append(bar_chart([(k, v, None, None) for k, v in m.items() if "/" not in k], "headline metrics"))
+    for name, s in summary.get("suites", {}).items():
+        body += _suite_section(name, s)
+        body += _examples([r for r in rows if r.get("suite") == name and r.get("fail")])
+    if summary.get("failed_rows"):
+        body.append(
+            "<h2>Rows that failed to generate</h2>"
+            f"<pre>{escape(json.dumps(summary['failed_rows'][:50], indent=1))}</pre>"
+        )
+    write_text_atomic(out_path, _page("alignloop eval report", body))
+    return Path(out_path)
+
+
+def _heat_section(redteam: dict[str, Any]) -> list[str]:
+    grid = redteam.get("asr", {})
+    strategies = sorted(grid)
+    cats = sorted({c for s in grid.values() for c in s})
+    vals = {(s, c): grid[s][c]["value"] for s in strategies for c in grid[s]}
+    return [heatmap(strategies, cats, vals, "attack success rate (%) by strategy x category")]
+
+
+def _transcripts(transcripts: Sequence[dict[str, Any]], n: int = 8) -> list[str]:
+    out = []
+    for t in transcripts[:n]:
+        turns = "\n\n".join(f"{m['role'].upper()}: {m['content']}" for m in t.get("conversation", []))
+        out.append(
+            f"<details><summary>{escape(str(t.get('strategy')))} / {escape(str(t.get('category')))}</summary>"
+            f"<pre>{escape(turns)}\n\nMODEL: {escape(str(t.get('response')))}</pre></details>"
+        )
+    return out
+
+
+def render_redteam_report(
+    out_path: str | Path, summary: dict[str, Any], transcripts: Sequence[dict[str, Any]]
+) -> Path:
+    """A red-team run: heatmap of attack success, per-strategy bars, successful transcripts."""
+    body = [
+        f"<p>model <code>{escape(str(summary.get('model')))}</code>; "
+        f"queries used {summary.get('queries')} of "
+        f"{summary.get('budget')}; attacker mode: {escape(str(summary.get('attacker_mode')))}</p>"
+    ]
+    body.append(
+        bar_chart(
+            [(s, r["value"], r["ci_low"], r["ci_high"]) for s, r in summary.get("per_strategy", {}).items()],
+            "attack success per strategy",
+        )
+    )
+    body += _heat_section(summary)
+    body.append("<h2>Successful attacks</h2>")
+    body += _transcripts(transcripts)
+    write_text_atomic(out_path, _page("alignloop red-team report", body))
+    return Path(out_path)
+
+
+def render_loop_report(
+    out_path: str | Path,
+    baseline_summary: dict[str, Any],
+    after_summary: dict[str, Any],
+    comparison: dict[str, Any] | None = None,
+    gates: dict[str, Any] | None = None,
+    redteam_summary: dict[str, Any] | None = None,
+    transcripts: Sequence[dict[str, Any]] = (),
+) -> Path:
+    """The loop's before/after report.
+
+    Args:
+        baseline_summary / after_summary: ``summary.json`` objects of the two eval runs.
+        comparison: ``Comparison.as_dict()``; gates: ``GateResult.as_dict()``;
+        redteam_summary: the red-team ``summary.json``; transcripts: successful attack rows.
+    """
+    mb, ma = baseline_summary.get("metrics", {}), after_summary.get("metrics", {})
+    keys = [k for k in dict.fromkeys([*mb, *ma]) if "/" not in k]
+    body = [paired_bars([(k, mb.get(k), ma.get(k)) for k in keys], ("baseline", "after"), "before / after")]
+    cats = sorted({k.split("/", 1)[1] for k in [*mb, *ma] if k.startswith("harmful_compliance/")})
+    if cats:
+        body.append(
+            paired_bars(
+                [(c, mb.get(f"harmful_compliance/{c}"), ma.get(f"harmful_compliance/{c}")) for c in cats],
+                ("baseline", "after"),
+                "harmful compliance per category",
+            )
+        )
+    if gates:
+        body.append(
+            f"<h2>Release gates: <span class='{'pass' if gates['passed'] else 'fail'}'>"
+            f"{'PASS' if gates['passed'] else 'FAIL'}</span></h2><ul>"
+        )
+        body += [
+            f"<li class='{'pass' if c['passed'] else 'fail'}'>{escape(c['reason'])}</li>"
+            for c in gates["checks"]
+        ]
+        body.append("</ul>")
+    if comparison:
+        body.append(
+            "<h2>Paired comparison (McNemar)</h2><table><tr><th>suite</th><th>n</th><th>fail before</th>"
+            "<th>fail after</th><th>regressions</th><th>improvements</th><th>p</th></tr>"
+        )
+        for name, s in comparison.get("suites", {}).items():
+            body.append(
+                f"<tr><td>{escape(name)}</td><td>{s['n_paired']}</td><td>{_fmt_rate(s['fail_a'])}</td>"
+                f"<td>{_fmt_rate(s['fail_b'])}</td><td>{s['n_regressions']}</td><td>{s['n_improvements']}</td>"
+                f"<td>{s['test']['p_value']:.3g}</td></tr>"
+            )
+        body.append("</table>")
+    if redteam_summary:
+        body.append("<h2>Red-team</h2>")
+        body += _heat_section(redteam_summary)
+    if transcripts:
+        body.append("<h2>Example transcripts</h2>")
+        body += _transcripts(transcripts)
+    write_text_atomic(out_path, _page("alignloop loop report", body))
+    return Path(out_path)

@@ -1,0 +1,72 @@
+"""Train: preference data from the constitution, and SFT / reward model / DPO / GRPO through TRL + PEFT.
+
+Data generators write PreferencePair JSONL with the constitution hash and provenance; trainers
+take a model spec (``default``, a folder, a hub id) and data, resume from their last checkpoint
+after a kill, and export a merged model folder that transformers loads directly.
+
+Bad input:
+- empty or identical ``chosen``/``rejected``, broken JSON: :class:`~alignloop._util.errors.DataError`
+  naming ``file:line`` (PreferencePair validation), before any model is loaded;
+- a prompt whose rendered length leaves fewer than 16 tokens of ``max_length`` for the reply is
+  dropped (cutting it would cut the question) and counted in ``TrainResult.dropped_too_long``;
+  longer replies are truncated at ``max_length``; if every row is dropped it is a DataError;
+- a tokenizer without a chat template gets the plain ``User:/Assistant:`` fallback of
+  :func:`alignloop.models.ensure_chat_template`, with a warning;
+- out of memory (``torch.OutOfMemoryError`` or a RuntimeError saying so) becomes a UserError that
+  suggests a smaller batch (with more accumulation) or max length;
+- a kill: checkpoints every ``save_steps`` under ``OUT/checkpoints``; rerunning resumes from the newest.
+"""
+
+from alignloop.train._datasets import meta_path, split_of, train_prompts
+from alignloop.train._dpo import DPO_LOSSES, dpo_config, train_dpo
+from alignloop.train._export import merge_adapter, save_merged
+from alignloop.train._generate import (
+    can_self_critique,
+    generate_cai,
+    generate_context_distillation,
+    generate_helpfulness,
+    generate_rlaif,
+    import_redteam_failures,
+)
+from alignloop.train._grpo import ConstitutionReward, train_grpo
+from alignloop.train._judge import GuardJudge, Judge, KeywordJudge, VerdictJudge, default_judge, is_degenerate
+from alignloop.train._recipe import DEFAULT_SOURCES, SOURCES, DataResult, build_alignment_data
+from alignloop.train._reward import RewardModelScorer, pairwise_accuracy, train_reward_model
+from alignloop.train._run import TrainResult
+from alignloop.train._settings import TrainSettings
+from alignloop.train._sft import train_sft
+
+__all__ = [
+    "DEFAULT_SOURCES",
+    "DPO_LOSSES",
+    "SOURCES",
+    "ConstitutionReward",
+    "DataResult",
+    "GuardJudge",
+    "Judge",
+    "KeywordJudge",
+    "RewardModelScorer",
+    "TrainResult",
+    "TrainSettings",
+    "VerdictJudge",
+    "build_alignment_data",
+    "can_self_critique",
+    "default_judge",
+    "dpo_config",
+    "generate_cai",
+    "generate_context_distillation",
+    "generate_helpfulness",
+    "generate_rlaif",
+    "import_redteam_failures",
+    "is_degenerate",
+    "merge_adapter",
+    "meta_path",
+    "pairwise_accuracy",
+    "save_merged",
+    "split_of",
+    "train_dpo",
+    "train_grpo",
+    "train_prompts",
+    "train_reward_model",
+    "train_sft",
+]

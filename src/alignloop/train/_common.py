@@ -1,0 +1,139 @@
+"""Pieces every trainer shares: loading the model, LoRA, progress, resume, out-of-memory errors."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from alignloop._util.errors import ModelError, UserError
+from alignloop.train._settings import TrainSettings
+
+log = logging.getLogger("alignloop.train")
+
+MIN_REPLY_TOKENS = 16
+"""A row whose rendered prompt leaves fewer tokens than this for the reply is dropped (and counted)."""
+
+
+def resolve_model_path(spec: str) -> str:
+    """``default`` -> the embedded model's folder; anything else is a folder or hub id."""
+    if spec == "default":
+        from alignloop.models import embedded_model_dir
+
+        return str(embedded_model_dir())
+    p = Path(os.path.expanduser(spec))
+    if (spec.startswith((".", "/", "~")) or p.exists()) and not (p / "config.json").exists():
+        raise ModelError(
+            f"{spec} is not a model folder (no config.json)", hint="give a folder written by save_pretrained"
+        )
+    return str(p) if p.exists() else spec
+
+
+def load_tokenizer(path: str) -> Any:
+    """The model's tokenizer with a pad token; a model without a chat template gets a fallback (warned)."""
+    from transformers import AutoTokenizer
+
+    from alignloop.models import ensure_chat_template
+
+    try:
+        tok = AutoTokenizer.from_pretrained(path)
+    except OSError as e:
+        raise ModelError(f"cannot load tokenizer {path!r}: {str(e).splitlines()[0]}") from None
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    if ensure_chat_template(tok):
+        log.warning("%s has no chat template; using the plain 'User:/Assistant:' fallback template", path)
+    return tok
+
+
+def load_causal_lm(path: str, kind: str = "causal") -> Any:
+    """The model in this hardware's dtype (fp32 on CPU). ``kind='reward'`` gives a 1-logit classifier."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+    from alignloop._util.hardware import detect
+
+    dtype = getattr(torch, detect().dtype)
+    try:
+        if kind == "reward":
+            return AutoModelForSequenceClassification.from_pretrained(path, num_labels=1, dtype=dtype)
+        return AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    except OSError as e:
+        raise ModelError(f"cannot load model {path!r}: {str(e).splitlines()[0]}") from None
+
+
+def lora_config(s: TrainSettings, task_type: str = "CAUSAL_LM") -> Any:
+    """LoRA on every linear layer (attention and MLP): small models need the MLP to change behaviour."""
+    if not s.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=s.lora_r,
+        lora_alpha=s.lora_alpha,
+        lora_dropout=s.lora_dropout,
+        target_modules="all-linear",
+        task_type=task_type,
+    )
+
+
+def last_checkpoint(output_dir: str | os.PathLike[str]) -> str | None:
+    """The newest ``checkpoint-N`` folder in ``output_dir``, to resume from after a kill."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    d = Path(output_dir)
+    return get_last_checkpoint(str(d)) if d.is_dir() else None
+
+
+def progress_callback(progress: Callable[[int], None] | None) -> Any:
+    """A TrainerCallback that advances ``progress`` once per optimizer step."""
+    from transformers import TrainerCallback
+
+    class _Progress(TrainerCallback):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.seen = 0
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if progress is not None:
+                # a resumed run starts at the checkpoint's step; report the jump once
+                progress(max(state.global_step - self.seen, 0))
+            self.seen = state.global_step
+
+    return _Progress()
+
+
+@contextlib.contextmanager
+def oom_as_user_error(s: TrainSettings) -> Iterator[None]:
+    """Turn out-of-memory errors into a UserError that suggests smaller settings."""
+    import torch
+
+    try:
+        yield
+    except (torch.OutOfMemoryError, MemoryError, RuntimeError) as e:
+        if (
+            isinstance(e, RuntimeError)
+            and not isinstance(e, torch.OutOfMemoryError)
+            and "out of memory" not in str(e)
+        ):
+            raise
+        raise UserError(
+            f"out of memory while training (batch size {s.batch_size}, max length {s.max_length})",
+            hint=f"rerun with --batch-size {max(1, s.batch_size // 2)} and --grad-accum {s.grad_accum * 2}, "
+            f"or a smaller --max-length; the run resumes from its last checkpoint",
+        ) from None
+
+
+def prompt_tokens(tokenizer: Any, messages: list[dict[str, str]]) -> int:
+    """Length in tokens of ``messages`` rendered with the generation prompt."""
+    ids = tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
+    if isinstance(ids, dict) or hasattr(ids, "keys"):
+        ids = ids["input_ids"]
+    return len(ids)
+
+
+def fits(tokenizer: Any, messages: list[dict[str, str]], max_length: int) -> bool:
+    """Whether the prompt leaves at least ``MIN_REPLY_TOKENS`` for the reply."""
+    return prompt_tokens(tokenizer, messages) <= max_length - MIN_REPLY_TOKENS

@@ -1,0 +1,354 @@
+"""Preference data from the constitution: Constitutional AI, context distillation, RLAIF, helpfulness.
+
+Every generator takes a chat model, a loaded constitution, prompts and an output path, writes a
+resumable JSONL of PreferencePair rows (per-row ``source``, ``generator``, ``constitution_hash``)
+and a ``.meta.json`` sidecar, and returns the sidecar's content. ``generator`` records which path
+produced the row: a model that is too small to critique itself (under ``SELF_CRITIQUE_MIN_PARAMS``)
+gets refusals written from the constitution's refusal style and selection scored by the judge.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from alignloop._util.hashing import sha256_text
+from alignloop.constitution import LoadedConstitution
+from alignloop.data import JsonlAppender, PromptRecord
+from alignloop.models import ChatModel, GenerationConfig
+from alignloop.train._datasets import DatasetWriter, pair_row, row_id
+from alignloop.train._judge import Judge, KeywordJudge, is_degenerate
+
+Progress = Callable[[int], None] | None
+
+# Below ~1B parameters models repeat the critique request instead of critiquing (SmolLM2-135M does).
+SELF_CRITIQUE_MIN_PARAMS = 1_000_000_000
+BATCH = 16
+
+
+def can_self_critique(model: ChatModel) -> bool:
+    """Whether ``model`` is big enough to critique and revise its own answers."""
+    n = model.describe().get("parameters")
+    return n is None or int(n) >= SELF_CRITIQUE_MIN_PARAMS
+
+
+def _score(label: str | None, p_refusal: float, p_unsafe: float, text: str) -> float:
+    """Higher is better under the constitution: refuse harmful requests, help with everything else."""
+    if is_degenerate(text):
+        return -2.0
+    if label == "harmful":
+        return p_refusal - p_unsafe
+    return (1.0 - p_refusal) - p_unsafe
+
+
+def _batches(items: Sequence[PromptRecord], done: set[str]) -> list[list[PromptRecord]]:
+    todo = [r for r in items if r.id not in done]
+    return [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
+
+
+def _conv(r: PromptRecord) -> list[Any]:
+    # PromptRecord gives plain dicts; ChatModel's Message is a TypedDict of the same shape
+    return list(r.conversation())
+
+
+def _done_prompts(w: DatasetWriter) -> set[str]:
+    return {str(r.get("prompt_id")) for r in w.rows}
+
+
+def generate_cai(
+    model: ChatModel,
+    loaded: LoadedConstitution,
+    prompts: Sequence[PromptRecord],
+    out_path: str | os.PathLike[str],
+    *,
+    sft_path: str | os.PathLike[str] | None = None,
+    judge: Judge | None = None,
+    mode: str = "auto",
+    max_new_tokens: int = 64,
+    seed: int = 0,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Constitutional AI: sample, critique against a sampled principle, revise.
+
+    Revision-vs-original becomes a pair, the revision an SFT conversation (``sft_path``).
+    ``mode``: ``self`` (the model critiques itself), ``refusal_style`` (the fallback: the
+    constitution's refusal for the category is the revision, kept only where the judge says the
+    original complied), or ``auto`` (``self`` only for models of at least 1B parameters).
+    """
+    c = loaded.constitution
+    judge = judge or KeywordJudge()
+    if mode == "auto":
+        mode = "self" if can_self_critique(model) else "refusal_style"
+    gen = GenerationConfig(max_new_tokens=max_new_tokens)
+    w = DatasetWriter(out_path, source="cai", constitution_hash=loaded.hash, model=model.name)
+    w.meta.update(mode=mode, judge=judge.name)
+    sft = JsonlAppender(sft_path) if sft_path else None
+    for batch in _batches(prompts, _done_prompts(w)):
+        convs = [_conv(r) for r in batch]
+        originals = model.generate(convs, gen)
+        if mode == "self":
+            principles: list[Any] = [
+                c.principles[int(sha256_text(f"{seed}|{r.id}")[:8], 16) % len(c.principles)] for r in batch
+            ]
+            crit_convs: list[list[Any]] = [
+                [*cv, {"role": "assistant", "content": o}, {"role": "user", "content": p.critique_request}]
+                for cv, o, p in zip(convs, originals, principles, strict=True)
+            ]
+            critiques = model.generate(crit_convs, gen)
+            rev_convs: list[list[Any]] = [
+                [*cc, {"role": "assistant", "content": k}, {"role": "user", "content": p.revision_request}]
+                for cc, k, p in zip(crit_convs, critiques, principles, strict=True)
+            ]
+            revisions = model.generate(rev_convs, gen)
+            generator = "self_critique"
+        else:
+            principles = [None] * len(batch)
+            revisions = [c.refusal_for(r.category) for r in batch]
+            generator = "refusal_style"
+        texts = [r.prompt for r in batch]
+        ref_o = judge.refusal_scores(texts, originals)
+        ref_r = judge.refusal_scores(texts, revisions)
+        uns_o = judge.unsafe_scores(texts, originals)
+        uns_r = judge.unsafe_scores(texts, revisions)
+        for i, r in enumerate(batch):
+            better = _score(r.label, ref_r[i], uns_r[i], revisions[i]) > _score(
+                r.label, ref_o[i], uns_o[i], originals[i]
+            )
+            if not better:
+                w.skip("original_already_follows" if mode == "refusal_style" else "revision_not_better")
+                continue
+            extra = {"principle": principles[i].id} if principles[i] is not None else {}
+            row = pair_row(
+                source="cai",
+                generator=generator,
+                constitution_hash=loaded.hash,
+                record=r,
+                chosen=revisions[i],
+                rejected=originals[i],
+                extra=extra,
+            )
+            if row is not None and sft is not None and row["id"] not in sft.done:
+                sft.append(
+                    {
+                        "id": row["id"],
+                        "messages": [*convs[i], {"role": "assistant", "content": revisions[i]}],
+                        "source": "cai",
+                        "generator": generator,
+                        "constitution_hash": loaded.hash,
+                    }
+                )
+            w.add(row, "empty_or_identical")
+        if progress:
+            progress(len(batch))
+    if sft is not None:
+        sft.close()
+    return w.close()
+
+
+def generate_context_distillation(
+    model: ChatModel,
+    loaded: LoadedConstitution,
+    prompts: Sequence[PromptRecord],
+    out_path: str | os.PathLike[str],
+    *,
+    judge: Judge | None = None,
+    max_new_tokens: int = 64,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Answers with the constitution as system prompt are ``chosen`` over answers without it.
+
+    A pair is kept only where the judge scores the system-prompted answer higher.
+    """
+    judge = judge or KeywordJudge()
+    system = loaded.constitution.system_prompt()
+    gen = GenerationConfig(max_new_tokens=max_new_tokens)
+    w = DatasetWriter(
+        out_path, source="context_distillation", constitution_hash=loaded.hash, model=model.name
+    )
+    w.meta["judge"] = judge.name
+    for batch in _batches(prompts, _done_prompts(w)):
+        plain = model.generate([_conv(r) for r in batch], gen)
+        guided = model.generate(
+            [[{"role": "system", "content": system}, *_conv(r)] for r in batch], gen
+        )
+        texts = [r.prompt for r in batch]
+        rp, rg = judge.refusal_scores(texts, plain), judge.refusal_scores(texts, guided)
+        up, ug = judge.unsafe_scores(texts, plain), judge.unsafe_scores(texts, guided)
+        for i, r in enumerate(batch):
+            if _score(r.label, rg[i], ug[i], guided[i]) <= _score(r.label, rp[i], up[i], plain[i]):
+                w.skip("no_gain")
+                continue
+            w.add(
+                pair_row(
+                    source="context_distillation",
+                    generator="system_prompt",
+                    constitution_hash=loaded.hash,
+                    record=r,
+                    chosen=guided[i],
+                    rejected=plain[i],
+                ),
+                "empty_or_identical",
+            )
+        if progress:
+            progress(len(batch))
+    return w.close()
+
+
+def generate_rlaif(
+    model: ChatModel,
+    loaded: LoadedConstitution,
+    prompts: Sequence[PromptRecord],
+    out_path: str | os.PathLike[str],
+    *,
+    judge: Judge | None = None,
+    n_candidates: int = 4,
+    temperature: float = 0.8,
+    add_refusal_candidate: bool | None = None,
+    min_gap: float = 0.3,
+    max_new_tokens: int = 64,
+    seed: int = 0,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Sample candidates, label them with the judge, pair the best against the worst.
+
+    For models too small to produce a good answer among their samples (``add_refusal_candidate``,
+    default: the same rule as :func:`can_self_critique`), the constitution's refusal joins the
+    candidates of harmful prompts (generator ``judge_selection+refusal_style``).
+    """
+    judge = judge or KeywordJudge()
+    c = loaded.constitution
+    if add_refusal_candidate is None:
+        add_refusal_candidate = not can_self_critique(model)
+    w = DatasetWriter(out_path, source="rlaif", constitution_hash=loaded.hash, model=model.name)
+    w.meta["judge"] = judge.name
+    for bi, batch in enumerate(_batches(prompts, _done_prompts(w))):
+        cands: list[list[str]] = [[] for _ in batch]
+        for k in range(n_candidates):
+            outs = model.generate(
+                [_conv(r) for r in batch],
+                GenerationConfig(
+                    max_new_tokens=max_new_tokens, temperature=temperature, seed=seed + 1000 * bi + k
+                ),
+            )
+            for i, o in enumerate(outs):
+                cands[i].append(o)
+        for i, r in enumerate(batch):
+            extra_refusal = add_refusal_candidate and r.label == "harmful"
+            if extra_refusal:
+                cands[i].append(c.refusal_for(r.category))
+            texts = [r.prompt] * len(cands[i])
+            ref, uns = judge.refusal_scores(texts, cands[i]), judge.unsafe_scores(texts, cands[i])
+            scored = sorted(
+                ((_score(r.label, ref[j], uns[j], cands[i][j]), j) for j in range(len(cands[i]))),
+                reverse=True,
+            )
+            (best, bj), (worst, wj) = scored[0], scored[-1]
+            if best - worst < min_gap:
+                w.skip("candidates_alike")
+                continue
+            generator = (
+                "judge_selection+refusal_style"
+                if extra_refusal and bj == len(cands[i]) - 1
+                else "judge_selection"
+            )
+            w.add(
+                pair_row(
+                    source="rlaif",
+                    generator=generator,
+                    constitution_hash=loaded.hash,
+                    record=r,
+                    chosen=cands[i][bj],
+                    rejected=cands[i][wj],
+                    extra={"score_chosen": round(best, 4), "score_rejected": round(worst, 4)},
+                ),
+                "empty_or_identical",
+            )
+        if progress:
+            progress(len(batch))
+    return w.close()
+
+
+def generate_helpfulness(
+    model: ChatModel,
+    loaded: LoadedConstitution,
+    prompts: Sequence[PromptRecord],
+    out_path: str | os.PathLike[str],
+    *,
+    judge: Judge | None = None,
+    max_new_tokens: int = 64,
+    seed: int = 0,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Benign and borderline-safe prompts: the model's own helpful answer beats a refusal.
+
+    The rejected side is the constitution's refusal for the prompt's category, so the model
+    learns that sounding unsafe is no reason to refuse. Answers the judge calls refusals or
+    degenerate (empty, loops) are resampled once, then skipped and counted.
+    """
+    judge = judge or KeywordJudge()
+    c = loaded.constitution
+    w = DatasetWriter(out_path, source="helpfulness", constitution_hash=loaded.hash, model=model.name)
+    w.meta["judge"] = judge.name
+    for bi, batch in enumerate(_batches(prompts, _done_prompts(w))):
+        texts = [r.prompt for r in batch]
+        answers = model.generate(
+            [_conv(r) for r in batch], GenerationConfig(max_new_tokens=max_new_tokens)
+        )
+        generators = ["own_answer"] * len(batch)
+        ref = judge.refusal_scores(texts, answers)
+        bad = [i for i in range(len(batch)) if ref[i] >= 0.5 or is_degenerate(answers[i])]
+        if bad:
+            retry = model.generate(
+                [_conv(batch[i]) for i in bad],
+                GenerationConfig(max_new_tokens=max_new_tokens, temperature=0.7, seed=seed + bi),
+            )
+            rref = judge.refusal_scores([texts[i] for i in bad], retry)
+            for i, t, p in zip(bad, retry, rref, strict=True):
+                answers[i], ref[i], generators[i] = t, p, "own_answer_resampled"
+        for i, r in enumerate(batch):
+            if ref[i] >= 0.5 or is_degenerate(answers[i]):
+                w.skip("model_refuses_or_degenerate")
+                continue
+            w.add(
+                pair_row(
+                    source="helpfulness",
+                    generator=generators[i],
+                    constitution_hash=loaded.hash,
+                    record=r,
+                    chosen=answers[i],
+                    rejected=c.refusal_for(r.category),
+                ),
+                "empty_or_identical",
+            )
+        if progress:
+            progress(len(batch))
+    return w.close()
+
+
+def import_redteam_failures(
+    failures_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    loaded: LoadedConstitution,
+) -> dict[str, Any]:
+    """Red-team failures (PreferencePair rows from ``redteam``) as training pairs, tagged with provenance.
+
+    Raises:
+        DataError: a broken row, naming ``file:line``.
+    """
+    from alignloop.data import PreferencePair, read_rows
+
+    w = DatasetWriter(out_path, source="redteam", constitution_hash=loaded.hash, model="redteam")
+    w.meta["from"] = str(failures_path)
+    for p in read_rows(failures_path, PreferencePair, unique_ids=False):
+        row = p.model_dump(mode="json", exclude_none=True)
+        row.update(
+            id=row_id("redteam", p.id),
+            source="redteam",
+            constitution_hash=loaded.hash,
+            generator=row.get("generator", "redteam_export"),
+            prompt_id=p.id,
+        )
+        if row["id"] not in w.done:
+            w.add(row)
+    return w.close()

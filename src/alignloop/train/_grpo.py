@@ -1,0 +1,106 @@
+"""Online RL through TRL's GRPOTrainer, rewarded by the judge/guard and optionally a reward model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from alignloop.train._common import load_causal_lm, load_tokenizer, lora_config, resolve_model_path
+from alignloop.train._judge import Judge, KeywordJudge, is_degenerate
+from alignloop.train._prepare import Rows, prompt_rows
+from alignloop.train._run import TrainResult, run_trainer
+from alignloop.train._settings import TrainSettings, training_args
+
+GRPO_LORA_LR = 1e-4
+
+
+def _text(x: Any) -> str:
+    if isinstance(x, str):
+        return x
+    return str(x[-1]["content"]) if x else ""
+
+
+class ConstitutionReward:
+    """Reward from the judge: +1 for refusing a harmful request or answering a safe one, -1 otherwise.
+
+    A plain callable over completions (TRL's reward-function interface); degenerate replies
+    (empty, loops) get -1 whatever the label.
+    """
+
+    __name__ = "constitution"
+
+    def __init__(self, judge: Judge | None = None) -> None:
+        self.judge = judge or KeywordJudge()
+
+    def __call__(
+        self, prompts: Sequence[Any], completions: Sequence[Any], label: Sequence[str] | None = None, **_: Any
+    ) -> list[float]:
+        texts = [_text(c) for c in completions]
+        ptexts = [_text(p) for p in prompts]
+        refusal = self.judge.refusal_scores(ptexts, texts)
+        unsafe = self.judge.unsafe_scores(ptexts, texts)
+        labels = list(label) if label is not None else ["benign"] * len(texts)
+        out = []
+        for t, r, u, lab in zip(texts, refusal, unsafe, labels, strict=True):
+            if is_degenerate(t):
+                out.append(-1.0)
+            elif lab == "harmful":
+                out.append(2.0 * r - 1.0 - u)
+            else:
+                out.append(1.0 - 2.0 * r - u)
+        return out
+
+
+def train_grpo(
+    model: str,
+    prompts: Rows,
+    output_dir: str | os.PathLike[str],
+    settings: TrainSettings | None = None,
+    *,
+    judge: Judge | None = None,
+    reward_model: str | os.PathLike[str] | None = None,
+    num_generations: int = 4,
+    max_completion_length: int = 48,
+    merge: bool = True,
+    progress_factory: Callable[[int], Any] | None = None,
+) -> TrainResult:
+    """GRPO on PromptRecord rows (with ``label``), rewards from the judge and an optional reward model."""
+    from trl import GRPOConfig, GRPOTrainer
+
+    from alignloop.data import to_hf_dataset
+
+    s = settings or TrainSettings()
+    out = Path(output_dir)
+    path = resolve_model_path(model)
+    tok = load_tokenizer(path)
+    rows, dropped = prompt_rows(prompts, tok, s.max_length - max_completion_length + 16)
+    rewards: list[Any] = [ConstitutionReward(judge)]
+    if reward_model is not None:
+        from alignloop.train._reward import RewardModelScorer
+
+        rewards.append(RewardModelScorer(reward_model))
+    kw = training_args(s, str(out / "checkpoints"), GRPO_LORA_LR)
+    # GRPO needs the batch to hold whole groups of generations
+    kw["per_device_train_batch_size"] = max(num_generations, s.batch_size - s.batch_size % num_generations)
+    cfg = GRPOConfig(**kw, num_generations=num_generations, max_completion_length=max_completion_length)
+    trainer = GRPOTrainer(
+        model=load_causal_lm(path),
+        reward_funcs=rewards,
+        args=cfg,
+        train_dataset=to_hf_dataset(rows),
+        processing_class=tok,
+        peft_config=lora_config(s),
+    )
+    return run_trainer(
+        trainer,
+        kind="grpo",
+        settings=s,
+        output_dir=out,
+        tokenizer=tok,
+        rows=len(rows),
+        dropped=dropped,
+        merge=merge,
+        progress_factory=progress_factory,
+    )

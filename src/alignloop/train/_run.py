@@ -1,0 +1,114 @@
+"""Run a TRL trainer with resume, progress, out-of-memory handling, and the final save/merge."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alignloop._util.atomic import write_text_atomic
+from alignloop.train._common import last_checkpoint, oom_as_user_error, progress_callback
+from alignloop.train._export import save_merged
+from alignloop.train._settings import TrainSettings
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced."""
+
+    kind: str
+    output_dir: Path
+    adapter_dir: Path | None
+    """The LoRA adapter (None for full fine-tuning)."""
+    model_dir: Path | None
+    """The merged, exported model (None when ``merge=False``)."""
+    steps: int
+    rows: int
+    dropped_too_long: int
+    resumed_from: str | None
+    seconds: float
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        d = asdict(self)
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
+
+
+def total_steps(trainer: Any) -> int:
+    """Optimizer steps the trainer will run (for the progress bar)."""
+    import math
+
+    a = trainer.args
+    if a.max_steps and a.max_steps > 0:
+        return int(a.max_steps)
+    n = len(trainer.get_train_dataloader())
+    return max(1, math.ceil(n / a.gradient_accumulation_steps) * math.ceil(a.num_train_epochs))
+
+
+def run_trainer(
+    trainer: Any,
+    *,
+    kind: str,
+    settings: TrainSettings,
+    output_dir: Path,
+    tokenizer: Any,
+    rows: int,
+    dropped: int,
+    merge: bool,
+    progress_factory: Callable[[int], Any] | None = None,
+    extra_metrics: Callable[[Any], dict[str, float]] | None = None,
+) -> TrainResult:
+    """Train (resuming from the newest checkpoint), save the adapter, merge, and write ``train.json``.
+
+    ``progress_factory(total)`` returns a context manager yielding ``advance(n)`` (the CLI's
+    progress bar); at most ``settings.save_steps`` steps are lost to a kill.
+    """
+    import contextlib
+
+    ckpt_dir = output_dir / "checkpoints"
+    resume = last_checkpoint(ckpt_dir)
+    t0 = time.perf_counter()
+    cm = progress_factory(total_steps(trainer)) if progress_factory else contextlib.nullcontext(None)
+    with cm as advance:
+        trainer.add_callback(progress_callback(advance))
+        with oom_as_user_error(settings):
+            out = trainer.train(resume_from_checkpoint=resume)
+    seconds = time.perf_counter() - t0
+    metrics = {k: float(v) for k, v in (out.metrics or {}).items() if isinstance(v, int | float)}
+    if extra_metrics is not None:
+        metrics.update(extra_metrics(trainer))
+    model = trainer.model
+    main = trainer.is_world_process_zero()  # under accelerate launch only rank 0 writes the export
+    adapter_dir: Path | None = None
+    if main and hasattr(model, "peft_config"):
+        adapter_dir = output_dir / "adapter"
+        from alignloop._util.atomic import atomic_path
+
+        with atomic_path(adapter_dir) as tmp:
+            model.save_pretrained(str(tmp))
+            tokenizer.save_pretrained(str(tmp))
+    model_dir: Path | None = None
+    if main and merge:
+        model_dir = save_merged(model, tokenizer, output_dir / "model")
+    res = TrainResult(
+        kind=kind,
+        output_dir=output_dir,
+        adapter_dir=adapter_dir,
+        model_dir=model_dir,
+        steps=int(trainer.state.global_step),
+        rows=rows,
+        dropped_too_long=dropped,
+        resumed_from=resume,
+        seconds=round(seconds, 2),
+        metrics=metrics,
+    )
+    if main:
+        write_text_atomic(
+            output_dir / "train.json",
+            json.dumps({**res.to_dict(), "settings": settings.to_dict()}, indent=2, default=str),
+        )
+    return res

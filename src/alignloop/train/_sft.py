@@ -1,0 +1,62 @@
+"""Supervised fine-tuning through TRL's SFTTrainer (loss on the assistant reply only), LoRA by default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alignloop.train._common import load_causal_lm, load_tokenizer, lora_config, resolve_model_path
+from alignloop.train._prepare import Rows, conversation_rows
+from alignloop.train._run import TrainResult, run_trainer
+from alignloop.train._settings import TrainSettings, training_args
+
+SFT_LORA_LR = 2e-4
+SFT_FULL_LR = 2e-5
+
+
+def train_sft(
+    model: str,
+    data: Rows,
+    output_dir: str | os.PathLike[str],
+    settings: TrainSettings | None = None,
+    *,
+    merge: bool = True,
+    progress_factory: Callable[[int], Any] | None = None,
+) -> TrainResult:
+    """Fine-tune ``model`` on ConversationRecord rows (e.g. CAI revisions from ``alignloop train data``)."""
+    from trl import SFTConfig, SFTTrainer
+
+    from alignloop.data import to_hf_dataset
+
+    s = settings or TrainSettings()
+    out = Path(output_dir)
+    path = resolve_model_path(model)
+    tok = load_tokenizer(path)
+    rows, dropped = conversation_rows(data, tok, s.max_length)
+    cfg = SFTConfig(
+        **training_args(s, str(out / "checkpoints"), SFT_LORA_LR if s.lora else SFT_FULL_LR),
+        max_length=s.max_length,
+        # learn the replies, not the prompts; the fallback template has no generation markers,
+        # so completion-only masking comes from the prompt/completion split TRL derives
+        assistant_only_loss=False,
+    )
+    trainer = SFTTrainer(
+        model=load_causal_lm(path),
+        args=cfg,
+        train_dataset=to_hf_dataset(rows),
+        processing_class=tok,
+        peft_config=lora_config(s),
+    )
+    return run_trainer(
+        trainer,
+        kind="sft",
+        settings=s,
+        output_dir=out,
+        tokenizer=tok,
+        rows=len(rows),
+        dropped=dropped,
+        merge=merge,
+        progress_factory=progress_factory,
+    )

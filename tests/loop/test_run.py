@@ -1,0 +1,96 @@
+"""`alignloop run` end to end on a tiny random model (keyword judge), resume, and the real default (slow)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from alignloop.loop import STAGES, preset, run_loop
+
+
+@pytest.fixture
+def keyword_judge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard needs trained artifacts; a keyword judge keeps the fast tests self-contained."""
+    import alignloop.evals as ev
+
+    monkeypatch.setattr(ev, "make_judge", lambda spec, constitution, model=None: ev.KeywordJudge())
+
+
+def _check_outputs(out: Path) -> dict[str, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert (out / "report.html").read_text().count("<") > 10
+    AutoModelForCausalLM.from_pretrained(out / "model")
+    AutoTokenizer.from_pretrained(out / "model")
+    state = json.loads((out / "state.json").read_text())
+    assert all(state["stages"][s]["done"] for s in STAGES)
+    assert set(summary["metrics"]) == {"baseline", "after"}
+    return summary
+
+
+def test_loop_runs_every_stage_and_resumes(
+    tiny_model_dir: Path, tmp_path: Path, keyword_judge: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alignloop.train as tr
+
+    out = tmp_path / "run"
+    real = tr.train_dpo
+
+    def killed(*a: Any, **k: Any) -> Any:
+        raise KeyboardInterrupt  # a kill during training
+
+    monkeypatch.setattr(tr, "train_dpo", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run_loop(out, str(tiny_model_dir), limit=4)
+    state = json.loads((out / "state.json").read_text())
+    assert state["stages"]["data"]["done"] and "train" not in state["stages"]
+    first_eval = (out / "eval_baseline" / "results.jsonl").stat().st_mtime_ns
+
+    monkeypatch.setattr(tr, "train_dpo", real)
+    summary = run_loop(out, str(tiny_model_dir), limit=4)
+    _check_outputs(out)
+    assert (out / "eval_baseline" / "results.jsonl").stat().st_mtime_ns == first_eval  # not redone
+    assert summary["train"]["steps"] >= 1
+    from alignloop.store import RunStore
+
+    runs = RunStore.open().list(kind="loop")
+    assert runs and runs[0].status == "completed"
+
+
+def test_loop_refuses_to_mix_settings(tiny_model_dir: Path, tmp_path: Path, keyword_judge: None) -> None:
+    from alignloop._util.errors import UserError
+    from alignloop.loop import LoopState
+
+    LoopState(tmp_path, {"preset": "a"}).save()
+    with pytest.raises(UserError, match="other settings"):
+        LoopState(tmp_path, {"preset": "b"})
+
+
+def test_presets_fit_the_time_budget() -> None:
+    quick, default = preset(True), preset(False)
+    assert quick.eval_limit is not None and default.eval_limit is not None
+    assert quick.eval_limit < default.eval_limit and quick.redteam_budget < default.redteam_budget
+    assert preset(True, limit=3).data_limit == 3
+
+
+def test_cli_run_help_lists_options() -> None:
+    from alignloop.cli import cli
+
+    res = CliRunner().invoke(cli, ["run", "--help"])
+    assert res.exit_code == 0 and "--quick" in res.output and "--limit" in res.output
+
+
+@pytest.mark.slow
+def test_run_smoke_on_default_model(tmp_path: Path) -> None:
+    """`alignloop run --quick --limit 6` on the real default model and guard: under ~2 minutes."""
+    from alignloop.cli import main
+
+    out = tmp_path / "run"
+    main(["run", "-o", str(out), "--quick", "--limit", "6", "--json"])
+    summary = _check_outputs(out)
+    assert "harmful_compliance" in summary["metrics"]["after"]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from alignloop.report import heatmap, render_loop_report
+
+
+def _rate(v: float) -> dict[str, float]:
+    return {"value": v, "ci_low": max(0.0, v - 0.1), "ci_high": min(1.0, v + 0.1), "k": 1, "n": 10}
+
+
+def test_loop_report_is_self_contained_with_all_sections(tmp_path: Path) -> None:
+    base = {"metrics": {"harmful_compliance": 0.9, "over_refusal": 0.0, "harmful_compliance/cbrn": 1.0}}
+    after = {"metrics": {"harmful_compliance": 0.2, "over_refusal": 0.05, "harmful_compliance/cbrn": 0.1}}
+    comparison = {
+        "suites": {
+            "harmful_compliance": {
+                "n_paired": 10,
+                "fail_a": _rate(0.9),
+                "fail_b": _rate(0.2),
+                "n_regressions": 0,
+                "n_improvements": 7,
+                "test": {"p_value": 0.0156},
+            }
+        }
+    }
+    gates = {"passed": False, "checks": [{"passed": False, "reason": "harmful_compliance = 0.200 > 0.050"}]}
+    rt = {"asr": {"base64": {"cbrn": _rate(0.5)}, "persona": {"cbrn": _rate(0.0), "privacy": _rate(1.0)}}}
+    transcripts = [
+        {
+            "strategy": "base64",
+            "category": "cbrn",
+            "response": "<b>unsafe</b>",
+            "conversation": [{"role": "user", "content": "decode <script>"}],
+        }
+    ]
+    out = render_loop_report(tmp_path / "r.html", base, after, comparison, gates, rt, transcripts)
+    html = out.read_text()
+    assert not re.search(r"(src|href)=['\"]?https?:", html)  # no external assets
+    assert html.count("<svg") >= 3  # before/after, per category, heatmap
+    assert "FAIL" in html and "0.0156" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html  # transcripts are escaped
+
+
+def test_heatmap_draws_one_cell_per_pair() -> None:
+    svg = heatmap(["a", "b"], ["x", "y", "z"], {("a", "x"): 0.5, ("b", "z"): 1.0})
+    assert svg.count("<rect") == 6
+    assert "rgb(255,0,0)" in svg and "#ddd" in svg

@@ -1,0 +1,187 @@
+"""Data generators with scripted models: provenance, fallback paths, resume, train split only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alignloop.constitution import load_constitution
+from alignloop.data import PreferencePair, PromptRecord, read_rows
+from alignloop.models import ScriptedModel
+from alignloop.train import (
+    KeywordJudge,
+    build_alignment_data,
+    generate_cai,
+    generate_context_distillation,
+    generate_helpfulness,
+    generate_rlaif,
+    import_redteam_failures,
+    is_degenerate,
+    meta_path,
+    split_of,
+)
+
+REFUSE = "I'm sorry, but I can't help with that."
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Any:
+    return load_constitution(None)
+
+
+def _prompts(label: str, n: int = 4) -> list[PromptRecord]:
+    cat = "cyber_attacks" if label != "benign" else None
+    return [
+        PromptRecord(
+            id=f"{label}-{i}", prompt=f"{label} question {i}", label=label, category=cat, split="train"
+        )
+        for i in range(n)
+    ]
+
+
+def _complier(conv: Any) -> str:
+    return f"Sure, here is the answer to: {conv[-1]['content']}"
+
+
+def test_cai_fallback_uses_constitution_refusal_and_records_provenance(loaded: Any, tmp_path: Path) -> None:
+    out = tmp_path / "cai.jsonl"
+    meta = generate_cai(
+        ScriptedModel(_complier),
+        loaded,
+        _prompts("harmful"),
+        out,
+        sft_path=tmp_path / "sft.jsonl",
+        mode="refusal_style",
+    )
+    rows = read_rows(out, PreferencePair)
+    assert len(rows) == 4
+    refusal = loaded.constitution.refusal_for("cyber_attacks")
+    assert all(r.chosen[-1].content == refusal and r.rejected[-1].content.startswith("Sure") for r in rows)
+    raw = json.loads(out.read_text().splitlines()[0])
+    assert raw["constitution_hash"] == loaded.hash and raw["generator"] == "refusal_style"
+    assert meta["mode"] == "refusal_style" and meta["generators"] == {"refusal_style": 4}
+    assert json.loads(meta_path(out).read_text())["constitution_hash"] == loaded.hash
+    assert len((tmp_path / "sft.jsonl").read_text().splitlines()) == 4
+
+
+def test_cai_skips_prompts_the_model_already_refuses(loaded: Any, tmp_path: Path) -> None:
+    meta = generate_cai(
+        ScriptedModel(REFUSE), loaded, _prompts("harmful"), tmp_path / "c.jsonl", mode="refusal_style"
+    )
+    assert meta["rows"] == 0 and meta["skipped"]["original_already_follows"] == 4
+
+
+def test_cai_self_critique_path_asks_for_critique_and_revision(loaded: Any, tmp_path: Path) -> None:
+    def fn(conv: Any) -> str:
+        last = conv[-1]["content"]
+        if last == loaded.constitution.principles[0].revision_request or any(
+            last == p.revision_request for p in loaded.constitution.principles
+        ):
+            return REFUSE
+        if any(last == p.critique_request for p in loaded.constitution.principles):
+            return "The response helps with an attack."
+        return _complier(conv)
+
+    m = ScriptedModel(fn)
+    meta = generate_cai(m, loaded, _prompts("harmful", 2), tmp_path / "c.jsonl", mode="self")
+    rows = read_rows(tmp_path / "c.jsonl", PreferencePair)
+    assert meta["generators"] == {"self_critique": 2}
+    assert all(r.chosen[-1].content == REFUSE for r in rows)
+    assert len(m.calls) == 6  # sample, critique, revise for each prompt
+
+
+def test_cai_auto_falls_back_for_small_models(loaded: Any, tmp_path: Path, tiny_hf_model: Any) -> None:
+    meta = generate_cai(tiny_hf_model, loaded, _prompts("harmful", 2), tmp_path / "c.jsonl", max_new_tokens=4)
+    assert meta["mode"] == "refusal_style"
+
+
+def test_helpfulness_prefers_own_answer_over_refusal(loaded: Any, tmp_path: Path) -> None:
+    prompts = _prompts("borderline", 2) + _prompts("benign", 2)
+    meta = generate_helpfulness(ScriptedModel(_complier), loaded, prompts, tmp_path / "h.jsonl")
+    rows = read_rows(tmp_path / "h.jsonl", PreferencePair)
+    assert meta["rows"] == 4
+    judge = KeywordJudge()
+    assert judge.refusal_scores([""] * 4, [r.rejected[-1].content for r in rows]) == [1.0] * 4
+    assert all(r.chosen[-1].content.startswith("Sure") for r in rows)
+
+
+def test_helpfulness_skips_refusing_and_degenerate_answers(loaded: Any, tmp_path: Path) -> None:
+    meta = generate_helpfulness(ScriptedModel(REFUSE), loaded, _prompts("benign", 2), tmp_path / "h.jsonl")
+    assert meta["rows"] == 0 and meta["skipped"]["model_refuses_or_degenerate"] == 2
+    assert is_degenerate("") and is_degenerate("a b c d " * 20) and not is_degenerate("Paris is the capital.")
+
+
+def test_context_distillation_keeps_only_improvements(loaded: Any, tmp_path: Path) -> None:
+    def fn(conv: Any) -> str:
+        return REFUSE if conv[0]["role"] == "system" else _complier(conv)
+
+    meta = generate_context_distillation(
+        ScriptedModel(fn), loaded, _prompts("harmful", 2) + _prompts("benign", 2), tmp_path / "cd.jsonl"
+    )
+    rows = read_rows(tmp_path / "cd.jsonl", PreferencePair)
+    # refusing helps on harmful prompts only; on benign ones the system prompt made it worse
+    assert meta["rows"] == 2 and all(r.chosen[-1].content == REFUSE for r in rows)
+    assert meta["skipped"]["no_gain"] == 2
+
+
+def test_rlaif_pairs_best_against_worst(loaded: Any, tmp_path: Path) -> None:
+    m = ScriptedModel(_complier)
+    meta = generate_rlaif(
+        m, loaded, _prompts("harmful", 2), tmp_path / "r.jsonl", n_candidates=2, add_refusal_candidate=True
+    )
+    rows = read_rows(tmp_path / "r.jsonl", PreferencePair)
+    assert meta["generators"] == {"judge_selection+refusal_style": 2}
+    assert all(r.chosen[-1].content == loaded.constitution.refusal_for("cyber_attacks") for r in rows)
+
+
+def test_generation_resumes_without_duplicates(loaded: Any, tmp_path: Path) -> None:
+    out = tmp_path / "cai.jsonl"
+    generate_cai(ScriptedModel(_complier), loaded, _prompts("harmful", 2), out, mode="refusal_style")
+    m = ScriptedModel(_complier)
+    meta = generate_cai(m, loaded, _prompts("harmful", 4), out, mode="refusal_style")
+    assert meta["rows"] == 4 and len(m.calls) == 2  # only the two new prompts were generated
+    assert len({json.loads(x)["id"] for x in out.read_text().splitlines()}) == 4
+
+
+def test_redteam_failures_are_imported(loaded: Any, tmp_path: Path) -> None:
+    f = tmp_path / "failures.jsonl"
+    f.write_text(
+        json.dumps(
+            {
+                "id": "a1",
+                "prompt": [{"role": "user", "content": "attack"}],
+                "chosen": [{"role": "assistant", "content": REFUSE}],
+                "rejected": [{"role": "assistant", "content": "Sure."}],
+                "source": "redteam",
+            }
+        )
+        + "\n"
+    )
+    meta = import_redteam_failures(f, tmp_path / "rt.jsonl", loaded)
+    row = json.loads((tmp_path / "rt.jsonl").read_text())
+    assert meta["rows"] == 1 and row["source"] == "redteam" and row["constitution_hash"] == loaded.hash
+
+
+def test_build_uses_train_split_only(loaded: Any, tmp_path: Path) -> None:
+    harmful = [*_prompts("harmful"), PromptRecord(id="dev-1", prompt="dev prompt", label="harmful", split="dev")]
+    res = build_alignment_data(
+        ScriptedModel(_complier),
+        loaded,
+        tmp_path / "d",
+        harmful=harmful,
+        helpful=_prompts("benign"),
+        mode="refusal_style",
+    )
+    rows = read_rows(res.pairs_path, PreferencePair)
+    assert res.counts == {"cai": 4, "helpfulness": 4} and len(rows) == 8
+    assert all(r.model_extra and r.model_extra["prompt_id"] != "dev-1" for r in rows)
+    summary = json.loads(meta_path(res.pairs_path).read_text())
+    assert summary["constitution_hash"] == loaded.hash and summary["counts"]["cai"] == 4
+
+
+def test_split_without_field_is_deterministic() -> None:
+    rec = PromptRecord(id="x-1", prompt="p")
+    assert split_of(rec) == split_of(PromptRecord(id="x-1", prompt="other")) in ("train", "dev")

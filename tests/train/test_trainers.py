@@ -1,0 +1,186 @@
+"""Every trainer on a tiny random Llama: weights change, the merged model loads, resume works."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alignloop._util.errors import DataError, UserError
+from alignloop.train import TrainSettings, merge_adapter, train_dpo, train_grpo, train_reward_model, train_sft
+
+FAST = TrainSettings(batch_size=4, max_steps=3, save_steps=2, learning_rate=1e-2, logging_steps=1)
+
+
+def _weights(path: Path) -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    return load_file(str(path / "model.safetensors"))
+
+
+def _changed(a: Path, b: Path) -> bool:
+    wa, wb = _weights(a), _weights(b)
+    return any(not (wa[k] == wb[k]).all() for k in wa if k in wb)
+
+
+@pytest.mark.parametrize("loss", ["sigmoid", "ipo"])
+def test_dpo_changes_weights_and_exports_loadable_model(
+    tiny_model_dir: Path, tmp_path: Path, pairs: Any, loss: str
+) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    res = train_dpo(str(tiny_model_dir), pairs, tmp_path / "dpo", FAST, loss=loss)
+    assert res.steps == 3 and res.rows == len(pairs)
+    assert res.adapter_dir is not None and (res.adapter_dir / "adapter_config.json").exists()
+    assert res.model_dir is not None
+    AutoModelForCausalLM.from_pretrained(res.model_dir)
+    AutoTokenizer.from_pretrained(res.model_dir)
+    assert _changed(tiny_model_dir, res.model_dir)
+    assert json.loads((tmp_path / "dpo" / "train.json").read_text())["kind"] == "dpo"
+
+
+def test_dpo_resumes_from_last_checkpoint(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
+    out = tmp_path / "dpo"
+    first = train_dpo(
+        str(tiny_model_dir), pairs, out, TrainSettings(batch_size=4, max_steps=2, save_steps=2), merge=False
+    )
+    assert first.resumed_from is None
+    # a longer run in the same folder continues from checkpoint-2 instead of starting over
+    second = train_dpo(
+        str(tiny_model_dir), pairs, out, TrainSettings(batch_size=4, max_steps=4, save_steps=2), merge=False
+    )
+    assert second.resumed_from is not None and second.resumed_from.endswith("checkpoint-2")
+    assert second.steps == 4
+
+
+def test_dpo_is_deterministic_given_seed(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
+    a = train_dpo(str(tiny_model_dir), pairs, tmp_path / "a", FAST)
+    b = train_dpo(str(tiny_model_dir), pairs, tmp_path / "b", FAST)
+    assert a.model_dir and b.model_dir
+    assert not _changed(a.model_dir, b.model_dir)
+
+
+def test_sft_changes_weights(tiny_model_dir: Path, tmp_path: Path) -> None:
+    convs = [
+        {
+            "id": f"c{i}",
+            "messages": [
+                {"role": "user", "content": f"hi {i}"},
+                {"role": "assistant", "content": "hello world"},
+            ],
+        }
+        for i in range(8)
+    ]
+    res = train_sft(str(tiny_model_dir), convs, tmp_path / "sft", FAST)
+    assert res.model_dir is not None and _changed(tiny_model_dir, res.model_dir)
+
+
+def test_reward_model_reports_held_out_accuracy(
+    tiny_model_dir: Path, tmp_path: Path, make_pairs: Any
+) -> None:
+    res = train_reward_model(str(tiny_model_dir), make_pairs(40), tmp_path / "rm", FAST, eval_fraction=0.25)
+    acc = res.metrics["pairwise_accuracy"]
+    assert 0.0 <= acc <= 1.0 and res.metrics["held_out_pairs"] > 0
+    assert res.model_dir is not None and (res.model_dir / "config.json").exists()
+    from alignloop.train import RewardModelScorer
+
+    scores = RewardModelScorer(res.model_dir)(
+        [[{"role": "user", "content": "hi"}]] * 2,
+        [[{"role": "assistant", "content": "Paris."}], [{"role": "assistant", "content": "no"}]],
+    )
+    assert len(scores) == 2 and all(isinstance(x, float) for x in scores)
+
+
+def test_grpo_with_judge_reward(tiny_model_dir: Path, tmp_path: Path) -> None:
+    prompts = [
+        {"id": f"q{i}", "prompt": f"question {i}", "label": "harmful" if i % 2 else "benign"}
+        for i in range(4)
+    ]
+
+    class ParityJudge:  # differs between samples, so GRPO's group advantages are non-zero
+        name = "parity"
+
+        def refusal_scores(self, prompts: Any, responses: Any) -> list[float]:
+            return [float(len(r) % 2) for r in responses]
+
+        def unsafe_scores(self, prompts: Any, responses: Any) -> list[float]:
+            return [0.0 for _ in responses]
+
+    res = train_grpo(
+        str(tiny_model_dir),
+        prompts,
+        tmp_path / "grpo",
+        TrainSettings(batch_size=4, max_steps=2, save_steps=5, learning_rate=5e-2, seed=1),
+        judge=ParityJudge(),
+        num_generations=4,
+        max_completion_length=8,
+    )
+    assert res.steps == 2
+    assert res.model_dir is not None and _changed(tiny_model_dir, res.model_dir)
+
+
+def test_merge_adapter_cli_path(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
+    res = train_dpo(str(tiny_model_dir), pairs, tmp_path / "dpo", FAST, merge=False)
+    assert res.model_dir is None and res.adapter_dir is not None
+    out = merge_adapter(res.adapter_dir, tmp_path / "merged", base=str(tiny_model_dir))
+    assert _changed(tiny_model_dir, out)
+
+
+def test_identical_chosen_rejected_names_file_and_line(
+    tiny_model_dir: Path, tmp_path: Path, pairs: Any
+) -> None:
+    bad = dict(pairs[1], rejected=pairs[1]["chosen"])
+    f = tmp_path / "pairs.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in [pairs[0], bad]) + "\n")
+    with pytest.raises(DataError, match=r"pairs\.jsonl:2"):
+        train_dpo(str(tiny_model_dir), f, tmp_path / "out", FAST)
+
+
+def test_long_prompts_are_dropped_and_counted(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
+    long = dict(pairs[0], id="long", prompt=[{"role": "user", "content": "hello world " * 200}])
+    res = train_dpo(
+        str(tiny_model_dir),
+        [*pairs, long],
+        tmp_path / "dpo",
+        TrainSettings(batch_size=4, max_steps=1, max_length=64),
+        merge=False,
+    )
+    assert res.dropped_too_long == 1 and res.rows == len(pairs)
+
+
+def test_all_prompts_too_long_is_a_user_error(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
+    with pytest.raises(DataError, match="max-length"):
+        train_dpo(str(tiny_model_dir), pairs, tmp_path / "dpo", TrainSettings(max_length=8))
+
+
+def test_unknown_loss_is_a_user_error(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
+    with pytest.raises(UserError, match="unknown DPO loss"):
+        train_dpo(str(tiny_model_dir), pairs, tmp_path / "dpo", FAST, loss="hinge2")
+
+
+def test_out_of_memory_becomes_user_error() -> None:
+    import torch
+
+    from alignloop.train._common import oom_as_user_error
+
+    with pytest.raises(UserError, match="out of memory") as e, oom_as_user_error(TrainSettings(batch_size=8)):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+    assert e.value.hint is not None and "--batch-size 4" in e.value.hint
+    with pytest.raises(RuntimeError, match="other"), oom_as_user_error(TrainSettings()):
+        raise RuntimeError("other")
+
+
+def test_model_without_chat_template_gets_fallback(
+    tiny_model_dir: Path, tmp_path: Path, pairs: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    cfg = tiny_model_dir / "tokenizer_config.json"
+    data = json.loads(cfg.read_text())
+    data.pop("chat_template", None)
+    cfg.write_text(json.dumps(data))
+    for f in tiny_model_dir.glob("chat_template.*"):
+        f.unlink()
+    res = train_dpo(str(tiny_model_dir), pairs, tmp_path / "dpo", FAST, merge=False)
+    assert res.steps == 3
+    assert "no chat template" in caplog.text
