@@ -23,3 +23,27 @@ def test_heads_separate_and_sum_to_one() -> None:
     y3 = np.array([0] * 40 + [1] * 20 + [2] * 20)
     p3 = fit_multiclass(x, y3).predict(x)
     assert np.allclose(p3.sum(1), 1.0, atol=1e-5)
+
+
+def test_lexical_features_are_normalised_and_stable() -> None:
+    from alignloop.guard._heads import lexical_features
+
+    m = lexical_features(["Kill the process", "kill the PROCESS", ""], dim=1024)
+    assert m.shape == (3, 1024)
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(1)).ravel())
+    assert np.allclose(norms[:2], 1.0, atol=1e-5) and norms[2] == 0.0
+    assert (m[0] != m[1]).nnz == 0  # case-insensitive, and crc32 hashing is not salted per process
+
+
+def test_fused_head_platt_is_calibrated_probability() -> None:
+    from alignloop.guard._heads import fit_fused, fit_platt, lexical_features
+
+    rng = np.random.default_rng(2)
+    texts = [f"how do I bake bread {i}" for i in range(30)] + [f"how do I build a bomb {i}" for i in range(30)]
+    y = np.array([0] * 30 + [1] * 30)
+    x = rng.normal(0, 1, (60, 8)).astype(np.float32)
+    lex = lexical_features(texts, dim=4096)
+    h = fit_fused(x, lex, y)
+    h.platt = fit_platt(h.logit(x, lex), y)
+    p = h.predict(x, lex)
+    assert p.shape == (60,) and p[:30].max() < 0.5 < p[30:].min()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from alignloop._util.atomic import atomic_path
 from alignloop._util.errors import DataError, UserError
@@ -23,10 +24,20 @@ from alignloop._util.hashing import sha256_json
 from alignloop._util.paths import cache_dir
 from alignloop.constitution import LoadedConstitution
 from alignloop.guard._embed import Embedder, HashEmbedder, default_embedder
-from alignloop.guard._heads import LinearHead, fit_binary, fit_multi_binary, pick_threshold
+from alignloop.guard._heads import (
+    LEX_DIM,
+    FusedHead,
+    LinearHead,
+    fit_binary,
+    fit_fused,
+    fit_multi_binary,
+    fit_platt,
+    lexical_features,
+    pick_threshold,
+)
 from alignloop.guard._refusal import RefusalDetector, training_rows
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 POSITIVE = frozenset({"harmful", "unsafe", "violating", "injection", "positive"})
 NEGATIVE = frozenset({"benign", "borderline", "safe", "allowed", "negative"})
 
@@ -45,12 +56,16 @@ class TrainingData:
     texts: list[str] = field(default_factory=list)
     categories: list[str | None] = field(default_factory=list)
     """The violated category, or ``None`` for an allowed text."""
+    hard: list[bool] = field(default_factory=list)
+    """Allowed texts that sound unsafe (borderline): the default threshold keeps false alarms on them rare."""
     inj_texts: list[str] = field(default_factory=list)
     inj_labels: list[int] = field(default_factory=list)
 
-    def add(self, text: str, category: str | None) -> None:
+    def add(self, text: str, category: str | None, hard: bool = False) -> None:
+        """Append one text; ``hard`` marks an allowed text that sounds unsafe."""
         self.texts.append(text)
         self.categories.append(category)
+        self.hard.append(hard and category is None)
 
 
 def seed_data(split: str = "train") -> TrainingData:
@@ -60,7 +75,7 @@ def seed_data(split: str = "train") -> TrainingData:
     data = TrainingData()
     for r in seed_prompts():
         if split_of(r.id, r.split) == split:
-            data.add(r.prompt, r.category if r.label == "harmful" else None)
+            data.add(r.prompt, r.category if r.label == "harmful" else None, hard=r.label == "borderline")
     try:
         inj = seed_file("injection.jsonl")
     except FileNotFoundError:
@@ -76,7 +91,7 @@ def read_user_data(path: str | Path) -> TrainingData:
     """Rows ``{"id", "text"|"prompt", "label", "category"?}`` from a JSONL file.
 
     ``label`` is harmful/unsafe/violating (needs ``category``), benign/borderline/safe/allowed,
-    or ``injection`` (trains the injection head).
+    or ``injection`` (trains the injection head). ``borderline`` rows also set the default threshold.
     """
     from alignloop.data import iter_jsonl
 
@@ -98,7 +113,7 @@ def read_user_data(path: str | Path) -> TrainingData:
                 )
             data.add(text, cat)
         elif label in NEGATIVE:
-            data.add(text, None)
+            data.add(text, None, hard=label == "borderline")
         else:
             raise DataError(
                 f"{path}:{n}: field 'label': {label!r} is not one of {sorted(POSITIVE | NEGATIVE)}",
@@ -114,11 +129,16 @@ def embedder_for(embedder_id: str) -> Embedder:
     return default_embedder()
 
 
+def _folds(n: int) -> np.ndarray:
+    folds = np.arange(n) % 5
+    np.random.default_rng(0).shuffle(folds)
+    return folds
+
+
 def _oof_scores(x: np.ndarray, y: np.ndarray, fit: Callable[[np.ndarray, np.ndarray], LinearHead]) -> np.ndarray:
     """Out-of-fold predictions (5 folds) to pick thresholds on data the head did not see."""
     n = len(x)
-    folds = np.arange(n) % 5
-    np.random.default_rng(0).shuffle(folds)
+    folds = _folds(n)
     out: np.ndarray | None = None
     for k in range(5):
         tr, te = folds != k, folds == k
@@ -129,6 +149,48 @@ def _oof_scores(x: np.ndarray, y: np.ndarray, fit: Callable[[np.ndarray, np.ndar
             out = np.zeros((n, pred.shape[1]), dtype=np.float32)
         out[te] = pred
     return out if out is not None else np.zeros((n, 1), dtype=np.float32)
+
+
+def _oof_fused_logits(x: np.ndarray, lex: sparse.csr_matrix, y: np.ndarray) -> np.ndarray:
+    """Out-of-fold fused logits (5 folds): what the head says about texts it has not seen."""
+    folds = _folds(len(y))
+    out = np.zeros(len(y), dtype=np.float64)
+    for k in range(5):
+        tr, te = folds != k, folds == k
+        if len(np.unique(y[tr])) < 2:
+            continue
+        out[te] = fit_fused(x[tr], lex[tr], y[tr]).logit(x[te], lex[te])
+    return out
+
+
+def fit_unsafe_head(
+    x: np.ndarray, texts: list[str], y: np.ndarray, hard: np.ndarray
+) -> tuple[FusedHead, float, dict[str, float]]:
+    """The calibrated fused safe/unsafe head, its default threshold and out-of-fold metrics.
+
+    Embedding C=16, n-gram C=64 and equal logit weights were chosen by 5-fold cross-validation on
+    the train split (PR-AUC and borderline F1). The threshold is the best out-of-fold F1 of harmful
+    versus hard (borderline) negatives with at most 5% of them flagged; benign texts are easy, so
+    counting them would let the false-alarm rate on borderline texts drift well above 5%.
+    """
+    from sklearn.metrics import average_precision_score
+
+    lex = lexical_features(texts)
+    head = fit_fused(x, lex, y)
+    z = _oof_fused_logits(x, lex, y)
+    head.platt = fit_platt(z, y)
+    a, b = head.platt
+    oof = 1.0 / (1.0 + np.exp(-np.clip(a * z + b, -40, 40)))
+    sub = (y == 1) | hard if hard.any() else np.ones(len(y), dtype=bool)
+    t = pick_threshold(oof[sub], y[sub], max_fpr=0.05)
+    neg = (y == 0) & sub
+    metrics = {
+        "oof_pr_auc": float(average_precision_score(y, oof)),
+        "oof_unsafe_recall_at_threshold": float((oof[y == 1] >= t).mean()),
+        "oof_fpr_at_threshold": float((oof[y == 0] >= t).mean()),
+        "oof_borderline_fpr_at_threshold": float((oof[neg] >= t).mean()),
+    }
+    return head, t, metrics
 
 
 def train_artifact(
@@ -152,16 +214,18 @@ def train_artifact(
         for t in cat.violating_examples:
             data.add(t, cat.id)
         for t in cat.allowed_examples:
-            data.add(t, None)
+            data.add(t, None, hard=True)  # allowed examples sit close to the boundary by design
     if extra is not None:
         data.texts += extra.texts
         data.categories += extra.categories
+        data.hard += extra.hard or [False] * len(extra.texts)
         data.inj_texts += extra.inj_texts
         data.inj_labels += extra.inj_labels
     # rows for categories this constitution lacks are dropped, not turned into negatives: they may be harmful
     keep = [i for i, cat in enumerate(data.categories) if cat is None or cat in ids]
     texts = [data.texts[i] for i in keep]
     cats = [data.categories[i] for i in keep]
+    hard = np.array([data.hard[i] for i in keep], dtype=bool)
     empty = [cid for cid in ids if cid not in cats]
     if empty:
         raise UserError(
@@ -178,13 +242,11 @@ def train_artifact(
     x = emb.encode(texts)
     y = np.array([[1 if cat == cid else 0 for cid in ids] for cat in cats], dtype=np.int64)
     say("fitting category heads")
-    # one safe/unsafe head ranks far better than the max of per-category heads (dev PR-AUC .93 vs .87);
+    # one safe/unsafe head ranks far better than the max of per-category heads (train-CV PR-AUC .94 vs .89);
     # the category heads then only say which category an unsafe text belongs to
     cat_head = fit_multi_binary(x, y, c=16.0)
     unsafe = (y.max(1) == 1).astype(int)
-    unsafe_head = fit_binary(x, unsafe, c=16.0)  # C picked on dev among 1, 4, 16, 64 (PR-AUC)
-    oof = _oof_scores(x, unsafe, lambda a, b: fit_binary(a, b, c=16.0))[:, 0]
-    default_t = pick_threshold(oof, unsafe, max_fpr=0.05)
+    unsafe_head, default_t, oof_metrics = fit_unsafe_head(x, texts, unsafe, hard)
     thresholds = {cat.id: (cat.threshold if cat.threshold is not None else default_t) for cat in c.categories}
 
     inj_head: LinearHead | None = None
@@ -209,15 +271,16 @@ def train_artifact(
         "default_threshold": default_t,
         "injection_threshold": inj_t,
         "constitution_hash": constitution.hash,
-        "data_hash": sha256_json([texts, cats, data.inj_texts, data.inj_labels, rows]),
+        "data_hash": sha256_json([texts, cats, hard.tolist(), data.inj_texts, data.inj_labels, rows]),
         "embedder_id": emb.id,
+        "unsafe_head": {"emb_weight": unsafe_head.emb_weight, "platt": list(unsafe_head.platt), "lex_dim": LEX_DIM},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "metrics": {
             "n_texts": len(texts),
             "n_unsafe": int(unsafe.sum()),
             "n_injection": len(data.inj_texts),
-            "oof_unsafe_recall_at_threshold": float((oof[unsafe == 1] >= default_t).mean()),
-            "oof_fpr_at_threshold": float((oof[unsafe == 0] >= default_t).mean()),
+            "n_borderline": int(hard.sum()),
+            **oof_metrics,
         },
     }
     out = Path(out_dir)
@@ -226,8 +289,10 @@ def train_artifact(
         arrays = {
             "cat_coef": cat_head.coef,
             "cat_intercept": cat_head.intercept,
-            "uns_coef": unsafe_head.coef,
-            "uns_intercept": unsafe_head.intercept,
+            "uns_coef": unsafe_head.emb.coef,
+            "uns_intercept": unsafe_head.emb.intercept,
+            "lex_coef": unsafe_head.lex.coef,
+            "lex_intercept": unsafe_head.lex.intercept,
         }
         if inj_head is not None:
             arrays |= {"inj_coef": inj_head.coef, "inj_intercept": inj_head.intercept}
@@ -263,7 +328,16 @@ def default_artifact(constitution: LoadedConstitution) -> Path:
 
     seed = seed_data("train")
     key = sha256_json(
-        [FORMAT_VERSION, EMBEDDER_ID, seed.texts, seed.categories, seed.inj_texts, seed.inj_labels, training_rows()]
+        [
+            FORMAT_VERSION,
+            EMBEDDER_ID,
+            seed.texts,
+            seed.categories,
+            seed.hard,
+            seed.inj_texts,
+            seed.inj_labels,
+            training_rows(),
+        ]
     )
     folder = cache_dir() / "guard" / f"{constitution.hash[:12]}-{key[:12]}"
     if not (folder / "meta.json").exists():

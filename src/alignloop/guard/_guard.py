@@ -13,7 +13,7 @@ from alignloop._util.errors import UserError
 from alignloop.constitution import LoadedConstitution, load_constitution
 from alignloop.guard._artifact import default_artifact, embedder_for, read_meta
 from alignloop.guard._embed import Embedder
-from alignloop.guard._heads import LinearHead
+from alignloop.guard._heads import FusedHead, LinearHead, lexical_features
 from alignloop.guard._injection import decoded_variants, heuristic_score
 from alignloop.guard._judge import LlmJudge
 from alignloop.guard._lang import english_confidence
@@ -79,7 +79,13 @@ class Guard:
         self.embedder = embedder or embedder_for(self.meta["embedder_id"])
         z = np.load(self.artifact / "heads.npz")
         self.cat_head = LinearHead(z["cat_coef"], z["cat_intercept"])
-        self.unsafe_head = LinearHead(z["uns_coef"], z["uns_intercept"])
+        u = self.meta["unsafe_head"]
+        self.unsafe_head = FusedHead(
+            LinearHead(z["uns_coef"], z["uns_intercept"]),
+            LinearHead(z["lex_coef"], z["lex_intercept"]),
+            float(u["emb_weight"]),
+            (float(u["platt"][0]), float(u["platt"][1])),
+        )
         self.inj_head = LinearHead(z["inj_coef"], z["inj_intercept"]) if "inj_coef" in z else None
         self.refusal = RefusalDetector.from_folder(self.artifact, self.embedder)
         self.pii = PiiDetector()
@@ -161,7 +167,7 @@ class Guard:
         emb = self._safe("embedder", lambda: self.embedder.encode(batch) if batch else np.zeros((0, 1)), errors)
         cat_p = inj_p = None
         if isinstance(emb, np.ndarray) and len(batch):
-            cat_p = self._safe("category", lambda: self._category_probs(emb), errors)
+            cat_p = self._safe("category", lambda: self._category_probs(emb, batch), errors)
             if self.inj_head is not None and not is_output:
                 inj_p = self._safe("injection", lambda: self.inj_head.predict(emb)[:, 0], errors)  # type: ignore[union-attr]
         verdicts: list[RefusalVerdict | None] = [None] * len(items)
@@ -256,13 +262,13 @@ class Guard:
             d.latency_ms = per
         return out
 
-    def _category_probs(self, emb: np.ndarray) -> np.ndarray:
+    def _category_probs(self, emb: np.ndarray, texts: list[str]) -> np.ndarray:
         """Per-category probabilities whose maximum is the calibrated unsafe probability.
 
         The top category gets the unsafe head's probability; others keep their share of it.
         """
         cats = self.cat_head.predict(emb)
-        unsafe = self.unsafe_head.predict(emb)[:, 0]
+        unsafe = self.unsafe_head.predict(emb, lexical_features(texts, self.unsafe_head.lex.coef.shape[1]))
         share = cats / np.maximum(cats.max(axis=1, keepdims=True), 1e-9)
         out: np.ndarray = share * unsafe[:, None]
         return out

@@ -1,10 +1,15 @@
-"""Linear heads on shared embeddings: fitted with scikit-learn, stored as plain arrays (no pickle)."""
+"""Linear heads on shared embeddings (and hashed n-grams): fitted with scikit-learn, stored as plain arrays."""
 
 from __future__ import annotations
 
+import itertools
+import re
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 
 @dataclass
@@ -26,7 +31,7 @@ class LinearHead:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
-def fit_binary(x: np.ndarray, y: np.ndarray, c: float = 4.0) -> LinearHead:
+def fit_binary(x: np.ndarray | sparse.csr_matrix, y: np.ndarray, c: float = 4.0) -> LinearHead:
     """Balanced logistic regression for one yes/no output."""
     from sklearn.linear_model import LogisticRegression
 
@@ -66,3 +71,80 @@ def pick_threshold(scores: np.ndarray, y: np.ndarray, max_fpr: float = 0.05) -> 
         if f1 > best_f1:
             best_t, best_f1 = float(t), f1
     return best_t
+
+
+LEX_DIM = 2**18
+"""Hash buckets for the lexical features (a 1 MB float32 coefficient row)."""
+_WORD = re.compile(r"\w+")
+
+
+def lexical_features(texts: Sequence[str], dim: int = LEX_DIM) -> sparse.csr_matrix:
+    """Hashed word 1-2grams and in-word char 3-5grams: log counts, L2-normalised, as a sparse matrix.
+
+    Cheap (well under a millisecond a sentence) and deterministic across versions (crc32, not
+    Python's salted ``hash``). Char n-grams keep misspelt and run-together words close.
+    """
+    rows: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    for t in texts:
+        words = _WORD.findall(t.lower())
+        grams = [f"w {w}" for w in words] + [f"b {a} {b}" for a, b in itertools.pairwise(words)]
+        for w in words:
+            p = f" {w} "
+            grams += [f"c {p[i : i + n]}" for n in (3, 4, 5) for i in range(len(p) - n + 1)]
+        idx, cnt = np.unique(
+            np.fromiter((zlib.crc32(g.encode()) % dim for g in grams), dtype=np.int64, count=len(grams)),
+            return_counts=True,
+        )
+        v = np.log1p(cnt.astype(np.float32))
+        norm = float(np.linalg.norm(v))
+        rows.append(idx)
+        vals.append(v / norm if norm else v)
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    ind = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    data = np.concatenate(vals) if vals else np.zeros(0, dtype=np.float32)
+    return sparse.csr_matrix((data, ind, indptr), shape=(len(texts), dim))
+
+
+@dataclass
+class FusedHead:
+    """Safe/unsafe from an embedding head and a lexical head: Platt-scaled weighted sum of their logits.
+
+    The two views err differently (paraphrase vs. wording), so their sum ranks better than either;
+    Platt scaling on out-of-fold logits makes the output a probability, so a constitution
+    threshold of 0.8 means "at least 80% sure" rather than a point on an arbitrary scale.
+    """
+
+    emb: LinearHead
+    lex: LinearHead
+    emb_weight: float = 0.5
+    platt: tuple[float, float] = (1.0, 0.0)
+
+    def logit(self, x: np.ndarray, lex: sparse.csr_matrix) -> np.ndarray:
+        """The raw fused logit (before Platt scaling), one per row."""
+        ze = x @ self.emb.coef[0] + self.emb.intercept[0]
+        zl = np.asarray(lex @ self.lex.coef[0]).ravel() + self.lex.intercept[0]
+        out: np.ndarray = self.emb_weight * ze + (1.0 - self.emb_weight) * zl
+        return out
+
+    def predict(self, x: np.ndarray, lex: sparse.csr_matrix) -> np.ndarray:
+        """Calibrated unsafe probabilities, shape ``(n,)``."""
+        a, b = self.platt
+        z = a * self.logit(x, lex) + b
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        return out
+
+
+def fit_fused(
+    x: np.ndarray, lex: sparse.csr_matrix, y: np.ndarray, c_emb: float = 16.0, c_lex: float = 64.0, w: float = 0.5
+) -> FusedHead:
+    """Fit both halves of a :class:`FusedHead` (uncalibrated: ``platt`` is the identity)."""
+    return FusedHead(fit_binary(x, y, c_emb), fit_binary(lex, y, c_lex), w)
+
+
+def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept mapping logits ``z`` to calibrated probabilities (unweighted: true priors)."""
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e4, max_iter=1000).fit(z.reshape(-1, 1), y.astype(int))
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
