@@ -32,3 +32,28 @@ def test_concurrent_processes_lose_no_rows(db_url: str) -> None:
     assert all(
         r.status == "completed" and r.metrics == {"i": r.config["i"], "j": r.config["i"]} for r in runs
     )
+
+
+_STARTER = """
+import sys
+from alignloop.store import RunStore
+print(RunStore.open(sys.argv[1]).start_run("loop", "default", "h", {"n": 1}))
+"""
+
+
+def test_run_of_a_dead_process_reads_interrupted_and_can_be_resumed(db_url: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _STARTER, db_url], capture_output=True, text=True, timeout=120, check=True
+    )
+    run_id = out.stdout.strip().splitlines()[-1]
+    with RunStore.open(db_url) as store:
+        mine = store.start_run("eval", "default", "h", {})
+        assert store.get(mine).status == "running"  # this process is alive
+        info = store.get(run_id)
+        assert info.status == "interrupted" and info.config == {"n": 1}
+        assert [r.id for r in store.list(status="interrupted")] == [run_id]
+        assert run_id not in [r.id for r in store.list(status="running")]
+        store.resume_run(run_id)
+        assert store.get(run_id).status == "running"
+        store.finish_run(run_id)
+        assert store.get(run_id).status == "completed"

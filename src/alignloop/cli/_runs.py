@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from alignloop.store import RunInfo, RunStore
 
 _KINDS = ("eval", "redteam", "train", "data", "guard", "loop")  # = alignloop.store.KINDS, kept import-free
-_STATUS_STYLE = {"running": "yellow", "completed": "green", "failed": "red"}
+_STATUS_STYLE = {"running": "yellow", "completed": "green", "failed": "red", "interrupted": "magenta"}
 
 
 @click.group("runs")
@@ -64,7 +64,7 @@ def _status(run: RunInfo) -> str:
 @click.option("--kind", type=click.Choice(_KINDS), default=None, help="Only runs of this kind.")
 @click.option(
     "--status",
-    type=click.Choice(["running", "completed", "failed"]),
+    type=click.Choice(["running", "completed", "failed", "interrupted"]),
     default=None,
     help="Only runs with this status.",
 )

@@ -81,8 +81,15 @@ def _recorder(
         return None
     store = RunStore.open()
     rid = state.data.get("run_id")
-    if rid is not None and store.get(rid).status != "running":
-        rid = None  # the earlier attempt was killed and recorded as failed: this attempt is a new record
+    if rid is not None:
+        try:
+            status = store.get(rid).status
+        except Exception:
+            status = "missing"
+        if status in ("running", "interrupted"):
+            store.resume_run(rid)  # the earlier attempt was killed: this process carries the same record on
+        else:
+            rid = None  # it finished or failed: this attempt is a new record
     if rid is None:
         rid = str(store.start_run("loop", model, chash, config, output_dir=str(out)))
         state.set("run_id", rid)

@@ -9,8 +9,13 @@ from typing import Any
 
 KINDS = ("eval", "redteam", "train", "data", "guard", "loop")
 """The stages that record runs."""
-STATUSES = ("running", "completed", "failed")
-"""``running`` until :meth:`RunStore.finish_run` sets one of the other two."""
+STATUSES = ("running", "completed", "failed", "interrupted")
+"""``running`` until :meth:`RunStore.finish_run` sets ``completed`` or ``failed``. ``interrupted`` is
+never stored: it is how a ``running`` run reads once the process that started it (on this host) is
+gone, e.g. after a kill. Rerunning the same command resumes such a run."""
+
+OWNER_KEY = "_process"
+"""Reserved config key: ``{"host", "pid"}`` of the process that started the run."""
 
 
 @dataclass(frozen=True)

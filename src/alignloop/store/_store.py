@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import os
+import socket
 import threading
 import traceback
 import uuid
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from alignloop._util.errors import UserError
 from alignloop.store._engine import connect, default_url, display_url, resolve_url
-from alignloop.store._info import KINDS, STATUSES, RunInfo
+from alignloop.store._info import KINDS, OWNER_KEY, RunInfo
 from alignloop.store._migrate import upgrade
 from alignloop.store._tables import ArtifactRow, MetricRow, RunRow
 
@@ -56,17 +57,39 @@ def _utc(dt: datetime | None) -> datetime | None:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
+def _owner() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _alive(owner: Any) -> bool:
+    """Whether the process recorded in ``owner`` may still be running (unknown hosts count as alive)."""
+    if not isinstance(owner, dict) or owner.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(owner["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, KeyError, TypeError, ValueError, OSError):
+        return True
+    return True
+
+
 def _info(row: RunRow) -> RunInfo:
     started = _utc(row.started_at)
     assert started is not None
+    cfg = dict(row.config or {})
+    owner = cfg.pop(OWNER_KEY, None)
+    status = row.status
+    if status == "running" and not _alive(owner):
+        status = "interrupted"
     return RunInfo(
         id=row.id,
         name=row.name,
         kind=row.kind,
-        status=row.status,
+        status=status,
         model=row.model,
         constitution_hash=row.constitution_hash,
-        config=dict(row.config or {}),
+        config=cfg,
         metrics={m.name: (math.nan if m.value is None else m.value) for m in row.metrics},
         artifacts={a.name: a.path for a in row.artifacts},
         started_at=started,
@@ -155,6 +178,7 @@ class RunStore:
             raise TypeError(f"config must be a mapping, got {type(config).__name__}")
         # a round trip through JSON stores exactly what a later reader gets back
         cfg = json.loads(json.dumps(dict(config), default=str))
+        cfg[OWNER_KEY] = _owner()
         run_id = uuid.uuid4().hex
         row = RunRow(
             id=run_id,
@@ -200,7 +224,7 @@ class RunStore:
 
     def finish_run(self, run_id: str, status: str = "completed", error: str | None = None) -> None:
         """Mark the run ``completed`` or ``failed`` (with ``error``) and record its duration."""
-        if status not in STATUSES or status == "running":
+        if status not in ("completed", "failed"):
             raise ValueError(f"finish status must be 'completed' or 'failed', got {status!r}")
         if error is not None and len(error) > _MAX_ERROR_CHARS:
             error = "...\n" + error[-_MAX_ERROR_CHARS:]
@@ -214,6 +238,14 @@ class RunStore:
             started = _utc(row.started_at)
             assert started is not None
             row.duration_s = max(0.0, (row.finished_at - started).total_seconds())
+
+    def resume_run(self, run_id: str) -> None:
+        """Claim a ``running`` (or interrupted) run for this process, e.g. when a killed job is rerun."""
+        with self._session.begin() as s:
+            row = self._require(s, run_id)
+            if row.status != "running":
+                raise ValueError(f"run {run_id} is already {row.status}")
+            row.config = {**dict(row.config or {}), OWNER_KEY: _owner()}
 
     @contextlib.contextmanager
     def record(
@@ -284,13 +316,17 @@ class RunStore:
 
     def list(self, kind: str | None = None, limit: int = 50, status: str | None = None) -> list[RunInfo]:
         """The newest ``limit`` runs, newest first, optionally only of one ``kind`` or ``status``."""
-        q = self._select().order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
+        q = self._select().order_by(RunRow.started_at.desc(), RunRow.id.desc())
         if kind is not None:
             q = q.where(RunRow.kind == kind)
+        derived = status in ("running", "interrupted")  # told apart by the owner process, not stored
         if status is not None:
-            q = q.where(RunRow.status == status)
+            q = q.where(RunRow.status == ("running" if derived else status))
+        if not derived:
+            q = q.limit(limit)
         with self._session() as s:
-            return [_info(r) for r in s.scalars(q).all()]
+            runs = [_info(r) for r in s.scalars(q).all()]
+        return [r for r in runs if r.status == status][:limit] if derived else runs
 
     # -- helpers ------------------------------------------------------------------------------
 
