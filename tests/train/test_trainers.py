@@ -184,3 +184,28 @@ def test_model_without_chat_template_gets_fallback(
     res = train_dpo(str(tiny_model_dir), pairs, tmp_path / "dpo", FAST, merge=False)
     assert res.steps == 3
     assert "no chat template" in caplog.text
+
+
+def test_compact_lm_head_scores_the_same_log_probs_on_cpu(tiny_model_dir: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+    from trl.trainer import utils as trl_utils
+
+    from alignloop.train._common import compact_lm_head_on_cpu
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    trl_utils.add_fused_lm_head(model)
+    ids = torch.randint(3, 60, (2, 9))
+    labels = ids.clone()
+    labels[:, :5] = -100  # the prompt part
+    original = trl_utils._use_triton
+    try:
+        trl_utils._use_triton = lambda device: False  # TRL's own CPU path: score every position
+        full = model(input_ids=ids, labels=labels, fused_lm_head=True).log_probs
+        assert compact_lm_head_on_cpu()
+        assert trl_utils._use_triton(torch.device("cpu"))
+        compact = model(input_ids=ids, labels=labels, fused_lm_head=True).log_probs
+    finally:
+        trl_utils._use_triton = original
+    torch.testing.assert_close(compact, full)
+    assert (compact[:, :4] == 0).all() and (compact[:, 5:] != 0).all()
