@@ -9,6 +9,9 @@ def _run(checker: Any, chunks: list[str]) -> str:
 
 
 def test_pii_split_across_chunks_never_leaks(guard: Any) -> None:
+    # this test is about PII redaction while streaming; the hash-embedder category heads score this benign
+    # text near their (near-random) thresholds, so category blocking is switched off here
+    guard.thresholds = {cid: 1.01 for cid in guard.thresholds}
     text = "Sure, here is the contact. You can write to jane.smith@example.com any time. Have a nice day. "
     for size in (1, 3, 7, 16):
         chunks = [text[i : i + size] for i in range(0, len(text), size)]
