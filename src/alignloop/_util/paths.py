@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+
+from alignloop._util.errors import ModelError
 
 
 def home() -> Path:
@@ -26,3 +29,16 @@ def cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("alignloop", appauthor=False))
+
+
+def installed_package_dir(package: str, missing: str, hint: str) -> Path:
+    """Folder of the installed (data-only) Python package ``package``.
+
+    Raises:
+        ModelError: the package is not installed (``missing`` and ``hint`` are its message and hint).
+    """
+    # find_spec, not import: a data package's __init__ may import things we do not install
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(missing, hint=hint)
+    return Path(next(iter(spec.submodule_search_locations)))

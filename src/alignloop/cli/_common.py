@@ -7,11 +7,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from alignloop._util.errors import UserError
+
+if TYPE_CHECKING:
+    from alignloop.constitution import LoadedConstitution
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 model_option = click.option(
@@ -28,6 +31,13 @@ constitution_option = click.option(
     show_default=True,
     help="Constitution YAML file, or 'default'.",
 )
+
+
+def load_const(spec: str) -> LoadedConstitution:
+    """The constitution a ``--constitution`` value names (a YAML file, or ``default``)."""
+    from alignloop.constitution import load_constitution
+
+    return load_constitution(None if spec == "default" else spec)
 
 
 def load_config_file(path: str) -> dict[str, Any]:

@@ -7,18 +7,12 @@ import sys
 
 import click
 
-from alignloop.cli._common import constitution_option, emit_json, json_option, model_option, progress_bar
+from alignloop.cli._common import constitution_option, emit_json, json_option, load_const, model_option, progress_bar
 
 
 @click.group()
 def group() -> None:
     """Evaluate a model against the constitution; compare runs; check release gates."""
-
-
-def _load_const(spec: str):  # type: ignore[no-untyped-def]
-    from alignloop.constitution import load_constitution
-
-    return load_constitution(None if spec == "default" else spec)
 
 
 @group.command()
@@ -97,7 +91,7 @@ def run(
     from alignloop.evals import DEFAULT_SUITES, evaluate, make_judge, resolve_suites
     from alignloop.models import load_model
 
-    lc = _load_const(constitution)
+    lc = load_const(constitution)
     names = list(suites) if suites or prompt_files else list(DEFAULT_SUITES)
     suite_objs = resolve_suites(names, prompt_files)  # unknown names fail before any model loads
     m = load_model(model)
@@ -171,7 +165,7 @@ def gate(run_ref: str, constitution: str, as_json: bool) -> None:
     p = Path(resolve_run_dir(run_ref)) / "summary.json"
     if not p.exists():
         raise UserError(f"{p.parent} has no summary.json", hint="finish the run with `alignloop eval run` first")
-    res = check_gates(json.loads(p.read_text(encoding="utf-8")), _load_const(constitution))
+    res = check_gates(json.loads(p.read_text(encoding="utf-8")), load_const(constitution))
     if as_json:
         emit_json(res.as_dict())
     else:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from alignloop.cli._common import constitution_option, emit_json, json_option, progress_bar
+from alignloop.cli._common import constitution_option, emit_json, json_option, load_const, progress_bar
 
 artifact_option = click.option(
     "--artifact",
@@ -19,10 +19,9 @@ artifact_option = click.option(
 
 
 def _guard(constitution: str, artifact: str | None) -> Any:
-    from alignloop.constitution import load_constitution
     from alignloop.guard import Guard
 
-    return Guard.load(load_constitution(None if constitution == "default" else constitution), artifact)
+    return Guard.load(load_const(constitution), artifact)
 
 
 @click.group()
@@ -119,10 +118,9 @@ def score(in_file: str, out_file: str, batch_size: int, constitution: str, artif
 @json_option
 def train(data_file: str | None, no_seed: bool, out_dir: str, constitution: str, as_json: bool) -> None:
     """Train a guard artifact for a constitution (and your data) into a versioned folder."""
-    from alignloop.constitution import load_constitution
     from alignloop.guard import read_user_data, train_artifact
 
-    lc = load_constitution(None if constitution == "default" else constitution)
+    lc = load_const(constitution)
     extra = read_user_data(data_file) if data_file else None
     with progress_bar("training guard", 4) as advance:
 

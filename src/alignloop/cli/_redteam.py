@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from alignloop.cli._common import constitution_option, emit_json, json_option, model_option, progress_bar
+from alignloop.cli._common import constitution_option, emit_json, json_option, load_const, model_option, progress_bar
 
 
 @click.group()
@@ -46,7 +46,6 @@ def run(
     \b
     Example: alignloop redteam run --model default --budget 200 -o runs/rt --strategies persona,base64
     """
-    from alignloop.constitution import load_constitution
     from alignloop.evals import make_judge
     from alignloop.models import load_model
     from alignloop.redteam import redteam, resolve_strategies
@@ -55,7 +54,7 @@ def run(
     resolve_strategies(names)  # unknown names fail (exit 2) before any model loads
     if budget < 1:
         raise click.BadParameter("must be at least 1", param_hint="--budget")
-    lc = load_constitution(None if constitution == "default" else constitution)
+    lc = load_const(constitution)
     m = load_model(model)
     j = make_judge(judge, lc)
     att = load_model(attacker) if attacker else None

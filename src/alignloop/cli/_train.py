@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from alignloop.cli._common import constitution_option, emit_json, json_option, model_option, progress_bar
+from alignloop.cli._common import constitution_option, emit_json, json_option, load_const, model_option, progress_bar
 
 
 @click.group("train")
@@ -159,11 +159,10 @@ def data_cmd(
     as_json: bool,
 ) -> None:
     """Generate preference pairs (and CAI SFT data) from the constitution, train split only; resumable."""
-    from alignloop.constitution import load_constitution
     from alignloop.models import load_model
     from alignloop.train import build_alignment_data, default_judge
 
-    loaded = load_constitution(None if constitution == "default" else constitution)
+    loaded = load_const(constitution)
     m = load_model(model)
     with progress_bar("generating data", None) as adv, _quiet_stdout():
         res = build_alignment_data(
@@ -317,12 +316,11 @@ def grpo_cmd(
     **kw: Any,
 ) -> None:
     """GRPO with rewards from the guard (refuse harmful, answer safe) and an optional reward model."""
-    from alignloop.constitution import load_constitution
     from alignloop.data import seed_prompts
     from alignloop.train import default_judge, train_grpo, train_prompts
 
     s = _make_settings(kw)
-    loaded = load_constitution(None if constitution == "default" else constitution)
+    loaded = load_const(constitution)
     data: Any = prompts if prompts else train_prompts(seed_prompts())
     with _quiet_stdout():
         res = train_grpo(

@@ -16,6 +16,37 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def generate_rows(
+    model: ChatModel,
+    convs: Sequence[Any],
+    config: GenerationConfig,
+    retries: int = 1,
+    logger: logging.Logger | None = None,
+) -> list[tuple[str | None, str | None]]:
+    """``(response, error)`` per conversation: one batch, then row by row with ``retries`` retries.
+
+    Rows that still fail come back with their error, so callers mark them failed, never drop them.
+    A batch failure is logged as a warning to ``logger`` when one is given.
+    """
+    try:
+        return [(r, None) for r in model.generate(list(convs), config)]
+    except Exception as batch_err:  # any backend failure: fall back to per-row retries
+        if logger is not None:
+            logger.warning("batch generation failed (%s); retrying rows one by one", batch_err)
+    out: list[tuple[str | None, str | None]] = []
+    for conv in convs:
+        err: str | None = None
+        for _ in range(retries + 1):
+            try:
+                out.append((model.generate([conv], config)[0], None))
+                break
+            except Exception as e:
+                err = f"{type(e).__name__}: {e}"
+        else:
+            out.append((None, err))
+    return out
+
+
 @dataclass
 class EvalContext:
     """Shared state for one eval run."""
@@ -51,23 +82,7 @@ class EvalContext:
         A failing batch (an endpoint dying mid-run) is retried one conversation at a time; rows that
         still fail come back with their error so they are marked failed, never dropped.
         """
-        m = model or self.model
-        try:
-            return [(r, None) for r in m.generate(list(convs), self.config)]
-        except Exception as batch_err:  # any backend failure: fall back to per-row retries
-            log.warning("batch generation failed (%s); retrying rows one by one", batch_err)
-        out: list[tuple[str | None, str | None]] = []
-        for conv in convs:
-            err: str | None = None
-            for _ in range(self.retries + 1):
-                try:
-                    out.append((m.generate([conv], self.config)[0], None))
-                    break
-                except Exception as e:
-                    err = f"{type(e).__name__}: {e}"
-            else:
-                out.append((None, err))
-        return out
+        return generate_rows(model or self.model, convs, self.config, self.retries, log)
 
     def judge_all(self, prompts: Sequence[str], responses: Sequence[str]) -> list[dict[str, Any]]:
         """Row fields from every judge: the primary's at top level, all under ``verdicts``."""

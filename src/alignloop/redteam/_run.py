@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from alignloop._util.atomic import write_text_atomic
 from alignloop._util.errors import UserError
 from alignloop.evals import Judge, Verdict, rate
+from alignloop.evals._context import generate_rows
 from alignloop.evals._record import RunRecorder
 from alignloop.redteam._adversary import Adversary
 from alignloop.redteam._seeds import Seed, attack_seeds
@@ -167,26 +168,6 @@ def redteam(
     return RedteamResult(out, summary, recorder.run_id, len(failures))
 
 
-def _generate(model: ChatModel, convs: list[Any], cfg: Any) -> list[tuple[str | None, str | None]]:
-    """Batch, then row-by-row with one retry on failure; failures come back as errors, not drops."""
-    try:
-        return [(r, None) for r in model.generate(convs, cfg)]
-    except Exception:
-        pass
-    out: list[tuple[str | None, str | None]] = []
-    for c in convs:
-        err = None
-        for _ in range(2):
-            try:
-                out.append((model.generate([c], cfg)[0], None))
-                break
-            except Exception as e:
-                err = f"{type(e).__name__}: {e}"
-        else:
-            out.append((None, err))
-    return out
-
-
 def _attack_chunk(
     model: ChatModel,
     judge: Judge,
@@ -217,7 +198,7 @@ def _attack_chunk(
         active = [i for i in convs if used + 1 <= remaining][: remaining - used]
         if not active:
             break
-        gens = _generate(model, [convs[i] for i in active], cfg)
+        gens = generate_rows(model, [convs[i] for i in active], cfg)
         used += len(active)
         ok = [(i, r) for i, (r, e) in zip(active, gens, strict=True) if e is None and r is not None]
         for i, (_, e) in zip(active, gens, strict=True):

@@ -229,9 +229,7 @@ class RunStore:
         if error is not None and len(error) > _MAX_ERROR_CHARS:
             error = "...\n" + error[-_MAX_ERROR_CHARS:]
         with self._session.begin() as s:
-            row = self._require(s, run_id)
-            if row.status != "running":
-                raise ValueError(f"run {run_id} is already {row.status}")
+            row = self._require_running(s, run_id)
             row.status = status
             row.error = error
             row.finished_at = _now()
@@ -242,9 +240,7 @@ class RunStore:
     def resume_run(self, run_id: str) -> None:
         """Claim a ``running`` (or interrupted) run for this process, e.g. when a killed job is rerun."""
         with self._session.begin() as s:
-            row = self._require(s, run_id)
-            if row.status != "running":
-                raise ValueError(f"run {run_id} is already {row.status}")
+            row = self._require_running(s, run_id)
             row.config = {**dict(row.config or {}), OWNER_KEY: _owner()}
 
     @contextlib.contextmanager
@@ -338,6 +334,12 @@ class RunStore:
         row = s.get(RunRow, run_id)
         if row is None:
             raise RunNotFoundError(f"no run with id {run_id!r} in {self.url}")
+        return row
+
+    def _require_running(self, s: Session, run_id: str) -> RunRow:
+        row = self._require(s, run_id)
+        if row.status != "running":
+            raise ValueError(f"run {run_id} is already {row.status}")
         return row
 
 
