@@ -182,6 +182,28 @@ def test_build_uses_train_split_only(loaded: Any, tmp_path: Path) -> None:
     assert summary["constitution_hash"] == loaded.hash and summary["counts"]["cai"] == 4
 
 
+def test_sft_warmup_covers_every_harmful_train_prompt_and_helpful_answers(loaded: Any, tmp_path: Path) -> None:
+    harmful = [*_prompts("harmful", 6), PromptRecord(id="dev-1", prompt="dev prompt", label="harmful", split="dev")]
+    res = build_alignment_data(
+        ScriptedModel(_complier),
+        loaded,
+        tmp_path / "d",
+        harmful=harmful,
+        helpful=_prompts("benign", 3),
+        limit=2,  # pairs for 2 harmful prompts only; the warm-up still covers all 6
+        mode="refusal_style",
+    )
+    rows = [json.loads(line) for line in res.sft_path.read_text().splitlines()]
+    refusal = loaded.constitution.refusal_for("cyber_attacks")
+    by_prompt = {r["prompt_id"]: r for r in rows}
+    assert len(by_prompt) == len(rows) == 8 and "dev-1" not in by_prompt
+    assert {f"harmful-{i}" for i in range(6)} <= set(by_prompt)
+    assert all(by_prompt[f"harmful-{i}"]["messages"][-1]["content"] == refusal for i in range(6))
+    helpful = [r for r in rows if r["source"] == "helpfulness"]
+    assert len(helpful) == 2 and all(r["messages"][-1]["content"].startswith("Sure, here is") for r in helpful)
+    assert json.loads(meta_path(res.pairs_path).read_text())["sft_rows"] == 8
+
+
 def test_split_without_field_is_deterministic() -> None:
     rec = PromptRecord(id="x-1", prompt="p")
     assert split_of(rec) == split_of(PromptRecord(id="x-1", prompt="other")) in ("train", "dev")

@@ -136,6 +136,7 @@ def generate_cai(
                         "source": "cai",
                         "generator": generator,
                         "constitution_hash": loaded.hash,
+                        "prompt_id": r.id,
                     }
                 )
             w.add(row, "empty_or_identical")

@@ -53,7 +53,11 @@ def preference_rows(data: Rows, tokenizer: Any, max_length: int) -> tuple[list[d
 
 
 def conversation_rows(data: Rows, tokenizer: Any, max_length: int) -> tuple[list[dict[str, Any]], int]:
-    """TRL conversational SFT rows (``messages``) ending with an assistant turn, and the dropped count."""
+    """TRL conversational prompt/completion rows, and the dropped count.
+
+    The last message (an assistant reply) is the completion, everything before it the prompt, so
+    TRL learns the reply only (``completion_only_loss``) instead of re-learning the prompts.
+    """
     out: list[dict[str, Any]] = []
     dropped = 0
     for c in _load(data, ConversationRecord):
@@ -66,7 +70,7 @@ def conversation_rows(data: Rows, tokenizer: Any, max_length: int) -> tuple[list
         if not fits(tokenizer, msgs[:-1], max_length):
             dropped += 1
             continue
-        out.append({"messages": msgs})
+        out.append({"prompt": msgs[:-1], "completion": msgs[-1:]})
     _check_left(out, dropped, max_length)
     return out, dropped
 

@@ -14,7 +14,7 @@ from alignloop._util.hashing import sha256_text
 from alignloop.constitution import LoadedConstitution
 from alignloop.data import PromptRecord, seed_prompts, write_rows
 from alignloop.models import ChatModel
-from alignloop.train._datasets import meta_path, train_prompts
+from alignloop.train._datasets import meta_path, row_id, train_prompts
 from alignloop.train._generate import (
     generate_cai,
     generate_context_distillation,
@@ -108,15 +108,65 @@ def build_alignment_data(
                     rows.append(r)
     pairs = write_rows(out / "pairs.jsonl", rows)
     counts = {src: int(m.get("rows", 0)) for src, m in metas.items()}
-    summary = {
+    summary: dict[str, Any] = {
         "constitution_hash": loaded.hash,
         "model": model.name,
         "judge": judge.name,
         "counts": counts,
         "sources": metas,
     }
+    all_harmful = train_prompts(harmful if harmful is not None else seed_prompts(label="harmful"))
+    sft = _write_sft(out / "sft.jsonl", loaded, all_harmful, rows)
+    summary["sft_rows"] = len(sft)
     write_text_atomic(meta_path(pairs), json.dumps(summary, indent=2, sort_keys=True))
-    sft = out / "sft.jsonl"
-    if not sft.exists():
-        write_rows(sft, [])
-    return DataResult(pairs_path=pairs, sft_path=sft, counts=counts, meta=metas)
+    return DataResult(pairs_path=pairs, sft_path=out / "sft.jsonl", counts=counts, meta=metas)
+
+
+def _write_sft(
+    path: Path, loaded: LoadedConstitution, harmful: Sequence[PromptRecord], pairs: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """SFT conversations for a warm-up before DPO, one per prompt.
+
+    Every harmful train prompt gets the constitution's refusal for its category (no generation is
+    needed, so this covers all of them, not just the ``limit`` that got pairs), and every
+    helpfulness pair contributes its chosen answer so the warm-up does not teach refusing
+    everything. CAI revisions already in the file (the self-critique path) win over the
+    refusal-style rows for the same prompt.
+    """
+    c = loaded.constitution
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    rows = [r for r in map(json.loads, filter(str.strip, lines)) if r.get("source") == "cai"]
+    covered = {str(r.get("prompt_id")) for r in rows}
+    for p in harmful:
+        if p.id in covered:
+            continue
+        covered.add(p.id)
+        rows.append(
+            {
+                "id": row_id("sft", p.id),
+                "messages": [*p.conversation(), {"role": "assistant", "content": c.refusal_for(p.category)}],
+                "source": "constitution_refusal",
+                "generator": "refusal_style",
+                "constitution_hash": loaded.hash,
+                "prompt_id": p.id,
+            }
+        )
+    for r in pairs:
+        pid = str(r.get("prompt_id"))
+        if r.get("source") != "helpfulness" or pid in covered:
+            continue
+        covered.add(pid)
+        rows.append(
+            {
+                "id": row_id("sft", pid),
+                "messages": [*r["prompt"], *r["chosen"]],
+                "source": "helpfulness",
+                "generator": r.get("generator", "own_answer"),
+                "constitution_hash": loaded.hash,
+                "prompt_id": pid,
+            }
+        )
+    # interleave by id hash so a step sees refusals and answers together
+    rows.sort(key=lambda r: sha256_text(str(r["id"])))
+    write_rows(path, rows)
+    return rows

@@ -38,9 +38,7 @@ def train_sft(
     cfg = SFTConfig(
         **training_args(s, str(out / "checkpoints"), SFT_LORA_LR if s.lora else SFT_FULL_LR),
         max_length=s.max_length,
-        # learn the replies, not the prompts; the fallback template has no generation markers,
-        # so completion-only masking comes from the prompt/completion split TRL derives
-        assistant_only_loss=False,
+        completion_only_loss=True,  # rows are prompt/completion: learn the reply, not the prompt
     )
     trainer = SFTTrainer(
         model=load_causal_lm(path),
