@@ -23,23 +23,31 @@ class Preset:
     max_steps: int
     batch_size: int
     learning_rate: float
+    """LoRA rate for models under ``SMALL_MODEL_PARAMS``; larger models train at ``LARGE_MODEL_LR``."""
     max_length: int
+    sft_weight: float = 1.0
+    """Weight of DPO's NLL term on ``chosen``: with 1.0 the refusal itself is learned, not only the contrast."""
 
     def to_dict(self) -> dict[str, Any]:
         """For state.json and the run record."""
         return asdict(self)
 
 
+SMALL_MODEL_PARAMS = 1_000_000_000
+LARGE_MODEL_LR = 2e-4
+"""LoRA rate for models of 1B parameters and more, where the small-model rate would diverge."""
+
 _SUITES = ("harmful_compliance", "over_refusal", "helpfulness")
 
 PRESETS = {
-    # sized for an idle 2-core CPU: ~190 pairs x 2 epochs of DPO is about half of the 20 minutes
-    "default": Preset("default", eval_limit=48, eval_suites=_SUITES, eval_tokens=64, redteam_budget=32,
-                      data_limit=100, data_tokens=48, epochs=2.0, max_steps=-1, batch_size=8,
-                      learning_rate=5e-4, max_length=128),
+    # sized for an idle 2-core CPU (about 16 minutes): ~380 pairs x 1 epoch of DPO is over half of it.
+    # lr 2e-3 with batch 4: on SmolLM2-135M + LoRA r=16, 1e-3 / 5e-4 left most harmful prompts answered.
+    "default": Preset("default", eval_limit=40, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
+                      data_limit=200, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
+                      learning_rate=2e-3, max_length=128),
     "quick": Preset("quick", eval_limit=12, eval_suites=_SUITES, eval_tokens=48, redteam_budget=8,
-                    data_limit=24, data_tokens=40, epochs=2.0, max_steps=-1, batch_size=8,
-                    learning_rate=1e-3, max_length=128),
+                    data_limit=24, data_tokens=40, epochs=2.0, max_steps=-1, batch_size=4,
+                    learning_rate=2e-3, max_length=128),
 }
 
 

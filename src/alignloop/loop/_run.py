@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from alignloop._util.atomic import write_text_atomic
-from alignloop.loop._presets import Preset, preset
+from alignloop.loop._presets import LARGE_MODEL_LR, SMALL_MODEL_PARAMS, Preset, preset
 from alignloop.loop._state import LoopState
 
 STAGES = ("baseline_eval", "redteam", "data", "train", "after_eval", "compare", "gates", "report")
@@ -188,11 +188,13 @@ def _stages(
     def _train() -> dict[str, Any]:
         from alignloop.train import TrainSettings, train_dpo
 
+        n_params = models.base.describe().get("parameters")
+        small = n_params is None or int(n_params) < SMALL_MODEL_PARAMS
         s = TrainSettings(
             epochs=p.epochs,
             max_steps=p.max_steps,
             batch_size=p.batch_size,
-            learning_rate=p.learning_rate,
+            learning_rate=p.learning_rate if small else LARGE_MODEL_LR,
             max_length=p.max_length,
             save_steps=10,
         )
@@ -201,6 +203,7 @@ def _stages(
             out / "data" / "pairs.jsonl",
             out / "train",
             s,
+            sft_weight=p.sft_weight,
             progress_factory=lambda total: bar("DPO + LoRA", total),
         )
         assert res.model_dir is not None
@@ -213,6 +216,7 @@ def _stages(
             "dropped_too_long": res.dropped_too_long,
             "seconds_per_pair": round(res.seconds / max(1, res.rows * p.epochs), 3),
             "train_loss": res.metrics.get("train_loss"),
+            "learning_rate": s.learning_rate,
         }
 
     def _compare() -> dict[str, Any]:

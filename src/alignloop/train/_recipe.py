@@ -64,8 +64,8 @@ def build_alignment_data(
     """Generate every requested source into ``out_dir`` and merge them into ``pairs.jsonl``.
 
     Prompts default to the ``train`` split of the bundled seed prompts (harmful for ``cai``,
-    ``context_distillation`` and ``rlaif``; borderline + benign for ``helpfulness``); ``limit``
-    caps each group. Each source keeps its own resumable file, so a killed run continues.
+    ``context_distillation`` and ``rlaif``; two thirds borderline, one third benign for
+    ``helpfulness``); ``limit`` caps each group. Each source keeps its own resumable file, so a killed run continues.
     """
     from alignloop._util.errors import UserError
 
@@ -79,8 +79,15 @@ def build_alignment_data(
     judge = judge or KeywordJudge()
     harm = _spread(train_prompts(harmful if harmful is not None else seed_prompts(label="harmful")), limit)
     if helpful is None:
-        helpful = seed_prompts(label="borderline") + seed_prompts(label="benign")
-    helpf = _spread(train_prompts(helpful), limit)
+        # borderline-safe prompts are where a safety-tuned model over-refuses; ordinary prompts keep
+        # general answers intact. Two thirds borderline puts the contrast where it is needed.
+        border = _spread(train_prompts(seed_prompts(label="borderline")), None)
+        benign = _spread(train_prompts(seed_prompts(label="benign")), None)
+        n_border = len(border) if limit is None else min(len(border), -(-2 * limit // 3))
+        n_benign = len(benign) if limit is None else min(len(benign), limit - n_border)
+        helpf = _spread(border[:n_border] + benign[:n_benign], None)
+    else:
+        helpf = _spread(train_prompts(helpful), limit)
     metas: dict[str, Any] = {}
     kw: dict[str, Any] = {"judge": judge, "max_new_tokens": max_new_tokens, "progress": progress}
     if "cai" in sources:
