@@ -40,10 +40,10 @@ LARGE_MODEL_LR = 2e-4
 _SUITES = ("harmful_compliance", "over_refusal", "helpfulness")
 
 PRESETS = {
-    # sized for an idle 2-core CPU (about 16 minutes): ~380 pairs x 1 epoch of DPO is over half of it.
+    # sized for an idle 2-core CPU (about 16 minutes): ~340 pairs x 1 epoch of DPO is over half of it.
     # lr 2e-3 with batch 4: on SmolLM2-135M + LoRA r=16, 1e-3 / 5e-4 left most harmful prompts answered.
     "default": Preset("default", eval_limit=40, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
-                      data_limit=200, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
+                      data_limit=180, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
                       learning_rate=2e-3, max_length=128),
     "quick": Preset("quick", eval_limit=12, eval_suites=_SUITES, eval_tokens=48, redteam_budget=8,
                     data_limit=24, data_tokens=40, epochs=2.0, max_steps=-1, batch_size=4,

@@ -64,8 +64,8 @@ def build_alignment_data(
     """Generate every requested source into ``out_dir`` and merge them into ``pairs.jsonl``.
 
     Prompts default to the ``train`` split of the bundled seed prompts (harmful for ``cai``,
-    ``context_distillation`` and ``rlaif``; two thirds borderline, one third benign for
-    ``helpfulness``); ``limit`` caps each group. Each source keeps its own resumable file, so a killed run continues.
+    ``context_distillation`` and ``rlaif``; half borderline, half benign for ``helpfulness``);
+    ``limit`` caps each group. Each source keeps its own resumable file, so a killed run continues.
     """
     from alignloop._util.errors import UserError
 
@@ -79,11 +79,11 @@ def build_alignment_data(
     judge = judge or KeywordJudge()
     harm = _spread(train_prompts(harmful if harmful is not None else seed_prompts(label="harmful")), limit)
     if helpful is None:
-        # borderline-safe prompts are where a safety-tuned model over-refuses; ordinary prompts keep
-        # general answers intact. Two thirds borderline puts the contrast where it is needed.
+        # half borderline-safe (where a safety-tuned model over-refuses), half ordinary (keeps everyday
+        # answers intact: with two thirds borderline, SmolLM2 began refusing café tweets and poems)
         border = _spread(train_prompts(seed_prompts(label="borderline")), None)
         benign = _spread(train_prompts(seed_prompts(label="benign")), None)
-        n_border = len(border) if limit is None else min(len(border), -(-2 * limit // 3))
+        n_border = len(border) if limit is None else min(len(border), -(-limit // 2))
         n_benign = len(benign) if limit is None else min(len(benign), limit - n_border)
         helpf = _spread(border[:n_border] + benign[:n_benign], None)
     else:
