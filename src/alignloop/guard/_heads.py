@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import zlib
@@ -78,6 +79,15 @@ LEX_DIM = 2**18
 _WORD = re.compile(r"\w+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_hashes(word: str, dim: int) -> tuple[int, ...]:
+    # a word's unigram and char n-gram buckets; words recur across texts, so caching them
+    # makes the features ~4x cheaper (the guard's batched throughput depends on it)
+    p = f" {word} "
+    grams = [f"w {word}"] + [f"c {p[i : i + n]}" for n in (3, 4, 5) for i in range(len(p) - n + 1)]
+    return tuple(zlib.crc32(g.encode()) % dim for g in grams)
+
+
 def lexical_features(texts: Sequence[str], dim: int = LEX_DIM) -> sparse.csr_matrix:
     """Hashed word 1-2grams and in-word char 3-5grams: log counts, L2-normalised, as a sparse matrix.
 
@@ -88,14 +98,9 @@ def lexical_features(texts: Sequence[str], dim: int = LEX_DIM) -> sparse.csr_mat
     vals: list[np.ndarray] = []
     for t in texts:
         words = _WORD.findall(t.lower())
-        grams = [f"w {w}" for w in words] + [f"b {a} {b}" for a, b in itertools.pairwise(words)]
-        for w in words:
-            p = f" {w} "
-            grams += [f"c {p[i : i + n]}" for n in (3, 4, 5) for i in range(len(p) - n + 1)]
-        idx, cnt = np.unique(
-            np.fromiter((zlib.crc32(g.encode()) % dim for g in grams), dtype=np.int64, count=len(grams)),
-            return_counts=True,
-        )
+        hashes = [h for w in words for h in _word_hashes(w, dim)]
+        hashes += [zlib.crc32(f"b {a} {b}".encode()) % dim for a, b in itertools.pairwise(words)]
+        idx, cnt = np.unique(np.array(hashes, dtype=np.int64), return_counts=True)
         v = np.log1p(cnt.astype(np.float32))
         norm = float(np.linalg.norm(v))
         rows.append(idx)
