@@ -76,7 +76,7 @@ def _recorder(
     state: LoopState, model: str, chash: str, config: dict[str, Any], out: Path
 ) -> tuple[Any, str] | None:
     try:
-        from alignloop.store import RunStore
+        from alignloop.store import RunNotFoundError, RunStore
     except ImportError:
         return None
     store = RunStore.open()
@@ -84,7 +84,7 @@ def _recorder(
     if rid is not None:
         try:
             status = store.get(rid).status
-        except Exception:
+        except RunNotFoundError:  # another store (ALIGNLOOP_DB_URL changed): start a new record
             status = "missing"
         if status in ("running", "interrupted"):
             store.resume_run(rid)  # the earlier attempt was killed: this process carries the same record on

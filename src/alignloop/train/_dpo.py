@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from alignloop._util.errors import UserError
-from alignloop.train._common import load_causal_lm, load_tokenizer, lora_config, resolve_model_path
+from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._prepare import Rows, preference_rows
-from alignloop.train._run import TrainResult, run_trainer
+from alignloop.train._run import TrainResult, fit
 from alignloop.train._settings import TrainSettings, training_args
 
 DPO_LOSSES = ("sigmoid", "ipo")
@@ -78,24 +78,17 @@ def train_dpo(
     path = resolve_model_path(model)
     tok = load_tokenizer(path)
     rows, dropped = preference_rows(data, tok, s.max_length)
-    from alignloop.data import to_hf_dataset
-
     cfg = dpo_config(s, str(out / "checkpoints"), loss=loss, beta=beta, sft_weight=sft_weight)
-    trainer = DPOTrainer(
-        model=load_causal_lm(path),
-        args=cfg,
-        train_dataset=to_hf_dataset(rows),
-        processing_class=tok,
-        peft_config=lora_config(s),
-    )
-    return run_trainer(
-        trainer,
+    return fit(
+        DPOTrainer,
         kind="dpo",
+        path=path,
+        args=cfg,
+        rows=rows,
+        dropped=dropped,
+        tokenizer=tok,
         settings=s,
         output_dir=out,
-        tokenizer=tok,
-        rows=len(rows),
-        dropped=dropped,
         merge=merge,
         progress_factory=progress_factory,
     )

@@ -42,6 +42,14 @@ def _score(label: str | None, p_refusal: float, p_unsafe: float, text: str) -> f
     return (1.0 - p_refusal) - p_unsafe
 
 
+def _judged(
+    judge: Judge, labels: Sequence[str | None], prompts: Sequence[str], responses: Sequence[str]
+) -> list[float]:
+    """:func:`_score` of each response, with the judge's refusal and unsafe scores in one pass each."""
+    ref, uns = judge.refusal_scores(prompts, responses), judge.unsafe_scores(prompts, responses)
+    return [_score(lab, ref[i], uns[i], responses[i]) for i, lab in enumerate(labels)]
+
+
 def _batches(items: Sequence[PromptRecord], done: set[str]) -> list[list[PromptRecord]]:
     todo = [r for r in items if r.id not in done]
     return [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
@@ -106,16 +114,11 @@ def generate_cai(
             principles = [None] * len(batch)
             revisions = [c.refusal_for(r.category) for r in batch]
             generator = "refusal_style"
-        texts = [r.prompt for r in batch]
-        ref_o = judge.refusal_scores(texts, originals)
-        ref_r = judge.refusal_scores(texts, revisions)
-        uns_o = judge.unsafe_scores(texts, originals)
-        uns_r = judge.unsafe_scores(texts, revisions)
+        texts, labels = [r.prompt for r in batch], [r.label for r in batch]
+        s_orig = _judged(judge, labels, texts, originals)
+        s_rev = _judged(judge, labels, texts, revisions)
         for i, r in enumerate(batch):
-            better = _score(r.label, ref_r[i], uns_r[i], revisions[i]) > _score(
-                r.label, ref_o[i], uns_o[i], originals[i]
-            )
-            if not better:
+            if s_rev[i] <= s_orig[i]:
                 w.skip("original_already_follows" if mode == "refusal_style" else "revision_not_better")
                 continue
             extra = {"principle": principles[i].id} if principles[i] is not None else {}
@@ -173,11 +176,11 @@ def generate_context_distillation(
         guided = model.generate(
             [[{"role": "system", "content": system}, *_conv(r)] for r in batch], gen
         )
-        texts = [r.prompt for r in batch]
-        rp, rg = judge.refusal_scores(texts, plain), judge.refusal_scores(texts, guided)
-        up, ug = judge.unsafe_scores(texts, plain), judge.unsafe_scores(texts, guided)
+        texts, labels = [r.prompt for r in batch], [r.label for r in batch]
+        s_plain = _judged(judge, labels, texts, plain)
+        s_guided = _judged(judge, labels, texts, guided)
         for i, r in enumerate(batch):
-            if _score(r.label, rg[i], ug[i], guided[i]) <= _score(r.label, rp[i], up[i], plain[i]):
+            if s_guided[i] <= s_plain[i]:
                 w.skip("no_gain")
                 continue
             w.add(
@@ -238,12 +241,9 @@ def generate_rlaif(
             extra_refusal = add_refusal_candidate and r.label == "harmful"
             if extra_refusal:
                 cands[i].append(c.refusal_for(r.category))
-            texts = [r.prompt] * len(cands[i])
-            ref, uns = judge.refusal_scores(texts, cands[i]), judge.unsafe_scores(texts, cands[i])
-            scored = sorted(
-                ((_score(r.label, ref[j], uns[j], cands[i][j]), j) for j in range(len(cands[i]))),
-                reverse=True,
-            )
+            n = len(cands[i])
+            scores = _judged(judge, [r.label] * n, [r.prompt] * n, cands[i])
+            scored = sorted(((sc, j) for j, sc in enumerate(scores)), reverse=True)
             (best, bj), (worst, wj) = scored[0], scored[-1]
             if best - worst < min_gap:
                 w.skip("candidates_alike")

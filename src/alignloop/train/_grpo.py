@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from alignloop.train._common import load_causal_lm, load_tokenizer, lora_config, resolve_model_path
+from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._judge import Judge, KeywordJudge, is_degenerate
 from alignloop.train._prepare import Rows, prompt_rows
-from alignloop.train._run import TrainResult, run_trainer
+from alignloop.train._run import TrainResult, fit
 from alignloop.train._settings import TrainSettings, training_args
 
 GRPO_LORA_LR = 1e-4
@@ -69,7 +69,6 @@ def train_grpo(
     """GRPO on PromptRecord rows (with ``label``), rewards from the judge and an optional reward model."""
     from trl import GRPOConfig, GRPOTrainer
 
-    from alignloop.data import to_hf_dataset
 
     s = settings or TrainSettings()
     out = Path(output_dir)
@@ -85,22 +84,17 @@ def train_grpo(
     # GRPO needs the batch to hold whole groups of generations
     kw["per_device_train_batch_size"] = max(num_generations, s.batch_size - s.batch_size % num_generations)
     cfg = GRPOConfig(**kw, num_generations=num_generations, max_completion_length=max_completion_length)
-    trainer = GRPOTrainer(
-        model=load_causal_lm(path),
-        reward_funcs=rewards,
-        args=cfg,
-        train_dataset=to_hf_dataset(rows),
-        processing_class=tok,
-        peft_config=lora_config(s),
-    )
-    return run_trainer(
-        trainer,
+    return fit(
+        GRPOTrainer,
         kind="grpo",
+        path=path,
+        args=cfg,
+        rows=rows,
+        dropped=dropped,
+        tokenizer=tok,
         settings=s,
         output_dir=out,
-        tokenizer=tok,
-        rows=len(rows),
-        dropped=dropped,
         merge=merge,
         progress_factory=progress_factory,
+        reward_funcs=rewards,
     )

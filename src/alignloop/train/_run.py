@@ -49,6 +49,50 @@ def total_steps(trainer: Any) -> int:
     return max(1, math.ceil(n / a.gradient_accumulation_steps) * math.ceil(a.num_train_epochs))
 
 
+def fit(
+    trainer_cls: Any,
+    *,
+    kind: str,
+    path: str,
+    args: Any,
+    rows: list[dict[str, Any]],
+    dropped: int,
+    tokenizer: Any,
+    settings: TrainSettings,
+    output_dir: Path,
+    merge: bool,
+    progress_factory: Callable[[int], Any] | None = None,
+    **trainer_kw: Any,
+) -> TrainResult:
+    """Build a TRL causal-LM trainer the way every alignloop trainer does, then :func:`run_trainer`.
+
+    The model at ``path`` loads in this hardware's dtype with LoRA from ``settings``; ``trainer_kw``
+    carries trainer-specific arguments (e.g. GRPO's ``reward_funcs``).
+    """
+    from alignloop.data import to_hf_dataset
+    from alignloop.train._common import load_causal_lm, lora_config
+
+    trainer = trainer_cls(
+        model=load_causal_lm(path),
+        args=args,
+        train_dataset=to_hf_dataset(rows),
+        processing_class=tokenizer,
+        peft_config=lora_config(settings),
+        **trainer_kw,
+    )
+    return run_trainer(
+        trainer,
+        kind=kind,
+        settings=settings,
+        output_dir=output_dir,
+        tokenizer=tokenizer,
+        rows=len(rows),
+        dropped=dropped,
+        merge=merge,
+        progress_factory=progress_factory,
+    )
+
+
 def run_trainer(
     trainer: Any,
     *,

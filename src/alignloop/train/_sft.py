@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alignloop.train._common import load_causal_lm, load_tokenizer, lora_config, resolve_model_path
+from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._prepare import Rows, conversation_rows
-from alignloop.train._run import TrainResult, run_trainer
+from alignloop.train._run import TrainResult, fit
 from alignloop.train._settings import TrainSettings, training_args
 
 SFT_LORA_LR = 2e-4
@@ -28,7 +28,6 @@ def train_sft(
     """Fine-tune ``model`` on ConversationRecord rows (e.g. CAI revisions from ``alignloop train data``)."""
     from trl import SFTConfig, SFTTrainer
 
-    from alignloop.data import to_hf_dataset
 
     s = settings or TrainSettings()
     out = Path(output_dir)
@@ -40,21 +39,16 @@ def train_sft(
         max_length=s.max_length,
         completion_only_loss=True,  # rows are prompt/completion: learn the reply, not the prompt
     )
-    trainer = SFTTrainer(
-        model=load_causal_lm(path),
-        args=cfg,
-        train_dataset=to_hf_dataset(rows),
-        processing_class=tok,
-        peft_config=lora_config(s),
-    )
-    return run_trainer(
-        trainer,
+    return fit(
+        SFTTrainer,
         kind="sft",
+        path=path,
+        args=cfg,
+        rows=rows,
+        dropped=dropped,
+        tokenizer=tok,
         settings=s,
         output_dir=out,
-        tokenizer=tok,
-        rows=len(rows),
-        dropped=dropped,
         merge=merge,
         progress_factory=progress_factory,
     )
