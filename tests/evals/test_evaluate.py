@@ -138,6 +138,9 @@ def test_helpfulness_embedding_similarity_and_degenerate_text(tmp_path: Path, lc
     assert s["retention"]["k"] == 4 and s["retention"]["n"] == 6
     assert res.metrics["helpfulness_retention"] == pytest.approx(4 / 6)
     assert s["repetitive"]["k"] == 1
+    words = [len(target([{"role": "user", "content": it.prompt}]).split()) for it in items]
+    ref_words = [len(f"A clear answer to: {it.prompt}.".split()) for it in items]
+    assert s["length_ratio"] == pytest.approx(sum(words) / sum(ref_words))
 
 
 def test_helpfulness_uses_judge_preference_when_the_judge_can_compare(tmp_path: Path, lc: Any) -> None:

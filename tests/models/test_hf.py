@@ -45,3 +45,18 @@ def test_fallback_chat_template(tiny_hf_model: HFChatModel) -> None:
     assert ensure_chat_template(tiny_hf_model.tokenizer)
     text = tiny_hf_model.render([{"role": "user", "content": "hi"}])
     assert text.endswith("Assistant:") and "User: hi" in text
+
+
+def test_complete_flags_replies_cut_at_the_budget(tiny_hf_model: HFChatModel) -> None:
+    from alignloop.models import GenerationConfig
+
+    convs = [[{"role": "user", "content": "hello world"}], [{"role": "user", "content": "the lazy dog"}]]
+    cfg = GenerationConfig(max_new_tokens=3)
+    first = tiny_hf_model.complete(convs, cfg)
+    # a random model emits no end token in 3 steps unless told that its first token is one
+    assert [c.finished for c in first] == [False, False] and all(c.cut for c in first)
+    ids = tiny_hf_model.tokenizer(first[0].text, add_special_tokens=False)["input_ids"]
+    tiny_hf_model.model.generation_config.eos_token_id = ids[0]
+    again = tiny_hf_model.complete(convs[:1], cfg)
+    assert again[0].finished is True and not again[0].cut
+    assert tiny_hf_model.generate(convs[:1], cfg) == [again[0].text]

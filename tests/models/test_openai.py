@@ -33,7 +33,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         text = "echo: " + body["messages"][-1]["content"] + f" ({self.headers.get('Authorization')})"
-        out = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]}).encode()
+        reason = "length" if body.get("max_tokens", 99) < 3 else "stop"
+        choice = {"message": {"role": "assistant", "content": text}, "finish_reason": reason}
+        out = json.dumps({"choices": [choice]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
@@ -91,3 +93,10 @@ def test_refused_connection_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_missing_model_name() -> None:
     with pytest.raises(EndpointError.__mro__[1], match="no model name"):
         load_model("http://127.0.0.1:9/v1")
+
+
+def test_finish_reason_length_marks_a_cut_reply(server: str) -> None:
+    m = load_model(f"{server}#tiny")
+    conv = [[{"role": "user", "content": "q"}]]
+    assert m.complete(conv, GenerationConfig(max_new_tokens=2))[0].cut
+    assert m.complete(conv, GenerationConfig(max_new_tokens=8))[0].finished is True

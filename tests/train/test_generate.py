@@ -207,3 +207,26 @@ def test_sft_warmup_covers_every_harmful_train_prompt_and_helpful_answers(loaded
 def test_split_without_field_is_deterministic() -> None:
     rec = PromptRecord(id="x-1", prompt="p")
     assert split_of(rec) == split_of(PromptRecord(id="x-1", prompt="other")) in ("train", "dev")
+
+
+def test_answers_cut_at_the_budget_are_flagged_for_training(loaded: Any, tmp_path: Path) -> None:
+    def answer(conv: Any) -> str:
+        # the first prompt gets a long answer, the others a short one
+        long = "Sure, here is a long answer " + "with many words " * 10
+        return long if conv[-1]["content"].endswith("0") else "Paris."
+
+    res = build_alignment_data(
+        ScriptedModel(answer, word_budget=True),
+        loaded,
+        tmp_path / "d",
+        sources=("helpfulness",),
+        harmful=[],
+        helpful=_prompts("benign", 3),
+        max_new_tokens=8,
+    )
+    rows = {r["prompt_id"]: r for r in map(json.loads, res.pairs_path.read_text().splitlines())}
+    assert rows["benign-0"].get("chosen_truncated") is True
+    assert len(rows["benign-0"]["chosen"][0]["content"].split()) == 8
+    assert "chosen_truncated" not in rows["benign-1"] and "rejected_truncated" not in rows["benign-1"]
+    sft = {r["prompt_id"]: r for r in map(json.loads, res.sft_path.read_text().splitlines())}
+    assert sft["benign-0"].get("truncated") is True and "truncated" not in sft["benign-1"]

@@ -246,6 +246,10 @@ class Helpfulness(Suite):
         sims = [r["similarity"] for r in scored if "similarity" in r]
         if sims:
             out["mean_similarity"] = sum(sims) / len(sims)
+        ref_words = sum(len(str(r.get("reference") or "").split()) for r in scored)
+        if ref_words:
+            # below 1.0: answers got shorter than the reference's (e.g. training taught an early stop)
+            out["length_ratio"] = sum(len(str(r.get("response") or "").split()) for r in scored) / ref_words
         return out
 
 

@@ -4,7 +4,14 @@ Use :func:`load_model` with ``default`` (the embedded SmolLM2-135M-Instruct), a 
 folder, a hub id, or ``http://host/v1#model``.
 """
 
-from alignloop.models._base import ChatModel, Conversation, GenerationConfig, Message, as_conversation
+from alignloop.models._base import (
+    ChatModel,
+    Completion,
+    Conversation,
+    GenerationConfig,
+    Message,
+    as_conversation,
+)
 from alignloop.models._embedded import embedded_model_dir, gguf_path
 from alignloop.models._embedder import embedder_path, load_embedder
 from alignloop.models._hf import HFChatModel, ensure_chat_template, load_hf, prepare_tokenizer
@@ -15,6 +22,7 @@ from alignloop.models._scripted import ScriptedModel
 __all__ = [
     "DEFAULT",
     "ChatModel",
+    "Completion",
     "Conversation",
     "EndpointError",
     "GenerationConfig",

@@ -50,6 +50,20 @@ ProgressFn = Callable[[int], None]
 """Called with the number of conversations just finished, for progress bars."""
 
 
+@dataclass(frozen=True)
+class Completion:
+    """A reply and whether it ended on its own."""
+
+    text: str
+    finished: bool | None = None
+    """False: cut at ``max_new_tokens``; None: the backend cannot tell."""
+
+    @property
+    def cut(self) -> bool:
+        """Whether the reply is known to stop mid-way (training must not teach stopping there)."""
+        return self.finished is False
+
+
 class ChatModel(ABC):
     """A chat model: ``generate`` for batches of conversations, ``logprobs`` where available."""
 
@@ -66,6 +80,15 @@ class ChatModel(ABC):
         progress: ProgressFn | None = None,
     ) -> list[str]:
         """Return one completion per conversation, in input order."""
+
+    def complete(
+        self,
+        conversations: Sequence[Conversation],
+        config: GenerationConfig | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[Completion]:
+        """Like :meth:`generate`, with whether each reply finished; backends that know override it."""
+        return [Completion(t) for t in self.generate(conversations, config, progress)]
 
     def generate_one(self, prompt: str | Conversation, config: GenerationConfig | None = None) -> str:
         """Answer a single prompt or conversation."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alignloop._util.errors import ModelError
-from alignloop.models._base import ChatModel, Conversation, GenerationConfig, ProgressFn
+from alignloop.models._base import ChatModel, Completion, Conversation, GenerationConfig, ProgressFn
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -87,6 +87,22 @@ class HFChatModel(ChatModel):
         progress: ProgressFn | None = None,
     ) -> list[str]:
         """Generate one reply per conversation (greedy unless ``config.temperature > 0``)."""
+        return [c.text for c in self.complete(conversations, config, progress)]
+
+    def _stop_ids(self) -> set[int]:
+        eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        ids = set(eos if isinstance(eos, list | tuple) else [] if eos is None else [eos])
+        if self.tokenizer.eos_token_id is not None:
+            ids.add(int(self.tokenizer.eos_token_id))
+        return ids
+
+    def complete(
+        self,
+        conversations: Sequence[Conversation],
+        config: GenerationConfig | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[Completion]:
+        """Replies with ``finished``: False where generation hit ``max_new_tokens`` before an end token."""
         import torch
 
         cfg = config or GenerationConfig()
@@ -94,7 +110,8 @@ class HFChatModel(ChatModel):
             return []
         ids = self._encode([self.render(c) for c in conversations])
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        out: list[str] = [""] * len(ids)
+        out: list[Completion] = [Completion("")] * len(ids)
+        stop_ids = self._stop_ids()
         pad = self.tokenizer.pad_token_id
         gen_kwargs: dict[str, Any] = {
             "max_new_tokens": cfg.max_new_tokens,
@@ -118,9 +135,16 @@ class HFChatModel(ChatModel):
                 gen = self.model.generate(  # type: ignore[operator]
                     input_ids=input_ids.to(self.device), attention_mask=attn.to(self.device), **gen_kwargs
                 )
-            texts = self.tokenizer.batch_decode(gen[:, width:], skip_special_tokens=True)
+            new = gen[:, width:]
+            texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
             for r, i in enumerate(idx):
-                out[i] = _apply_stop(texts[r], cfg.stop).strip()
+                text = _apply_stop(texts[r], cfg.stop)
+                ended = (
+                    new.shape[1] < cfg.max_new_tokens
+                    or any(int(t) in stop_ids for t in new[r].tolist())
+                    or len(text) < len(texts[r])  # a stop string cut it
+                )
+                out[i] = Completion(text.strip(), ended)
             if progress:
                 progress(len(idx))
         return out

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from alignloop._util.errors import ModelError
-from alignloop.models._base import ChatModel, Conversation, GenerationConfig, ProgressFn
+from alignloop.models._base import ChatModel, Completion, Conversation, GenerationConfig, ProgressFn
 
 
 class EndpointError(ModelError):
@@ -88,9 +88,18 @@ class OpenAIChatModel(ChatModel):
         progress: ProgressFn | None = None,
     ) -> list[str]:
         """One chat completion per conversation, ``concurrency`` requests at a time."""
+        return [c.text for c in self.complete(conversations, config, progress)]
+
+    def complete(
+        self,
+        conversations: Sequence[Conversation],
+        config: GenerationConfig | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[Completion]:
+        """Chat completions with ``finished`` from the endpoint's ``finish_reason`` (``length``: cut)."""
         cfg = config or GenerationConfig()
 
-        def one(conv: Conversation) -> str:
+        def one(conv: Conversation) -> Completion:
             payload: dict[str, Any] = {
                 "model": self.model,
                 "messages": list(conv),
@@ -104,12 +113,14 @@ class OpenAIChatModel(ChatModel):
                 payload["stop"] = list(cfg.stop)
             data = self._post(payload)
             try:
-                text = data["choices"][0]["message"]["content"] or ""
+                choice = data["choices"][0]
+                text = choice["message"]["content"] or ""
             except (KeyError, IndexError, TypeError):
                 raise EndpointError(f"{self.base_url} returned an unexpected body: {str(data)[:200]}") from None
             if progress:
                 progress(1)
-            return str(text).strip()
+            reason = choice.get("finish_reason") if isinstance(choice, dict) else None
+            return Completion(str(text).strip(), None if reason is None else reason != "length")
 
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             return list(pool.map(one, conversations))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
-from alignloop.models._base import ChatModel, Conversation, GenerationConfig, ProgressFn
+from alignloop.models._base import ChatModel, Completion, Conversation, GenerationConfig, ProgressFn
 
 
 class ScriptedModel(ChatModel):
@@ -24,8 +24,11 @@ class ScriptedModel(ChatModel):
         outputs: Iterable[str] | str | Callable[[Conversation], str] = "",
         name: str = "scripted",
         logprob_fn: Callable[[Conversation, str], float] | None = None,
+        word_budget: bool = False,
     ) -> None:
+        """``word_budget``: treat ``max_new_tokens`` as a word limit, cutting longer outputs (``finished=False``)."""
         self.name = name
+        self.word_budget = word_budget
         self._fn: Callable[[Conversation], str] | None = None
         self._queue: deque[str] = deque()
         self._fixed: str | None = None
@@ -59,9 +62,24 @@ class ScriptedModel(ChatModel):
         progress: ProgressFn | None = None,
     ) -> list[str]:
         """Replay one output per conversation."""
+        return [c.text for c in self.complete(conversations, config, progress)]
+
+    def complete(
+        self,
+        conversations: Sequence[Conversation],
+        config: GenerationConfig | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[Completion]:
+        """Replayed outputs; with ``word_budget``, cut at ``max_new_tokens`` words and flagged unfinished."""
+        limit = (config or GenerationConfig()).max_new_tokens
         out = []
         for conv in conversations:
-            out.append(self._one(conv))
+            text = self._one(conv)
+            words = text.split()
+            if self.word_budget and len(words) > limit:
+                out.append(Completion(" ".join(words[:limit]), False))
+            else:
+                out.append(Completion(text, True))
             if progress:
                 progress(1)
         return out

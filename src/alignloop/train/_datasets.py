@@ -39,8 +39,14 @@ def pair_row(
     chosen: str,
     rejected: str,
     extra: dict[str, Any] | None = None,
+    chosen_cut: bool = False,
+    rejected_cut: bool = False,
 ) -> dict[str, Any] | None:
-    """A validated PreferencePair row with provenance, or None when chosen/rejected are empty or equal."""
+    """A validated PreferencePair row with provenance, or None when chosen/rejected are empty or equal.
+
+    ``chosen_cut`` / ``rejected_cut`` mark a reply that generation cut at its token budget: the row
+    gets ``chosen_truncated`` / ``rejected_truncated`` so training does not end the turn there.
+    """
     if not chosen.strip() or not rejected.strip() or chosen.strip() == rejected.strip():
         return None
     row = {
@@ -56,6 +62,10 @@ def pair_row(
         "label": record.label,
         **(extra or {}),
     }
+    if chosen_cut:
+        row["chosen_truncated"] = True
+    if rejected_cut:
+        row["rejected_truncated"] = True
     PreferencePair.model_validate(row)
     return row
 

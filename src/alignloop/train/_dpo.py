@@ -12,6 +12,7 @@ from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._prepare import Rows, preference_rows
 from alignloop.train._run import TrainResult, fit
 from alignloop.train._settings import TrainSettings, training_args
+from alignloop.train._trainers import dpo_trainer_class
 
 DPO_LOSSES = ("sigmoid", "ipo")
 # LoRA on a 135M model needs a high rate to change behaviour within ~100 steps; 1e-6 (TRL's
@@ -71,8 +72,6 @@ def train_dpo(
             ``train.json``.
         sft_weight: weight of the NLL term on ``chosen`` (0 disables it); keeps the model from degenerating.
     """
-    from trl import DPOTrainer
-
     s = settings or TrainSettings()
     out = Path(output_dir)
     path = resolve_model_path(model)
@@ -80,7 +79,7 @@ def train_dpo(
     rows, dropped = preference_rows(data, tok, s.max_length)
     cfg = dpo_config(s, str(out / "checkpoints"), loss=loss, beta=beta, sft_weight=sft_weight)
     return fit(
-        DPOTrainer,
+        dpo_trainer_class(),
         kind="dpo",
         path=path,
         args=cfg,

@@ -16,7 +16,7 @@ from typing import Any
 from alignloop._util.hashing import sha256_text
 from alignloop.constitution import LoadedConstitution
 from alignloop.data import JsonlAppender, PromptRecord
-from alignloop.models import ChatModel, GenerationConfig
+from alignloop.models import ChatModel, Completion, GenerationConfig
 from alignloop.train._datasets import DatasetWriter, pair_row, row_id
 from alignloop.train._judge import Judge, KeywordJudge, is_degenerate
 
@@ -94,7 +94,8 @@ def generate_cai(
     sft = JsonlAppender(sft_path) if sft_path else None
     for batch in _batches(prompts, _done_prompts(w)):
         convs = [_conv(r) for r in batch]
-        originals = model.generate(convs, gen)
+        done = model.complete(convs, gen)
+        originals = [d.text for d in done]
         if mode == "self":
             principles: list[Any] = [
                 c.principles[int(sha256_text(f"{seed}|{r.id}")[:8], 16) % len(c.principles)] for r in batch
@@ -108,12 +109,13 @@ def generate_cai(
                 [*cc, {"role": "assistant", "content": k}, {"role": "user", "content": p.revision_request}]
                 for cc, k, p in zip(crit_convs, critiques, principles, strict=True)
             ]
-            revisions = model.generate(rev_convs, gen)
+            revised = model.complete(rev_convs, gen)
             generator = "self_critique"
         else:
             principles = [None] * len(batch)
-            revisions = [c.refusal_for(r.category) for r in batch]
+            revised = [Completion(c.refusal_for(r.category), True) for r in batch]
             generator = "refusal_style"
+        revisions = [d.text for d in revised]
         texts, labels = [r.prompt for r in batch], [r.label for r in batch]
         s_orig = _judged(judge, labels, texts, originals)
         s_rev = _judged(judge, labels, texts, revisions)
@@ -130,6 +132,8 @@ def generate_cai(
                 chosen=revisions[i],
                 rejected=originals[i],
                 extra=extra,
+                chosen_cut=revised[i].cut,
+                rejected_cut=done[i].cut,
             )
             if row is not None and sft is not None and row["id"] not in sft.done:
                 sft.append(
@@ -140,6 +144,7 @@ def generate_cai(
                         "generator": generator,
                         "constitution_hash": loaded.hash,
                         "prompt_id": r.id,
+                        **({"truncated": True} if revised[i].cut else {}),
                     }
                 )
             w.add(row, "empty_or_identical")
@@ -172,10 +177,11 @@ def generate_context_distillation(
     )
     w.meta["judge"] = judge.name
     for batch in _batches(prompts, _done_prompts(w)):
-        plain = model.generate([_conv(r) for r in batch], gen)
-        guided = model.generate(
+        plain_c = model.complete([_conv(r) for r in batch], gen)
+        guided_c = model.complete(
             [[{"role": "system", "content": system}, *_conv(r)] for r in batch], gen
         )
+        plain, guided = [d.text for d in plain_c], [d.text for d in guided_c]
         texts, labels = [r.prompt for r in batch], [r.label for r in batch]
         s_plain = _judged(judge, labels, texts, plain)
         s_guided = _judged(judge, labels, texts, guided)
@@ -191,6 +197,8 @@ def generate_context_distillation(
                     record=r,
                     chosen=guided[i],
                     rejected=plain[i],
+                    chosen_cut=guided_c[i].cut,
+                    rejected_cut=plain_c[i].cut,
                 ),
                 "empty_or_identical",
             )
@@ -228,19 +236,22 @@ def generate_rlaif(
     w.meta["judge"] = judge.name
     for bi, batch in enumerate(_batches(prompts, _done_prompts(w))):
         cands: list[list[str]] = [[] for _ in batch]
+        cut: list[list[bool]] = [[] for _ in batch]
         for k in range(n_candidates):
-            outs = model.generate(
+            outs = model.complete(
                 [_conv(r) for r in batch],
                 GenerationConfig(
                     max_new_tokens=max_new_tokens, temperature=temperature, seed=seed + 1000 * bi + k
                 ),
             )
             for i, o in enumerate(outs):
-                cands[i].append(o)
+                cands[i].append(o.text)
+                cut[i].append(o.cut)
         for i, r in enumerate(batch):
             extra_refusal = add_refusal_candidate and r.label == "harmful"
             if extra_refusal:
                 cands[i].append(c.refusal_for(r.category))
+                cut[i].append(False)
             n = len(cands[i])
             scores = _judged(judge, [r.label] * n, [r.prompt] * n, cands[i])
             scored = sorted(((sc, j) for j, sc in enumerate(scores)), reverse=True)
@@ -262,6 +273,8 @@ def generate_rlaif(
                     chosen=cands[i][bj],
                     rejected=cands[i][wj],
                     extra={"score_chosen": round(best, 4), "score_rejected": round(worst, 4)},
+                    chosen_cut=cut[i][bj],
+                    rejected_cut=cut[i][wj],
                 ),
                 "empty_or_identical",
             )
@@ -293,20 +306,19 @@ def generate_helpfulness(
     w.meta["judge"] = judge.name
     for bi, batch in enumerate(_batches(prompts, _done_prompts(w))):
         texts = [r.prompt for r in batch]
-        answers = model.generate(
-            [_conv(r) for r in batch], GenerationConfig(max_new_tokens=max_new_tokens)
-        )
+        got = model.complete([_conv(r) for r in batch], GenerationConfig(max_new_tokens=max_new_tokens))
+        answers, cut = [d.text for d in got], [d.cut for d in got]
         generators = ["own_answer"] * len(batch)
         ref = judge.refusal_scores(texts, answers)
         bad = [i for i in range(len(batch)) if ref[i] >= 0.5 or is_degenerate(answers[i])]
         if bad:
-            retry = model.generate(
+            retry = model.complete(
                 [_conv(batch[i]) for i in bad],
                 GenerationConfig(max_new_tokens=max_new_tokens, temperature=0.7, seed=seed + bi),
             )
-            rref = judge.refusal_scores([texts[i] for i in bad], retry)
-            for i, t, p in zip(bad, retry, rref, strict=True):
-                answers[i], ref[i], generators[i] = t, p, "own_answer_resampled"
+            rref = judge.refusal_scores([texts[i] for i in bad], [d.text for d in retry])
+            for i, d, p in zip(bad, retry, rref, strict=True):
+                answers[i], cut[i], ref[i], generators[i] = d.text, d.cut, p, "own_answer_resampled"
         for i, r in enumerate(batch):
             if ref[i] >= 0.5 or is_degenerate(answers[i]):
                 w.skip("model_refuses_or_degenerate")
@@ -319,6 +331,7 @@ def generate_helpfulness(
                     record=r,
                     chosen=answers[i],
                     rejected=c.refusal_for(r.category),
+                    chosen_cut=cut[i],
                 ),
                 "empty_or_identical",
             )

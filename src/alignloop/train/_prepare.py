@@ -33,8 +33,13 @@ def _msgs(turns: Sequence[Any]) -> list[dict[str, str]]:
     return [{"role": t.role, "content": t.content} for t in turns]
 
 
-def preference_rows(data: Rows, tokenizer: Any, max_length: int) -> tuple[list[dict[str, Any]], int]:
+def preference_rows(
+    data: Rows, tokenizer: Any, max_length: int, *, cut_flags: bool = True
+) -> tuple[list[dict[str, Any]], int]:
     """TRL conversational preference rows, and how many were dropped for over-long prompts.
+
+    ``cut_flags`` adds ``chosen_truncated`` / ``rejected_truncated`` for the generative trainers
+    (see ``_open_end``); a reward model scores whole sequences and does not need them.
 
     Empty or identical chosen/rejected are :class:`DataError` at ``file:line`` (PreferencePair
     validation). A prompt that leaves fewer than ``MIN_REPLY_TOKENS`` of ``max_length`` is dropped
@@ -47,7 +52,13 @@ def preference_rows(data: Rows, tokenizer: Any, max_length: int) -> tuple[list[d
         if not fits(tokenizer, prompt, max_length):
             dropped += 1
             continue
-        out.append({"prompt": prompt, "chosen": _msgs(p.chosen), "rejected": _msgs(p.rejected)})
+        row: dict[str, Any] = {"prompt": prompt, "chosen": _msgs(p.chosen), "rejected": _msgs(p.rejected)}
+        if cut_flags:
+            # replies cut at the generation budget keep their text but not the end of turn
+            extra = p.model_extra or {}
+            row["chosen_truncated"] = bool(extra.get("chosen_truncated", False))
+            row["rejected_truncated"] = bool(extra.get("rejected_truncated", False))
+        out.append(row)
     _check_left(out, dropped, max_length)
     return out, dropped
 
@@ -70,7 +81,13 @@ def conversation_rows(data: Rows, tokenizer: Any, max_length: int) -> tuple[list
         if not fits(tokenizer, msgs[:-1], max_length):
             dropped += 1
             continue
-        out.append({"prompt": msgs[:-1], "completion": msgs[-1:]})
+        out.append(
+            {
+                "prompt": msgs[:-1],
+                "completion": msgs[-1:],
+                "truncated": bool((c.model_extra or {}).get("truncated", False)),
+            }
+        )
     _check_left(out, dropped, max_length)
     return out, dropped
 

@@ -171,6 +171,7 @@ def _write_sft(
                 "generator": r.get("generator", "own_answer"),
                 "constitution_hash": loaded.hash,
                 "prompt_id": pid,
+                **({"truncated": True} if r.get("chosen_truncated") else {}),
             }
         )
     # interleave by id hash so a step sees refusals and answers together

@@ -77,7 +77,7 @@ def train_reward_model(
     out = Path(output_dir)
     path = resolve_model_path(model)
     tok = load_tokenizer(path)
-    rows, dropped = preference_rows(data, tok, s.max_length)
+    rows, dropped = preference_rows(data, tok, s.max_length, cut_flags=False)
     held = [r for r in rows if _held_out(r, eval_fraction)]
     train = [r for r in rows if not _held_out(r, eval_fraction)] or rows
     net = load_causal_lm(path, kind="reward")

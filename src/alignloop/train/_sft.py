@@ -11,6 +11,7 @@ from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._prepare import Rows, conversation_rows
 from alignloop.train._run import TrainResult, fit
 from alignloop.train._settings import TrainSettings, training_args
+from alignloop.train._trainers import sft_trainer_class
 
 SFT_LORA_LR = 2e-4
 SFT_FULL_LR = 2e-5
@@ -26,8 +27,7 @@ def train_sft(
     progress_factory: Callable[[int], Any] | None = None,
 ) -> TrainResult:
     """Fine-tune ``model`` on ConversationRecord rows (e.g. CAI revisions from ``alignloop train data``)."""
-    from trl import SFTConfig, SFTTrainer
-
+    from trl import SFTConfig
 
     s = settings or TrainSettings()
     out = Path(output_dir)
@@ -40,7 +40,7 @@ def train_sft(
         completion_only_loss=True,  # rows are prompt/completion: learn the reply, not the prompt
     )
     return fit(
-        SFTTrainer,
+        sft_trainer_class(),
         kind="sft",
         path=path,
         args=cfg,
