@@ -138,6 +138,17 @@ def test_identical_chosen_rejected_names_file_and_line(
         train_dpo(str(tiny_model_dir), f, tmp_path / "out", FAST)
 
 
+def test_non_boolean_truncation_flag_names_file_and_line(
+    tiny_model_dir: Path, tmp_path: Path, pairs: Any
+) -> None:
+    bad = dict(pairs[1], chosen_truncated="false")  # a string would silently read as True
+    f = tmp_path / "pairs.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in [pairs[0], bad]) + "\n")
+    with pytest.raises(DataError, match=r"pairs\.jsonl:2.*chosen_truncated"):
+        train_dpo(str(tiny_model_dir), f, tmp_path / "out", FAST)
+    assert not (tmp_path / "out").exists()
+
+
 def test_long_prompts_are_dropped_and_counted(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
     long = dict(pairs[0], id="long", prompt=[{"role": "user", "content": "hello world " * 200}])
     res = train_dpo(

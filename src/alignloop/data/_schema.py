@@ -43,6 +43,8 @@ class ConversationRecord(_Row):
 
     id: str = Field(min_length=1)
     messages: list[Turn] = Field(min_length=1)
+    truncated: bool = False
+    """The last reply was cut at a generation budget: SFT must not learn to end the turn there."""
 
 
 class PreferencePair(_Row):
@@ -59,6 +61,10 @@ class PreferencePair(_Row):
     category: str | None = None
     source: str | None = None
     """Where the pair came from (``cai_revision``, ``redteam``, ``helpfulness``, ...)."""
+    chosen_truncated: bool = False
+    """``chosen`` was cut at a generation budget: training must not learn to end the turn there."""
+    rejected_truncated: bool = False
+    """The same for ``rejected``."""
 
     @field_validator("chosen", "rejected")
     @classmethod

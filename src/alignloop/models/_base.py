@@ -1,4 +1,4 @@
-"""The one interface every model backend implements: batched chat generation (+ log-probs)."""
+"""The one interface every model backend implements: batched chat completion (+ log-probs)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class Completion:
 
 
 class ChatModel(ABC):
-    """A chat model: ``generate`` for batches of conversations, ``logprobs`` where available."""
+    """A chat model: ``complete``/``generate`` for batches of conversations, ``logprobs`` where available."""
 
     #: Identifier recorded in runs (``default``, a path, a hub id, or an endpoint).
     name: str = "model"
@@ -73,6 +73,14 @@ class ChatModel(ABC):
     supports_logprobs: bool = False
 
     @abstractmethod
+    def complete(
+        self,
+        conversations: Sequence[Conversation],
+        config: GenerationConfig | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[Completion]:
+        """One reply per conversation, in input order, with whether it finished (see :class:`Completion`)."""
+
     def generate(
         self,
         conversations: Sequence[Conversation],
@@ -80,15 +88,7 @@ class ChatModel(ABC):
         progress: ProgressFn | None = None,
     ) -> list[str]:
         """Return one completion per conversation, in input order."""
-
-    def complete(
-        self,
-        conversations: Sequence[Conversation],
-        config: GenerationConfig | None = None,
-        progress: ProgressFn | None = None,
-    ) -> list[Completion]:
-        """Like :meth:`generate`, with whether each reply finished; backends that know override it."""
-        return [Completion(t) for t in self.generate(conversations, config, progress)]
+        return [c.text for c in self.complete(conversations, config, progress)]
 
     def generate_one(self, prompt: str | Conversation, config: GenerationConfig | None = None) -> str:
         """Answer a single prompt or conversation."""

@@ -80,15 +80,6 @@ class HFChatModel(ChatModel):
         # keep the end of an over-long prompt: the question is there
         return [x[-self.max_prompt_tokens :] for x in ids]
 
-    def generate(
-        self,
-        conversations: Sequence[Conversation],
-        config: GenerationConfig | None = None,
-        progress: ProgressFn | None = None,
-    ) -> list[str]:
-        """Generate one reply per conversation (greedy unless ``config.temperature > 0``)."""
-        return [c.text for c in self.complete(conversations, config, progress)]
-
     def _stop_ids(self) -> set[int]:
         eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
         ids = set(eos if isinstance(eos, list | tuple) else [] if eos is None else [eos])
@@ -102,7 +93,8 @@ class HFChatModel(ChatModel):
         config: GenerationConfig | None = None,
         progress: ProgressFn | None = None,
     ) -> list[Completion]:
-        """Replies with ``finished``: False where generation hit ``max_new_tokens`` before an end token."""
+        """One reply per conversation (greedy unless ``config.temperature > 0``); ``finished`` is False
+        where generation hit ``max_new_tokens`` before an end token."""
         import torch
 
         cfg = config or GenerationConfig()

@@ -81,22 +81,14 @@ class OpenAIChatModel(ChatModel):
                 delay *= 2
         raise EndpointError(f"{self.base_url} failed after {self.retries + 1} tries: {last}")
 
-    def generate(
-        self,
-        conversations: Sequence[Conversation],
-        config: GenerationConfig | None = None,
-        progress: ProgressFn | None = None,
-    ) -> list[str]:
-        """One chat completion per conversation, ``concurrency`` requests at a time."""
-        return [c.text for c in self.complete(conversations, config, progress)]
-
     def complete(
         self,
         conversations: Sequence[Conversation],
         config: GenerationConfig | None = None,
         progress: ProgressFn | None = None,
     ) -> list[Completion]:
-        """Chat completions with ``finished`` from the endpoint's ``finish_reason`` (``length``: cut)."""
+        """One chat completion per conversation, ``concurrency`` requests at a time; ``finished`` comes
+        from the endpoint's ``finish_reason`` (``length``: cut)."""
         cfg = config or GenerationConfig()
 
         def one(conv: Conversation) -> Completion:

@@ -55,15 +55,6 @@ class ScriptedModel(ChatModel):
             return self._fixed
         raise RuntimeError("ScriptedModel ran out of outputs")
 
-    def generate(
-        self,
-        conversations: Sequence[Conversation],
-        config: GenerationConfig | None = None,
-        progress: ProgressFn | None = None,
-    ) -> list[str]:
-        """Replay one output per conversation."""
-        return [c.text for c in self.complete(conversations, config, progress)]
-
     def complete(
         self,
         conversations: Sequence[Conversation],

@@ -55,9 +55,7 @@ def preference_rows(
         row: dict[str, Any] = {"prompt": prompt, "chosen": _msgs(p.chosen), "rejected": _msgs(p.rejected)}
         if cut_flags:
             # replies cut at the generation budget keep their text but not the end of turn
-            extra = p.model_extra or {}
-            row["chosen_truncated"] = bool(extra.get("chosen_truncated", False))
-            row["rejected_truncated"] = bool(extra.get("rejected_truncated", False))
+            row["chosen_truncated"], row["rejected_truncated"] = p.chosen_truncated, p.rejected_truncated
         out.append(row)
     _check_left(out, dropped, max_length)
     return out, dropped
@@ -85,7 +83,7 @@ def conversation_rows(data: Rows, tokenizer: Any, max_length: int) -> tuple[list
             {
                 "prompt": msgs[:-1],
                 "completion": msgs[-1:],
-                "truncated": bool((c.model_extra or {}).get("truncated", False)),
+                "truncated": c.truncated,
             }
         )
     _check_left(out, dropped, max_length)
