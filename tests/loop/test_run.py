@@ -78,6 +78,37 @@ def test_presets_fit_the_time_budget() -> None:
     assert preset(True, limit=3).data_limit == 3
 
 
+def test_preset_follows_the_hardware_and_data_limit() -> None:
+    cpu, gpu = preset(False, device="cpu"), preset(False, device="cuda")
+    assert cpu.name == "default" and cpu.data_limit == 180
+    # on a GPU every train prompt and dev item is affordable; quick and smoke runs stay small there
+    assert gpu.name == "default-gpu" and gpu.data_limit is None and gpu.eval_limit is None
+    assert gpu.max_length > cpu.max_length
+    assert preset(True, device="cuda") == preset(True, device="cpu")
+    assert preset(False, limit=4, device="cuda").data_limit == 4
+    assert preset(False, data_limit=0).data_limit is None and preset(False, data_limit=50).data_limit == 50
+    assert preset(False, data_limit=50).name != cpu.name  # a resumed run cannot mix the two
+
+
+def test_cli_run_data_limit_reaches_the_preset(
+    tiny_model_dir: Path, tmp_path: Path, keyword_judge: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alignloop.loop as lp
+    from alignloop.cli import cli
+
+    seen: dict[str, Any] = {}
+
+    def fake(out_dir: str, model: str, constitution: str | None, **kw: Any) -> dict[str, Any]:
+        seen.update(kw)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(lp, "run_loop", fake)
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "0"])
+    assert res.exit_code == 0 and seen["data_limit"] == 0
+    bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "-3"])
+    assert bad.exit_code == 2 and "--data-limit" in bad.output
+
+
 def test_cli_run_help_lists_options() -> None:
     from alignloop.cli import cli
 

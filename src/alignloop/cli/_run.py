@@ -22,9 +22,21 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
     default=None,
     help="Smoke run: about N items per stage (tests, first try on a new machine).",
 )
+@click.option(
+    "--data-limit",
+    type=click.IntRange(0),
+    default=None,
+    help="Harmful and helpful train prompts each (0: all). Default: 180 on a CPU, all on a GPU.",
+)
 @json_option
 def command(
-    out_dir: str, model: str, constitution: str, quick: bool, limit: int | None, as_json: bool
+    out_dir: str,
+    model: str,
+    constitution: str,
+    quick: bool,
+    limit: int | None,
+    data_limit: int | None,
+    as_json: bool,
 ) -> None:
     """Baseline eval, red-team, data generation, DPO with LoRA, eval, comparison, gates, report.
 
@@ -39,7 +51,9 @@ def command(
     from alignloop.loop import run_loop
 
     with contextlib.redirect_stdout(sys.stderr):  # library logs must not mix with --json
-        summary = run_loop(out_dir, model, constitution, quick=quick, limit=limit, progress=progress_bar)
+        summary = run_loop(
+            out_dir, model, constitution, quick=quick, limit=limit, data_limit=data_limit, progress=progress_bar
+        )
     if as_json:
         emit_json(summary)
         return

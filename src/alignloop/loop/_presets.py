@@ -51,19 +51,32 @@ PRESETS = {
 }
 
 
-def preset(quick: bool, limit: int | None = None) -> Preset:
-    """The preset for the flags; ``limit`` shrinks every stage to about ``limit`` items (smoke runs)."""
+def preset(quick: bool, limit: int | None = None, *, device: str = "cpu", data_limit: int | None = None) -> Preset:
+    """The preset for the flags and the machine.
+
+    ``limit`` shrinks every stage to about ``limit`` items (smoke runs). On a CUDA device the default
+    preset trains on every train prompt and evaluates every dev item (``default-gpu``): a linear probe
+    on SmolLM2-135M separates harmful from borderline prompts at 95% with all 1,168 train prompts
+    against 87% with the CPU preset's 180 per side (``benchmarks/refusal_ceiling.py``), and on a GPU
+    the whole set costs minutes. ``data_limit`` overrides the prompts per side (0: all of them).
+    """
     p = PRESETS["quick" if quick else "default"]
-    if limit is None:
-        return p
-    return replace(
-        p,
-        name=f"{p.name}-limit{limit}",
-        eval_limit=limit,
-        redteam_budget=limit,
-        data_limit=limit,
-        eval_tokens=min(p.eval_tokens, 32),
-        data_tokens=min(p.data_tokens, 32),
-        epochs=1.0,
-        max_steps=max(2, limit // 4),
-    )
+    if limit is None and not quick and device == "cuda":
+        # 192 keeps the long-context and multi-turn harmful prompts that 128 drops (~5% of pairs); on
+        # CPU that cost 22% more DPO time for no measurable gain, on a GPU it is noise
+        p = replace(p, name="default-gpu", eval_limit=None, data_limit=None, max_length=192)
+    if limit is not None:
+        p = replace(
+            p,
+            name=f"{p.name}-limit{limit}",
+            eval_limit=limit,
+            redteam_budget=limit,
+            data_limit=limit,
+            eval_tokens=min(p.eval_tokens, 32),
+            data_tokens=min(p.data_tokens, 32),
+            epochs=1.0,
+            max_steps=max(2, limit // 4),
+        )
+    if data_limit is not None:
+        p = replace(p, name=f"{p.name}-data{data_limit or 'all'}", data_limit=data_limit or None)
+    return p

@@ -40,9 +40,13 @@ def run_loop(
     *,
     quick: bool = False,
     limit: int | None = None,
+    data_limit: int | None = None,
     progress: ProgressFactory | None = None,
 ) -> dict[str, Any]:
     """Run the whole loop into ``out_dir`` and return ``summary.json``'s content.
+
+    The preset follows ``quick``/``limit`` and the hardware (see :func:`preset`); ``data_limit`` sets
+    the harmful and helpful train prompts each (0: every train prompt).
 
     Writes ``DIR/model/`` (merged; loads with AutoModelForCausalLM/AutoTokenizer), ``DIR/report.html``
     and ``DIR/summary.json``; records the run in the store as kind ``loop``.
@@ -52,7 +56,9 @@ def run_loop(
     bar = progress or _no_bar
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    p = preset(quick, limit)
+    from alignloop._util.hardware import detect
+
+    p = preset(quick, limit, device=detect().device, data_limit=data_limit)
     loaded = load_constitution(constitution if constitution not in (None, "default") else None)
     config = {"model": model, "constitution_hash": loaded.hash, "preset": p.to_dict()}
     state = LoopState(out, config)
