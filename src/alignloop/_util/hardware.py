@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -35,3 +36,9 @@ def detect() -> Hardware:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return Hardware("mps", "float32", 0, False)
     return Hardware("cpu", "float32", 0, False)
+
+
+def launched_with(strategy: str) -> bool:
+    """Whether ``accelerate launch`` started this process under ``fsdp`` or ``deepspeed`` (its env flags)."""
+    var = {"fsdp": "ACCELERATE_USE_FSDP", "deepspeed": "ACCELERATE_USE_DEEPSPEED"}[strategy]
+    return os.environ.get(var, "").strip().lower() in ("1", "true", "yes")

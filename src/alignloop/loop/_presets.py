@@ -58,8 +58,8 @@ def preset(quick: bool, limit: int | None = None, *, device: str = "cpu", data_l
     preset trains on every train prompt and evaluates every dev item (``default-gpu``): a linear probe
     on SmolLM2-135M separates harmful from borderline prompts at 95% with all 1,168 train prompts
     against 87% with the CPU preset's 180 per side (``benchmarks/refusal_ceiling.py``); trained on all of
-    them on CPU (44 min), DPO kept refusal and cut over-refusal from 8-14% to 2.3%; on a GPU that costs
-    minutes. ``data_limit`` overrides the prompts per side (0: all of them).
+    them on CPU (44 min), DPO kept refusal and cut over-refusal from 8-14% to 2.3%; on one H100 the whole
+    ``default-gpu`` loop took about 7.5 minutes. ``data_limit`` overrides the prompts per side (0: all of them).
     """
     p = PRESETS["quick" if quick else "default"]
     if limit is None and not quick and device == "cuda":

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alignloop._util.errors import UserError
+from alignloop._util.hardware import launched_with
 from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._prepare import Rows, preference_rows
 from alignloop.train._run import TrainResult, fit
@@ -29,7 +30,7 @@ def dpo_config(
     beta: float = 0.1,
     sft_weight: float = 0.5,
 ) -> Any:
-    """TRL ``DPOConfig`` for this hardware: reference log-probs computed once, SFT term in ``loss_type``."""
+    """TRL ``DPOConfig`` for this hardware: reference log-probs computed once (not under FSDP), SFT in ``loss_type``."""
     from trl import DPOConfig
 
     if loss not in DPO_LOSSES:
@@ -40,13 +41,16 @@ def dpo_config(
         losses.append("sft")
         weights.append(sft_weight)
     kw = training_args(settings, output_dir, DPO_LORA_LR if settings.lora else DPO_FULL_LR)
+    # TRL precomputes before the trainer places the model; under FSDP the model is still on the CPU
+    # then (it gathers DeepSpeed shards itself), so FSDP runs score the reference during training
+    precompute = not launched_with("fsdp")
     return DPOConfig(
         **kw,
         beta=beta,
         loss_type=losses,
         loss_weights=weights,
         max_length=settings.max_length,
-        precompute_ref_log_probs=True,
+        precompute_ref_log_probs=precompute,
         precompute_ref_batch_size=max(16, settings.batch_size),
     )
 

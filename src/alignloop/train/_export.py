@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,39 @@ def save_merged(model: Any, tokenizer: Any, out_dir: str | os.PathLike[str]) -> 
         merged.save_pretrained(str(tmp), safe_serialization=True)
         tokenizer.save_pretrained(str(tmp))
     return out
+
+
+def gathered_model(trainer: Any) -> Any | None:
+    """An ordinary CPU copy of a model trained under FSDP or DeepSpeed, else None.
+
+    Their parameters are sharded across processes, so the trained model cannot be saved as it is.
+    This gathers the full state dict (a collective: every process must call it) and, on the main
+    process only, loads it into a fresh model of the same class, PEFT-wrapped like the trained one.
+    """
+    if not (getattr(trainer, "is_fsdp_enabled", False) or getattr(trainer, "is_deepspeed_enabled", False)):
+        return None
+    acc = trainer.accelerator
+    state = acc.get_state_dict(trainer.model)
+    if not trainer.is_world_process_zero():
+        return None
+    trained = acc.unwrap_model(trainer.model)
+    peft_cfgs = getattr(trained, "peft_config", None) or {}
+    base = trained.get_base_model() if peft_cfgs else trained
+    # FSDP2 swaps the class for a generated FSDP<Class> subclass; rebuild the original one
+    cls = next(c for c in type(base).__mro__ if not c.__name__.startswith("FSDP"))
+    fresh = cls(copy.deepcopy(base.config))
+    if peft_cfgs:
+        from peft import get_peft_model
+
+        (name, cfg), *_ = peft_cfgs.items()
+        fresh = get_peft_model(fresh, cfg, adapter_name=name)
+    missing, unexpected = fresh.load_state_dict(state, strict=False)
+    # a tied output head may be gathered once, under the input embedding's name
+    missing = [k for k in missing if not (k.endswith("lm_head.weight") and base.config.tie_word_embeddings)]
+    if missing or unexpected:
+        raise RuntimeError(f"gathered weights do not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    fresh.tie_weights()
+    return fresh.eval()
 
 
 def merge_adapter(

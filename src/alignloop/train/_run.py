@@ -11,7 +11,7 @@ from typing import Any
 
 from alignloop._util.atomic import write_text_atomic
 from alignloop.train._common import last_checkpoint, oom_as_user_error, progress_callback
-from alignloop.train._export import save_merged
+from alignloop.train._export import gathered_model, save_merged
 from alignloop.train._settings import TrainSettings
 
 
@@ -125,7 +125,8 @@ def run_trainer(
     metrics = {k: float(v) for k, v in (out.metrics or {}).items() if isinstance(v, int | float)}
     if extra_metrics is not None:
         metrics.update(extra_metrics(trainer))
-    model = trainer.model
+    gathered = gathered_model(trainer)  # FSDP/DeepSpeed shards: every process takes part in the gather
+    model = gathered if gathered is not None else trainer.model
     main = trainer.is_world_process_zero()  # under accelerate launch only rank 0 writes the export
     adapter_dir: Path | None = None
     if main and hasattr(model, "peft_config"):
