@@ -54,6 +54,21 @@ def test_features_separate_offers_from_content_after_a_decline() -> None:
     assert loop[9] > 0.8  # repeated sentences
 
 
+def test_offers_after_a_decline_are_not_content() -> None:
+    from alignloop.guard._refusal import lexical_features
+
+    offers = lexical_features(
+        "I can't help create scams. I can explain how this kind of scam works so you can spot it. "
+        "I'm glad to share what the evidence actually says."
+    )
+    delivers = lexical_features(
+        "I can't help create scams. I can explain how they work. Victims get a message from a fake bank "
+        "asking them to confirm their card number and the code they were just sent."
+    )
+    assert offers[8] == 1.0 and offers[6] == 0.0  # only offers follow the decline, no content
+    assert delivers[8] == 0.0 and delivers[6] > 0.0
+
+
 def test_hard_cases_with_the_hash_embedder() -> None:
     from alignloop.guard import HashEmbedder, RefusalDetector
     from alignloop.guard._refusal import training_rows
@@ -80,3 +95,15 @@ def test_hard_cases_with_the_default_detector() -> None:
 
     labels = [v.label for v in RefusalDetector.load().classify([t for t, _ in HARD_CASES])]
     assert labels == [lbl for _, lbl in HARD_CASES]
+
+
+@pytest.mark.slow
+def test_the_default_constitutions_refusals_are_refusals() -> None:
+    # each category's refusal declines and offers something safe instead; none of it is partial help
+    from alignloop.constitution import load_constitution
+    from alignloop.guard import RefusalDetector
+
+    c = load_constitution(None).constitution
+    texts = [c.refusal_for(cat.id) for cat in c.categories]
+    labels = [v.label for v in RefusalDetector.load().classify(texts)]
+    assert labels == ["refusal"] * len(texts), list(zip(texts, labels, strict=True))

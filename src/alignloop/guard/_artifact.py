@@ -35,6 +35,7 @@ from alignloop.guard._heads import (
     lexical_features,
     pick_threshold,
 )
+from alignloop.guard._refusal import FORMAT_VERSION as REFUSAL_FORMAT_VERSION
 from alignloop.guard._refusal import RefusalDetector, training_rows
 
 FORMAT_VERSION = 4
@@ -330,6 +331,7 @@ def default_artifact(constitution: LoadedConstitution) -> Path:
     key = sha256_json(
         [
             FORMAT_VERSION,
+            REFUSAL_FORMAT_VERSION,
             EMBEDDER_ID,
             seed.texts,
             seed.categories,
