@@ -40,7 +40,7 @@ LARGE_MODEL_LR = 2e-4
 _SUITES = ("harmful_compliance", "over_refusal", "helpfulness")
 
 PRESETS = {
-    # sized for an idle 2-core CPU (about 16 minutes): ~340 pairs x 1 epoch of DPO is over half of it.
+    # sized for an idle 2-core CPU (17 to 19 minutes): ~340 pairs x 1 epoch of DPO is over half of it.
     # lr 2e-3 with batch 4: on SmolLM2-135M + LoRA r=16, 1e-3 / 5e-4 left most harmful prompts answered.
     "default": Preset("default", eval_limit=40, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
                       data_limit=180, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
