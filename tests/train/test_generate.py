@@ -230,3 +230,18 @@ def test_answers_cut_at_the_budget_are_flagged_for_training(loaded: Any, tmp_pat
     assert "chosen_truncated" not in rows["benign-1"] and "rejected_truncated" not in rows["benign-1"]
     sft = {r["prompt_id"]: r for r in map(json.loads, res.sft_path.read_text().splitlines())}
     assert sft["benign-0"].get("truncated") is True and "truncated" not in sft["benign-1"]
+
+
+def test_a_limited_harmful_sample_takes_every_category_in_turn() -> None:
+    import collections
+
+    from alignloop.data import seed_prompts
+    from alignloop.train._datasets import train_prompts
+    from alignloop.train._recipe import _spread
+
+    harmful = train_prompts(seed_prompts(label="harmful"))
+    picked = _spread(harmful, 180)
+    counts = collections.Counter(r.category for r in picked)
+    assert len(picked) == 180 and len(counts) == 12
+    assert max(counts.values()) - min(counts.values()) <= 1
+    assert [r.id for r in _spread(list(reversed(harmful)), 180)] == [r.id for r in picked]

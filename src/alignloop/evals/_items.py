@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from alignloop._util.errors import DataError
+from alignloop._util.sampling import spread
 
 
 @dataclass
@@ -55,21 +55,7 @@ def dev_items(label: str) -> list[EvalItem]:
 
 def select(items: Sequence[EvalItem], limit: int | None) -> list[EvalItem]:
     """At most ``limit`` items, spread evenly over categories, the same ones on every run."""
-    ordered = sorted(items, key=lambda it: _hash01("select:" + it.id))
-    if limit is None or limit >= len(ordered):
-        return ordered
-    by_cat: dict[str | None, list[EvalItem]] = defaultdict(list)
-    for it in ordered:
-        by_cat[it.category].append(it)
-    out: list[EvalItem] = []
-    queues = [by_cat[c] for c in sorted(by_cat, key=lambda c: c or "")]
-    i = 0
-    while len(out) < limit:
-        q = queues[i % len(queues)]
-        if q:
-            out.append(q.pop(0))
-        i += 1
-    return out
+    return spread(items, limit, id_of=lambda it: it.id, category_of=lambda it: it.category, salt="select:")
 
 
 def file_items(path: str | Path) -> list[EvalItem]:
