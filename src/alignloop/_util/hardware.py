@@ -38,7 +38,6 @@ def detect() -> Hardware:
     return Hardware("cpu", "float32", 0, False)
 
 
-def launched_with(strategy: str) -> bool:
-    """Whether ``accelerate launch`` started this process under ``fsdp`` or ``deepspeed`` (its env flags)."""
-    var = {"fsdp": "ACCELERATE_USE_FSDP", "deepspeed": "ACCELERATE_USE_DEEPSPEED"}[strategy]
-    return os.environ.get(var, "").strip().lower() in ("1", "true", "yes")
+def launched_with_fsdp() -> bool:
+    """Whether ``accelerate launch`` started this process under FSDP (it sets ``ACCELERATE_USE_FSDP``)."""
+    return os.environ.get("ACCELERATE_USE_FSDP", "").strip().lower() in ("1", "true", "yes")

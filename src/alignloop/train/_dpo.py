@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alignloop._util.errors import UserError
-from alignloop._util.hardware import launched_with
+from alignloop._util.hardware import launched_with_fsdp
 from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._prepare import Rows, preference_rows
 from alignloop.train._run import TrainResult, fit
@@ -43,7 +43,7 @@ def dpo_config(
     kw = training_args(settings, output_dir, DPO_LORA_LR if settings.lora else DPO_FULL_LR)
     # TRL precomputes before the trainer places the model; under FSDP the model is still on the CPU
     # then (it gathers DeepSpeed shards itself), so FSDP runs score the reference during training
-    precompute = not launched_with("fsdp")
+    precompute = not launched_with_fsdp()
     return DPOConfig(
         **kw,
         beta=beta,
