@@ -8,23 +8,34 @@ from typing import Any
 import pytest
 
 
+class _Engine:
+    """Stands in for DeepSpeed's engine, which holds the module and alone can gather ZeRO-3 shards."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+
+
 class _FakeAccelerator:
     def __init__(self, model: Any) -> None:
         self.model = model
+        self.asked: list[Any] = []
 
     def get_state_dict(self, model: Any) -> dict[str, Any]:
-        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+        self.asked.append(model)
+        module = model.module if isinstance(model, _Engine) else model
+        return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
     def unwrap_model(self, model: Any) -> Any:
         return model
 
 
 class _FakeTrainer:
-    def __init__(self, model: Any, *, fsdp: bool = True, main: bool = True) -> None:
+    def __init__(self, model: Any, *, fsdp: bool = True, deepspeed: bool = False, main: bool = True) -> None:
         self.model = model
+        self.model_wrapped = _Engine(model) if deepspeed else model
         self.accelerator = _FakeAccelerator(model)
-        self.is_fsdp_enabled = fsdp
-        self.is_deepspeed_enabled = False
+        self.is_fsdp_enabled = fsdp and not deepspeed
+        self.is_deepspeed_enabled = deepspeed
         self._main = main
 
     def is_world_process_zero(self) -> bool:
@@ -67,6 +78,21 @@ def test_gathered_lora_model_merges_to_the_trained_weights(
     torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
 
 
+def test_zero3_weights_are_gathered_through_the_deepspeed_engine(tiny_hf_model: Any) -> None:
+    import torch
+
+    from alignloop.train._export import gathered_model
+
+    trained = _trained_lora(tiny_hf_model.model)
+    trainer = _FakeTrainer(trained, deepspeed=True)
+    fresh = gathered_model(trainer)
+    # accelerate gathers ZeRO-3 parameters only from the engine, not from the module inside it
+    assert trainer.accelerator.asked == [trainer.model_wrapped]
+    ids = torch.tensor([[1, 5, 9, 30, 2]])
+    with torch.no_grad():
+        torch.testing.assert_close(fresh(input_ids=ids).logits, trained(input_ids=ids).logits)
+
+
 def test_gathered_model_only_when_sharded_and_only_on_the_main_process(tiny_hf_model: Any) -> None:
     from alignloop.train._export import gathered_model
 
@@ -86,11 +112,15 @@ def test_gathered_weights_that_do_not_fit_raise(tiny_hf_model: Any) -> None:
         gathered_model(trainer)
 
 
-@pytest.mark.parametrize(("env", "precompute"), [({}, True), ({"ACCELERATE_USE_FSDP": "true"}, False)])
-def test_dpo_scores_the_reference_during_training_under_fsdp(
+@pytest.mark.parametrize(
+    ("env", "precompute"),
+    [({}, True), ({"ACCELERATE_USE_FSDP": "true"}, False), ({"ACCELERATE_USE_DEEPSPEED": "true"}, False)],
+)
+def test_dpo_scores_the_reference_during_training_when_sharded(
     env: dict[str, str], precompute: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # TRL precomputes before the model is placed; FSDP leaves it on the CPU until training starts
+    # TRL precomputes before the model is placed: FSDP leaves it on the CPU until training starts,
+    # and ZeRO-3's second (inference) engine breaks the training engine's prefetch
     from alignloop.train._dpo import dpo_config
     from alignloop.train._settings import TrainSettings
 

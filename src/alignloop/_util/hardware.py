@@ -38,6 +38,21 @@ def detect() -> Hardware:
     return Hardware("cpu", "float32", 0, False)
 
 
-def launched_with_fsdp() -> bool:
-    """Whether ``accelerate launch`` started this process under FSDP (it sets ``ACCELERATE_USE_FSDP``)."""
-    return os.environ.get("ACCELERATE_USE_FSDP", "").strip().lower() in ("1", "true", "yes")
+def launched_sharded() -> bool:
+    """Whether ``accelerate launch`` started this process under FSDP or DeepSpeed.
+
+    It sets ``ACCELERATE_USE_FSDP`` or ``ACCELERATE_USE_DEEPSPEED`` in the environment of each process.
+    """
+    return any(
+        os.environ.get(var, "").strip().lower() in ("1", "true", "yes")
+        for var in ("ACCELERATE_USE_FSDP", "ACCELERATE_USE_DEEPSPEED")
+    )
+
+
+def is_main_process() -> bool:
+    """False in the processes ``accelerate launch``/``torchrun`` start with a rank other than 0.
+
+    Those train their share and take part in collectives, but leave output, run records and
+    progress bars to rank 0, so a run prints and records itself once.
+    """
+    return os.environ.get("RANK", "0").strip() in ("", "0")

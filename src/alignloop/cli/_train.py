@@ -83,10 +83,18 @@ def _quiet_stdout() -> Iterator[None]:
 
 
 def _bar(desc: str) -> Callable[[int], Any]:
+    from alignloop._util.hardware import is_main_process
+
+    if not is_main_process():  # one bar per run under accelerate launch, from rank 0
+        return lambda total: contextlib.nullcontext(lambda n=1: None)
     return lambda total: progress_bar(desc, total)
 
 
 def _finish(res: Any, as_json: bool, store_kind: str, model: str, config: dict[str, Any]) -> None:
+    from alignloop._util.hardware import is_main_process
+
+    if not is_main_process():
+        return
     _record(store_kind, model, config, res.to_dict())
     if as_json:
         emit_json(res.to_dict())

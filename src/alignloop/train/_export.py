@@ -34,7 +34,9 @@ def gathered_model(trainer: Any) -> Any | None:
     if not (getattr(trainer, "is_fsdp_enabled", False) or getattr(trainer, "is_deepspeed_enabled", False)):
         return None
     acc = trainer.accelerator
-    state = acc.get_state_dict(trainer.model)
+    # ZeRO-3 gathers through the DeepSpeed engine (the Trainer's ``model_wrapped``); FSDP through the module
+    deepspeed = getattr(trainer, "is_deepspeed_enabled", False)
+    state = acc.get_state_dict(trainer.model_wrapped if deepspeed else trainer.model)
     if not trainer.is_world_process_zero():
         return None
     trained = acc.unwrap_model(trainer.model)

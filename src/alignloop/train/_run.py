@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -49,6 +50,31 @@ def total_steps(trainer: Any) -> int:
     return max(1, math.ceil(n / a.gradient_accumulation_steps) * math.ceil(a.num_train_epochs))
 
 
+def shared_dataset(rows: list[dict[str, Any]], output_dir: Path, args: Any) -> Any:
+    """``rows`` as a ``datasets.Dataset`` saved under ``output_dir/dataset/<content hash>``.
+
+    Under ``accelerate launch`` TRL's DPO writes its reference log-probs to a cache file next to the
+    dataset on the main process and every process reads it back; an in-memory dataset would put that
+    file in a per-process temporary folder, where the other processes cannot find it. On disk, every
+    process shares the cache files, and a resumed run reuses the tokenised data and reference log-probs.
+    """
+    import datasets
+
+    from alignloop._util.atomic import atomic_path
+    from alignloop._util.hashing import sha256_text
+    from alignloop.data import to_hf_dataset
+
+    key = sha256_text(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str))[:16]
+    path = output_dir / "dataset" / key
+    with args.main_process_first(desc="training dataset"):
+        if args.local_process_index == 0 and not (path / "state.json").exists():
+            for stale in path.parent.glob("*"):  # data of an earlier run into the same folder
+                shutil.rmtree(stale, ignore_errors=True)
+            with atomic_path(path) as tmp:
+                to_hf_dataset(rows).save_to_disk(str(tmp))
+        return datasets.load_from_disk(str(path))
+
+
 def fit(
     trainer_cls: Any,
     *,
@@ -69,13 +95,12 @@ def fit(
     The model at ``path`` loads in this hardware's dtype with LoRA from ``settings``; ``trainer_kw``
     carries trainer-specific arguments (e.g. GRPO's ``reward_funcs``).
     """
-    from alignloop.data import to_hf_dataset
     from alignloop.train._common import load_causal_lm, lora_config
 
     trainer = trainer_cls(
         model=load_causal_lm(path),
         args=args,
-        train_dataset=to_hf_dataset(rows),
+        train_dataset=shared_dataset(rows, output_dir, args),
         processing_class=tokenizer,
         peft_config=lora_config(settings),
         **trainer_kw,
