@@ -56,7 +56,7 @@ def shared_dataset(rows: list[dict[str, Any]], output_dir: Path, args: Any) -> A
     Under ``accelerate launch`` TRL's DPO writes its reference log-probs to a cache file next to the
     dataset on the main process and every process reads it back; an in-memory dataset would put that
     file in a per-process temporary folder, where the other processes cannot find it. On disk, every
-    process shares the cache files, and a resumed run reuses the tokenised data and reference log-probs.
+    process shares the cache files.
     """
     import datasets
 
