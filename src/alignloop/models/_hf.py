@@ -226,6 +226,7 @@ def load_hf(name_or_path: str, dtype: str | None = None, device: str | None = No
             hint="check the name; hub ids need internet (or a local copy in the HF cache)",
         ) from None
     model.to(device or hw.device)  # type: ignore[arg-type]
-    # a GPU generates 64 rows in about the time a CPU takes for 16; batches are length-bucketed
-    kw.setdefault("batch_size", 64 if (device or hw.device) == "cuda" else 16)
+    # a GPU generates 64 rows in about the time a CPU takes for 16; on 2 CPU cores 32 rows per batch
+    # generated 64 prompts x 48 tokens 11% faster than 16 (28.5 s against 32.2 s; 24 was in between)
+    kw.setdefault("batch_size", 64 if (device or hw.device) == "cuda" else 32)
     return HFChatModel(model, tok, name=name_or_path, **kw)
