@@ -17,7 +17,7 @@ def generate_file(
     prompts_path: str | Path,
     out_path: str | Path,
     max_new_tokens: int = 256,
-    chunk_size: int = 16,
+    chunk_size: int | None = None,
     advance: Callable[[int], Any] | None = None,
 ) -> dict[str, int]:
     """Answer every prompt greedily, appending rows chunk by chunk (a rerun resumes).
@@ -41,8 +41,9 @@ def generate_file(
         todo = [it for it in items if it.id not in app.done]
         if advance:
             advance(len(items) - len(todo))
-        for start in range(0, len(todo), chunk_size):
-            chunk = todo[start : start + chunk_size]
+        size = chunk_size or model.batch_size
+        for start in range(0, len(todo), size):
+            chunk = todo[start : start + size]
             # a failed batch is retried one by one so a flaky endpoint loses nothing
             gens = generate_rows(model, [it.conversation() for it in chunk], cfg, retries=0)
             for it, (r, _) in zip(chunk, gens, strict=True):

@@ -66,7 +66,7 @@ def evaluate(
     limit: int | None = None,
     max_new_tokens: int = 128,
     reference: ChatModel | None = None,
-    chunk_size: int = 16,
+    chunk_size: int | None = None,
     record: bool = True,
     progress: Callable[[str, int], Any] | None = None,
     embedder: Any = None,
@@ -82,6 +82,7 @@ def evaluate(
         reference: reference model for helpfulness retention (None: ``model`` itself).
         progress: ``progress(description, total)`` returning a context manager yielding ``advance(n)``
             (the CLI passes its rich progress bar).
+        chunk_size: rows generated and appended at a time (None: the model's generation batch).
         embedder: sentence embedder for helpfulness similarity (default: the bundled MiniLM).
     """
     from alignloop.data import JsonlAppender
@@ -111,7 +112,7 @@ def evaluate(
             done = {(r.get("suite"), str(r.get("id"))) for r in app.rows}
             for name, (suite, items) in plan.items():
                 todo = [it for it in items if (name, it.id) not in done]
-                _run_suite(ctx, suite, todo, app, chunk_size, progress, len(items))
+                _run_suite(ctx, suite, todo, app, chunk_size or model.batch_size, progress, len(items))
             rows = list(app.rows)
         summary = build_summary(plan, rows, model, constitution, config)
         write_text_atomic(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))

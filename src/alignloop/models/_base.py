@@ -71,6 +71,8 @@ class ChatModel(ABC):
     name: str = "model"
     #: Whether :meth:`logprobs` works for this backend.
     supports_logprobs: bool = False
+    #: Conversations per generation batch; callers that save results chunk by chunk use it as the chunk.
+    batch_size: int = 16
 
     @abstractmethod
     def complete(

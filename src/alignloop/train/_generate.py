@@ -24,7 +24,6 @@ Progress = Callable[[int], None] | None
 
 # Below ~1B parameters models repeat the critique request instead of critiquing (SmolLM2-135M does).
 SELF_CRITIQUE_MIN_PARAMS = 1_000_000_000
-BATCH = 16
 
 
 def can_self_critique(model: ChatModel) -> bool:
@@ -50,9 +49,10 @@ def _judged(
     return [_score(lab, ref[i], uns[i], responses[i]) for i, lab in enumerate(labels)]
 
 
-def _batches(items: Sequence[PromptRecord], done: set[str]) -> list[list[PromptRecord]]:
+def _batches(items: Sequence[PromptRecord], done: set[str], size: int) -> list[list[PromptRecord]]:
+    """The prompts not yet done, ``size`` (the model's generation batch) at a time, each saved as it ends."""
     todo = [r for r in items if r.id not in done]
-    return [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
+    return [todo[i : i + size] for i in range(0, len(todo), size)]
 
 
 def _conv(r: PromptRecord) -> list[Any]:
@@ -92,7 +92,7 @@ def generate_cai(
     w = DatasetWriter(out_path, source="cai", constitution_hash=loaded.hash, model=model.name)
     w.meta.update(mode=mode, judge=judge.name)
     sft = JsonlAppender(sft_path) if sft_path else None
-    for batch in _batches(prompts, _done_prompts(w)):
+    for batch in _batches(prompts, _done_prompts(w), model.batch_size):
         convs = [_conv(r) for r in batch]
         done = model.complete(convs, gen)
         originals = [d.text for d in done]
@@ -176,7 +176,7 @@ def generate_context_distillation(
         out_path, source="context_distillation", constitution_hash=loaded.hash, model=model.name
     )
     w.meta["judge"] = judge.name
-    for batch in _batches(prompts, _done_prompts(w)):
+    for batch in _batches(prompts, _done_prompts(w), model.batch_size):
         plain_c = model.complete([_conv(r) for r in batch], gen)
         guided_c = model.complete(
             [[{"role": "system", "content": system}, *_conv(r)] for r in batch], gen
@@ -234,7 +234,7 @@ def generate_rlaif(
         add_refusal_candidate = not can_self_critique(model)
     w = DatasetWriter(out_path, source="rlaif", constitution_hash=loaded.hash, model=model.name)
     w.meta["judge"] = judge.name
-    for bi, batch in enumerate(_batches(prompts, _done_prompts(w))):
+    for bi, batch in enumerate(_batches(prompts, _done_prompts(w), model.batch_size)):
         cands: list[list[str]] = [[] for _ in batch]
         cut: list[list[bool]] = [[] for _ in batch]
         for k in range(n_candidates):
@@ -304,7 +304,7 @@ def generate_helpfulness(
     c = loaded.constitution
     w = DatasetWriter(out_path, source="helpfulness", constitution_hash=loaded.hash, model=model.name)
     w.meta["judge"] = judge.name
-    for bi, batch in enumerate(_batches(prompts, _done_prompts(w))):
+    for bi, batch in enumerate(_batches(prompts, _done_prompts(w), model.batch_size)):
         texts = [r.prompt for r in batch]
         got = model.complete([_conv(r) for r in batch], GenerationConfig(max_new_tokens=max_new_tokens))
         answers, cut = [d.text for d in got], [d.cut for d in got]

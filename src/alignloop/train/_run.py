@@ -51,7 +51,7 @@ def total_steps(trainer: Any) -> int:
 
 
 def shared_dataset(rows: list[dict[str, Any]], output_dir: Path, args: Any) -> Any:
-    """``rows`` as a ``datasets.Dataset`` saved under ``output_dir/dataset/<content hash>``.
+    """``rows`` as a ``datasets.Dataset``; with several processes, saved under ``output_dir/dataset/<hash>``.
 
     Under ``accelerate launch`` TRL's DPO writes its reference log-probs to a cache file next to the
     dataset on the main process and every process reads it back; an in-memory dataset would put that
@@ -64,6 +64,8 @@ def shared_dataset(rows: list[dict[str, Any]], output_dir: Path, args: Any) -> A
     from alignloop._util.hashing import sha256_text
     from alignloop.data import to_hf_dataset
 
+    if args.world_size <= 1:  # one process reads its own cache files; keep the dataset in memory
+        return to_hf_dataset(rows)
     key = sha256_text(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str))[:16]
     path = output_dir / "dataset" / key
     with args.main_process_first(desc="training dataset"):
