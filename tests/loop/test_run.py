@@ -80,7 +80,7 @@ def test_presets_fit_the_time_budget() -> None:
 
 def test_preset_follows_the_hardware_and_data_limit() -> None:
     cpu, gpu = preset(False, device="cpu"), preset(False, device="cuda")
-    assert cpu.name == "default" and cpu.data_limit == 168
+    assert cpu.name == "default" and cpu.data_limit == 180
     # on a GPU every train prompt and dev item is affordable; quick and smoke runs stay small there
     assert gpu.name == "default-gpu" and gpu.data_limit is None and gpu.eval_limit is None
     assert gpu.max_length > cpu.max_length

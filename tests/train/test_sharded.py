@@ -113,19 +113,28 @@ def test_gathered_weights_that_do_not_fit_raise(tiny_hf_model: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("env", "precompute"),
-    [({}, True), ({"ACCELERATE_USE_FSDP": "true"}, False), ({"ACCELERATE_USE_DEEPSPEED": "true"}, False)],
+    ("env", "sharded"),
+    [({}, False), ({"ACCELERATE_USE_FSDP": "true"}, True), ({"ACCELERATE_USE_DEEPSPEED": "true"}, True)],
 )
-def test_dpo_scores_the_reference_during_training_when_sharded(
-    env: dict[str, str], precompute: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # TRL precomputes before the model is placed: FSDP leaves it on the CPU until training starts,
-    # and ZeRO-3's second (inference) engine breaks the training engine's prefetch
-    from alignloop.train._dpo import dpo_config
-    from alignloop.train._settings import TrainSettings
+def test_sharded_launches_are_recognised(env: dict[str, str], sharded: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alignloop._util.hardware import launched_sharded
 
     for var in ("ACCELERATE_USE_FSDP", "ACCELERATE_USE_DEEPSPEED"):
         monkeypatch.delenv(var, raising=False)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
+    assert launched_sharded() is sharded
+
+
+@pytest.mark.parametrize(("sharded", "precompute"), [(False, True), (True, False)])
+def test_dpo_scores_the_reference_during_training_when_sharded(
+    sharded: bool, precompute: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TRL precomputes before the model is placed: FSDP leaves it on the CPU until training starts,
+    # and ZeRO-3's second (inference) engine breaks the training engine's prefetch. The launch
+    # variables are not set here: under them TrainingArguments sets up DeepSpeed itself.
+    from alignloop.train._dpo import dpo_config
+    from alignloop.train._settings import TrainSettings
+
+    monkeypatch.setattr("alignloop.train._dpo.launched_sharded", lambda: sharded)
     assert dpo_config(TrainSettings(), str(tmp_path)).precompute_ref_log_probs is precompute

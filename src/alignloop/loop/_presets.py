@@ -40,11 +40,11 @@ LARGE_MODEL_LR = 2e-4
 _SUITES = ("harmful_compliance", "over_refusal", "helpfulness")
 
 PRESETS = {
-    # sized for a 2-core CPU: ~330 pairs x 1 epoch of DPO is over half of it. 168 harmful prompts (14 per
-    # category; 180 took 18m49s to 20m58s for the same work, over budget on a slow machine).
+    # sized for a 2-core CPU: ~340 pairs x 1 epoch of DPO is over half of it. 180 harmful prompts (15 per
+    # category); generation chunks of 32 cut the data stage by ~17% (16 took 19m05s-20m58s end to end).
     # lr 2e-3 with batch 4: on SmolLM2-135M + LoRA r=16, 1e-3 / 5e-4 left most harmful prompts answered.
     "default": Preset("default", eval_limit=40, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
-                      data_limit=168, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
+                      data_limit=180, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
                       learning_rate=2e-3, max_length=128),
     "quick": Preset("quick", eval_limit=12, eval_suites=_SUITES, eval_tokens=48, redteam_budget=8,
                     data_limit=24, data_tokens=40, epochs=2.0, max_steps=-1, batch_size=4,
@@ -58,7 +58,7 @@ def preset(quick: bool, limit: int | None = None, *, device: str = "cpu", data_l
     ``limit`` shrinks every stage to about ``limit`` items (smoke runs). On a CUDA device the default
     preset trains on every train prompt and evaluates every dev item (``default-gpu``): a linear probe
     on SmolLM2-135M separates harmful from borderline prompts at 95% with all 1,168 train prompts
-    against 87% with 180 per side (``benchmarks/refusal_ceiling.py``; the CPU preset takes 168); trained
+    against 87% with the CPU preset's 180 per side (``benchmarks/refusal_ceiling.py``); trained
     on all of them on CPU (44 min), DPO kept refusal and cut over-refusal from 8-14% to 2.3%; on one H100 the whole
     ``default-gpu`` loop took about 7.5 minutes. ``data_limit`` overrides the prompts per side (0: all of them).
     """
