@@ -41,7 +41,8 @@ _SUITES = ("harmful_compliance", "over_refusal", "helpfulness")
 
 PRESETS = {
     # sized for a 2-core CPU: ~340 pairs x 1 epoch of DPO is over half of it. 180 harmful prompts (15 per
-    # category); generation chunks of 32 cut the data stage by ~17% (16 took 19m05s-20m58s end to end).
+    # category). With generation chunks of 32 the loop took 16m32s (with 16: 19m05s and 20m58s for
+    # identical work, so these machines vary by ~10%).
     # lr 2e-3 with batch 4: on SmolLM2-135M + LoRA r=16, 1e-3 / 5e-4 left most harmful prompts answered.
     "default": Preset("default", eval_limit=40, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
                       data_limit=180, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
