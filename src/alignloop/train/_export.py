@@ -31,11 +31,11 @@ def gathered_model(trainer: Any) -> Any | None:
     This gathers the full state dict (a collective: every process must call it) and, on the main
     process only, loads it into a fresh model of the same class, PEFT-wrapped like the trained one.
     """
-    if not (getattr(trainer, "is_fsdp_enabled", False) or getattr(trainer, "is_deepspeed_enabled", False)):
+    deepspeed = getattr(trainer, "is_deepspeed_enabled", False)
+    if not (deepspeed or getattr(trainer, "is_fsdp_enabled", False)):
         return None
     acc = trainer.accelerator
     # ZeRO-3 gathers through the DeepSpeed engine (the Trainer's ``model_wrapped``); FSDP through the module
-    deepspeed = getattr(trainer, "is_deepspeed_enabled", False)
     state = acc.get_state_dict(trainer.model_wrapped if deepspeed else trainer.model)
     if not trainer.is_world_process_zero():
         return None

@@ -58,22 +58,22 @@ def shared_dataset(rows: list[dict[str, Any]], output_dir: Path, args: Any) -> A
     file in a per-process temporary folder, where the other processes cannot find it. On disk, every
     process shares the cache files.
     """
-    import datasets
-
-    from alignloop._util.atomic import atomic_path
-    from alignloop._util.hashing import sha256_text
     from alignloop.data import to_hf_dataset
 
     if args.world_size <= 1:  # one process reads its own cache files; keep the dataset in memory
         return to_hf_dataset(rows)
+    import datasets
+
+    from alignloop._util.hashing import sha256_text
+    from alignloop.data import write_rows
+
     key = sha256_text(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str))[:16]
     path = output_dir / "dataset" / key
     with args.main_process_first(desc="training dataset"):
         if args.local_process_index == 0 and not (path / "state.json").exists():
             for stale in path.parent.glob("*"):  # data of an earlier run into the same folder
                 shutil.rmtree(stale, ignore_errors=True)
-            with atomic_path(path) as tmp:
-                to_hf_dataset(rows).save_to_disk(str(tmp))
+            write_rows(path, rows)  # a folder name: an atomic datasets save_to_disk
         return datasets.load_from_disk(str(path))
 
 
