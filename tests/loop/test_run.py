@@ -123,3 +123,18 @@ def test_run_smoke_on_default_model(tmp_path: Path) -> None:
     main(["run", "-o", str(out), "--quick", "--limit", "6", "--json"])
     summary = _check_outputs(out)
     assert "harmful_compliance" in summary["metrics"]["after"]
+
+
+def test_seconds_per_pair_counts_only_the_steps_trained_after_a_resume(tmp_path: Path) -> None:
+    from alignloop.loop._run import resumed_step, seconds_per_pair
+    from alignloop.train import TrainResult
+
+    def result(resumed: str | None) -> TrainResult:
+        return TrainResult(
+            "dpo", tmp_path, None, None, steps=80, rows=320, dropped_too_long=0, resumed_from=resumed, seconds=160.0
+        )
+
+    assert resumed_step(result(None)) == 0 and seconds_per_pair(result(None), 1.0) == 0.5
+    resumed = result(str(tmp_path / "checkpoints" / "checkpoint-60"))
+    assert resumed_step(resumed) == 60
+    assert seconds_per_pair(resumed, 1.0) == 2.0  # 160 s for the last 20 steps, 80 pairs

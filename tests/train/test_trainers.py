@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,35 @@ def test_dpo_resumes_from_last_checkpoint(tiny_model_dir: Path, tmp_path: Path, 
     )
     assert second.resumed_from is not None and second.resumed_from.endswith("checkpoint-2")
     assert second.steps == 4
+
+
+def test_resumed_dpo_reads_the_cached_reference_log_probs(
+    tiny_model_dir: Path, tmp_path: Path, pairs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trl import DPOTrainer
+
+    scored: list[int] = []
+    original = DPOTrainer.compute_ref_log_probs
+
+    def counting(self: Any, model: Any, inputs: Any) -> Any:
+        scored.append(len(inputs["input_ids"]) // 2)  # a batch holds chosen then rejected rows
+        return original(self, model, inputs)
+
+    monkeypatch.setattr(DPOTrainer, "compute_ref_log_probs", counting)
+    out = tmp_path / "dpo"
+    settings = TrainSettings(batch_size=4, max_steps=4, save_steps=2)
+    train_dpo(str(tiny_model_dir), pairs, out, settings, merge=False)
+    assert sum(scored) == len(pairs)  # every pair scored once, before training
+    # a kill after step 2: only checkpoint-2 survives; the rerun with the same settings resumes there
+    shutil.rmtree(out / "checkpoints" / "checkpoint-4")
+    scored.clear()
+    second = train_dpo(str(tiny_model_dir), pairs, out, settings, merge=False)
+    assert second.resumed_from is not None and second.resumed_from.endswith("checkpoint-2")
+    assert scored == []  # it read the first run's cache next to the saved dataset
+    other = train_dpo(
+        str(tiny_model_dir), pairs[:-1], tmp_path / "other", TrainSettings(batch_size=4, max_steps=1), merge=False
+    )
+    assert other.rows == len(pairs) - 1 and sum(scored) == len(pairs) - 1  # other data: scored afresh
 
 
 def test_dpo_is_deterministic_given_seed(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:

@@ -14,11 +14,14 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alignloop._util.atomic import write_text_atomic
 from alignloop.loop._presets import LARGE_MODEL_LR, SMALL_MODEL_PARAMS, Preset, preset
 from alignloop.loop._state import LoopState
+
+if TYPE_CHECKING:
+    from alignloop.train import TrainResult
 
 STAGES = ("baseline_eval", "redteam", "data", "train", "after_eval", "compare", "gates", "report")
 
@@ -31,6 +34,20 @@ def _no_bar(desc: str, total: int | None) -> Iterator[Callable[[int], None]]:
         return None
 
     yield advance
+
+
+def resumed_step(res: TrainResult) -> int:
+    """The step a training run resumed from (0 when it started fresh)."""
+    return int(res.resumed_from.rsplit("-", 1)[1]) if res.resumed_from else 0
+
+
+def seconds_per_pair(res: TrainResult, epochs: float) -> float:
+    """Training seconds per preference pair and epoch, over the steps this invocation trained.
+
+    After a resume, ``res.seconds`` covers only the steps after the checkpoint.
+    """
+    trained = res.rows * epochs * (res.steps - resumed_step(res)) / max(1, res.steps)
+    return round(res.seconds / max(1.0, trained), 3)
 
 
 def run_loop(
@@ -218,9 +235,10 @@ def _stages(
         res.model_dir.rename(target)
         return {
             "steps": res.steps,
+            "resumed_from_step": resumed_step(res) or None,
             "rows": res.rows,
             "dropped_too_long": res.dropped_too_long,
-            "seconds_per_pair": round(res.seconds / max(1, res.rows * p.epochs), 3),
+            "seconds_per_pair": seconds_per_pair(res, p.epochs),
             "train_loss": res.metrics.get("train_loss"),
             "learning_rate": s.learning_rate,
         }
