@@ -20,7 +20,7 @@ def keyword_judge(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ev, "make_judge", lambda spec, constitution, model=None: ev.KeywordJudge())
 
 
-def _check_outputs(out: Path) -> dict[str, Any]:
+def _check_outputs(out: Path, rl: bool = False) -> dict[str, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     summary = json.loads((out / "summary.json").read_text())
@@ -28,7 +28,8 @@ def _check_outputs(out: Path) -> dict[str, Any]:
     AutoModelForCausalLM.from_pretrained(out / "model")
     AutoTokenizer.from_pretrained(out / "model")
     state = json.loads((out / "state.json").read_text())
-    assert all(state["stages"][s]["done"] for s in STAGES)
+    assert all(state["stages"][s]["done"] for s in STAGES if s != "rl" or rl)
+    assert ("rl" in state["stages"]) == rl and ("rl" in summary) == rl
     assert set(summary["metrics"]) == {"baseline", "after"}
     return summary
 
@@ -62,6 +63,43 @@ def test_loop_runs_every_stage_and_resumes(
     assert runs and runs[0].status == "completed"
 
 
+def test_loop_with_rl_steps_runs_grpo_after_dpo(
+    tiny_model_dir: Path, tmp_path: Path, keyword_judge: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alignloop.train as tr
+
+    class ParityJudge:  # differs between samples, so GRPO's group advantages are non-zero
+        name = "parity"
+
+        def refusal_scores(self, prompts: Any, responses: Any) -> list[float]:
+            return [float(len(r) % 2) for r in responses]
+
+        def unsafe_scores(self, prompts: Any, responses: Any) -> list[float]:
+            return [0.0 for _ in responses]
+
+    monkeypatch.setattr(tr, "default_judge", lambda constitution=None: ParityJudge())
+    grpo_bases: list[str] = []
+    real = tr.train_grpo
+
+    def recording(model: str, *a: Any, **k: Any) -> Any:
+        grpo_bases.append(model)
+        return real(model, *a, **k)
+
+    monkeypatch.setattr(tr, "train_grpo", recording)
+    out = tmp_path / "run"
+    summary = run_loop(out, str(tiny_model_dir), limit=4, rl_steps=2)
+    _check_outputs(out, rl=True)
+    assert grpo_bases == [str(out / "train" / "model")]  # GRPO starts from the DPO model
+    assert summary["rl"]["steps"] == 2 and summary["preset"]["rl_steps"] == 2
+    assert summary["preset"]["name"].endswith("-rl2")
+    from safetensors.torch import load_file
+
+    dpo, final = load_file(str(out / "train" / "model" / "model.safetensors")), load_file(
+        str(out / "model" / "model.safetensors")
+    )
+    assert any(not (dpo[k] == final[k]).all() for k in dpo)  # DIR/model is the GRPO result
+
+
 def test_loop_refuses_to_mix_settings(tiny_model_dir: Path, tmp_path: Path, keyword_judge: None) -> None:
     from alignloop._util.errors import UserError
     from alignloop.loop import LoopState
@@ -88,6 +126,7 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     assert preset(False, limit=4, device="cuda").data_limit == 4
     assert preset(False, data_limit=0).data_limit is None and preset(False, data_limit=50).data_limit == 50
     assert preset(False, data_limit=50).name != cpu.name  # runs and reports show the override
+    assert cpu.rl_steps == 0 and preset(False, rl_steps=60).rl_steps == 60
 
 
 def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,7 +141,9 @@ def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(lp, "run_loop", fake)
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "0"])
-    assert res.exit_code == 0 and seen["data_limit"] == 0
+    assert res.exit_code == 0 and seen["data_limit"] == 0 and seen["rl_steps"] == 0
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--rl-steps", "60"])
+    assert res.exit_code == 0 and seen["rl_steps"] == 60
     bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "-3"])
     assert bad.exit_code == 2 and "--data-limit" in bad.output
 

@@ -23,7 +23,8 @@ from alignloop.loop._state import LoopState
 if TYPE_CHECKING:
     from alignloop.train import TrainResult
 
-STAGES = ("baseline_eval", "redteam", "data", "train", "after_eval", "compare", "gates", "report")
+STAGES = ("baseline_eval", "redteam", "data", "train", "rl", "after_eval", "compare", "gates", "report")
+"""In order; ``rl`` runs only with ``--rl-steps``."""
 
 ProgressFactory = Callable[[str, int | None], Any]
 
@@ -58,12 +59,14 @@ def run_loop(
     quick: bool = False,
     limit: int | None = None,
     data_limit: int | None = None,
+    rl_steps: int | None = None,
     progress: ProgressFactory | None = None,
 ) -> dict[str, Any]:
     """Run the whole loop into ``out_dir`` and return ``summary.json``'s content.
 
     The preset follows ``quick``/``limit`` and the hardware (see :func:`preset`); ``data_limit`` sets
-    the harmful and helpful train prompts each (0: every train prompt).
+    the harmful and helpful train prompts each (0: every train prompt); ``rl_steps`` adds an online
+    RL stage (GRPO, rewarded by the guard) after DPO.
 
     Writes ``DIR/model/`` (merged; loads with AutoModelForCausalLM/AutoTokenizer), ``DIR/report.html``
     and ``DIR/summary.json``; records the run in the store as kind ``loop``.
@@ -75,7 +78,7 @@ def run_loop(
     out.mkdir(parents=True, exist_ok=True)
     from alignloop._util.hardware import detect
 
-    p = preset(quick, limit, device=detect().device, data_limit=data_limit)
+    p = preset(quick, limit, device=detect().device, data_limit=data_limit, rl_steps=rl_steps)
     loaded = load_constitution(constitution if constitution not in (None, "default") else None)
     config = {"model": model, "constitution_hash": loaded.hash, "preset": p.to_dict()}
     state = LoopState(out, config)
@@ -208,11 +211,14 @@ def _stages(
             )
         return {"pairs": str(res.pairs_path), "counts": res.counts}
 
+    def small_model() -> bool:
+        n_params = models.base.describe().get("parameters")
+        return n_params is None or int(n_params) < SMALL_MODEL_PARAMS
+
     def _train() -> dict[str, Any]:
         from alignloop.train import TrainSettings, train_dpo
 
-        n_params = models.base.describe().get("parameters")
-        small = n_params is None or int(n_params) < SMALL_MODEL_PARAMS
+        small = small_model()
         s = TrainSettings(
             epochs=p.epochs,
             max_steps=p.max_steps,
@@ -230,9 +236,8 @@ def _stages(
             progress_factory=lambda total: bar("DPO + LoRA", total),
         )
         assert res.model_dir is not None
-        target = out / "model"
-        shutil.rmtree(target, ignore_errors=True)
-        res.model_dir.rename(target)
+        if not p.rl_steps:  # with an RL stage, GRPO starts from train/model and its result becomes DIR/model
+            _replace(out / "model", res.model_dir)
         return {
             "steps": res.steps,
             "resumed_from_step": resumed_step(res) or None,
@@ -240,6 +245,34 @@ def _stages(
             "dropped_too_long": res.dropped_too_long,
             "seconds_per_pair": seconds_per_pair(res, p.epochs),
             "train_loss": res.metrics.get("train_loss"),
+            "learning_rate": s.learning_rate,
+        }
+
+    def _rl() -> dict[str, Any]:
+        from alignloop.data import seed_prompts
+        from alignloop.train import GRPO_LORA_LR, TrainSettings, default_judge, train_grpo, train_prompts
+
+        s = TrainSettings(
+            max_steps=p.rl_steps,
+            batch_size=8,  # two prompts x four sampled answers per step
+            learning_rate=p.rl_learning_rate if small_model() else GRPO_LORA_LR,
+            max_length=p.max_length,
+            save_steps=10,
+        )
+        res = train_grpo(
+            str(out / "train" / "model"),
+            train_prompts(seed_prompts()),
+            out / "rl",
+            s,
+            judge=default_judge(loaded),
+            max_completion_length=p.data_tokens,
+            progress_factory=lambda total: bar("GRPO", total),
+        )
+        assert res.model_dir is not None
+        _replace(out / "model", res.model_dir)
+        return {
+            "steps": res.steps,
+            "resumed_from_step": resumed_step(res) or None,
             "learning_rate": s.learning_rate,
         }
 
@@ -258,10 +291,18 @@ def _stages(
     stage("redteam", _redteam)
     stage("data", _data)
     stage("train", _train)
+    if p.rl_steps:
+        stage("rl", _rl)
     stage("after_eval", lambda: _eval("after"))
     stage("compare", _compare)
     stage("gates", _gates)
     return _report(out, loaded, p, state, stage)
+
+
+def _replace(target: Path, source: Path) -> None:
+    """Move ``source`` to ``target``, replacing what was there."""
+    shutil.rmtree(target, ignore_errors=True)
+    source.rename(target)
 
 
 def _transcripts(out: Path, n: int = 4) -> list[dict[str, Any]]:
@@ -316,6 +357,11 @@ def _report(
             "gates": load(out / "gates.json"),
             "data": state.get("data").get("counts", {}),
             "train": {k: v for k, v in state.get("train").items() if k not in ("done", "finished_at")},
+            **(
+                {"rl": {k: v for k, v in state.get("rl").items() if k not in ("done", "finished_at")}}
+                if state.done("rl")
+                else {}
+            ),
             "stage_seconds": {s: state.get(s).get("seconds") for s in STAGES if state.done(s)},
             "model_dir": str(out / "model"),
             "report": str(out / "report.html"),

@@ -14,6 +14,7 @@ from alignloop.train._run import TrainResult, fit
 from alignloop.train._settings import TrainSettings, training_args
 
 GRPO_LORA_LR = 1e-4
+"""Default LoRA rate of `train grpo`; the loop trains models under 1B parameters at 3e-4 (`Preset.rl_learning_rate`)."""
 
 
 def _text(x: Any) -> str:
@@ -68,7 +69,6 @@ def train_grpo(
 ) -> TrainResult:
     """GRPO on PromptRecord rows (with ``label``), rewards from the judge and an optional reward model."""
     from trl import GRPOConfig, GRPOTrainer
-
 
     s = settings or TrainSettings()
     out = Path(output_dir)
