@@ -104,3 +104,21 @@ def tiny_model_dir(tmp_path: Path, tiny_tokenizer: Any) -> Path:
     make_tiny_model(tiny_tokenizer).save_pretrained(d)
     tiny_tokenizer.save_pretrained(d)
     return d
+
+
+class _ParityJudge:
+    """A data judge whose scores differ between samples, so GRPO's group advantages are non-zero."""
+
+    name = "parity"
+
+    def refusal_scores(self, prompts: Any, responses: Any) -> list[float]:
+        return [float(len(r) % 2) for r in responses]
+
+    def unsafe_scores(self, prompts: Any, responses: Any) -> list[float]:
+        return [0.0 for _ in responses]
+
+
+@pytest.fixture
+def parity_judge() -> Any:
+    """A judge that makes GRPO move a tiny model (a keyword judge scores all its noise the same)."""
+    return _ParityJudge()

@@ -64,20 +64,11 @@ def test_loop_runs_every_stage_and_resumes(
 
 
 def test_loop_with_rl_steps_runs_grpo_after_dpo(
-    tiny_model_dir: Path, tmp_path: Path, keyword_judge: None, monkeypatch: pytest.MonkeyPatch
+    tiny_model_dir: Path, tmp_path: Path, keyword_judge: None, parity_judge: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import alignloop.train as tr
 
-    class ParityJudge:  # differs between samples, so GRPO's group advantages are non-zero
-        name = "parity"
-
-        def refusal_scores(self, prompts: Any, responses: Any) -> list[float]:
-            return [float(len(r) % 2) for r in responses]
-
-        def unsafe_scores(self, prompts: Any, responses: Any) -> list[float]:
-            return [0.0 for _ in responses]
-
-    monkeypatch.setattr(tr, "default_judge", lambda constitution=None: ParityJudge())
+    monkeypatch.setattr(tr, "default_judge", lambda constitution=None: parity_judge)
     grpo_bases: list[str] = []
     real = tr.train_grpo
 

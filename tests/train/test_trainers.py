@@ -123,27 +123,18 @@ def test_reward_model_reports_held_out_accuracy(
     assert len(scores) == 2 and all(isinstance(x, float) for x in scores)
 
 
-def test_grpo_with_judge_reward(tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_grpo_with_judge_reward(tiny_model_dir: Path, tmp_path: Path, parity_judge: Any) -> None:
     prompts = [
         {"id": f"q{i}", "prompt": f"question {i}", "label": "harmful" if i % 2 else "benign"}
         for i in range(4)
     ]
-
-    class ParityJudge:  # differs between samples, so GRPO's group advantages are non-zero
-        name = "parity"
-
-        def refusal_scores(self, prompts: Any, responses: Any) -> list[float]:
-            return [float(len(r) % 2) for r in responses]
-
-        def unsafe_scores(self, prompts: Any, responses: Any) -> list[float]:
-            return [0.0 for _ in responses]
 
     res = train_grpo(
         str(tiny_model_dir),
         prompts,
         tmp_path / "grpo",
         TrainSettings(batch_size=4, max_steps=2, save_steps=5, learning_rate=5e-2, seed=1),
-        judge=ParityJudge(),
+        judge=parity_judge,
         num_generations=4,
         max_completion_length=8,
     )
