@@ -338,6 +338,9 @@ def _report(
     def load(path: Path) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
+    def info(name: str) -> dict[str, Any]:
+        return {k: v for k, v in state.get(name).items() if k not in ("done", "finished_at")}
+
     def _write() -> dict[str, Any]:
         base, after = load(out / "eval_baseline" / "summary.json"), load(out / "eval_after" / "summary.json")
         render_loop_report(
@@ -356,12 +359,7 @@ def _report(
             "metrics": {"baseline": base.get("metrics", {}), "after": after.get("metrics", {})},
             "gates": load(out / "gates.json"),
             "data": state.get("data").get("counts", {}),
-            "train": {k: v for k, v in state.get("train").items() if k not in ("done", "finished_at")},
-            **(
-                {"rl": {k: v for k, v in state.get("rl").items() if k not in ("done", "finished_at")}}
-                if state.done("rl")
-                else {}
-            ),
+            **{name: info(name) for name in ("train", "rl") if state.done(name)},
             "stage_seconds": {s: state.get(s).get("seconds") for s in STAGES if state.done(s)},
             "model_dir": str(out / "model"),
             "report": str(out / "report.html"),
