@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -63,12 +64,41 @@ def test_loop_runs_every_stage_and_resumes(
     assert runs and runs[0].status == "completed"
 
 
+class _StubGuard:
+    def __init__(self) -> None:
+        self.checked = 0
+
+    def check_outputs(self, prompts: Any, responses: Any) -> list[Any]:
+        self.checked += len(responses)
+        return [SimpleNamespace(score=0.0) for _ in responses]
+
+
+class _ParityDetector:
+    """Refusal scores that differ between samples, so GRPO's group advantages are non-zero."""
+
+    def classify(self, responses: Any, prompts: Any = None) -> list[Any]:
+        return [SimpleNamespace(p_refusal=float(len(r) % 2)) for r in responses]
+
+
 def test_loop_with_rl_steps_runs_grpo_after_dpo(
-    tiny_model_dir: Path, tmp_path: Path, keyword_judge: None, parity_judge: Any, monkeypatch: pytest.MonkeyPatch
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import alignloop.evals as ev
     import alignloop.train as tr
 
-    monkeypatch.setattr(tr, "default_judge", lambda constitution=None: parity_judge)
+    class GuardedKeywordJudge(ev.KeywordJudge):
+        """Keyword verdicts for the evals, carrying a guard like the real guard judge."""
+
+        guard = _StubGuard()
+        refusal_detector = _ParityDetector()
+
+    eval_judge = GuardedKeywordJudge()
+    monkeypatch.setattr(ev, "make_judge", lambda spec, constitution, model=None: eval_judge)
+
+    def second_guard(constitution: Any = None) -> Any:
+        raise AssertionError("the RL reward loaded its own guard instead of the eval judge's")
+
+    monkeypatch.setattr(tr, "default_judge", second_guard)
     grpo_bases: list[str] = []
     real = tr.train_grpo
 
@@ -89,6 +119,7 @@ def test_loop_with_rl_steps_runs_grpo_after_dpo(
         str(out / "model" / "model.safetensors")
     )
     assert any(not (dpo[k] == final[k]).all() for k in dpo)  # DIR/model is the GRPO result
+    assert eval_judge.guard.checked > 0  # the reward scored samples with the eval judge's guard
 
 
 def test_loop_refuses_to_mix_settings(tiny_model_dir: Path, tmp_path: Path, keyword_judge: None) -> None:
@@ -170,3 +201,24 @@ def test_seconds_per_pair_counts_only_the_steps_trained_after_a_resume(tmp_path:
     resumed = result(str(tmp_path / "checkpoints" / "checkpoint-60"))
     assert resumed_step(resumed) == 60
     assert seconds_per_pair(resumed, 1.0) == 2.0  # 160 s for the last 20 steps, 80 pairs
+
+
+def test_report_transcripts_cover_every_suite_and_lead_with_changed_outcomes(tmp_path: Path) -> None:
+    from alignloop.loop._run import _transcripts
+
+    def write(which: str, fails: dict[str, list[bool]]) -> None:
+        d = tmp_path / f"eval_{which}"
+        d.mkdir()
+        rows = [
+            {"suite": s, "id": f"{s}-{i}", "prompt": f"p{i}", "response": f"{which} {i}", "fail": f}
+            for s, flags in fails.items()
+            for i, f in enumerate(flags)
+        ]
+        (d / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    suites = ("harmful_compliance", "over_refusal", "helpfulness")
+    write("baseline", {s: [True, True, False, True] for s in suites})
+    write("after", {s: [True, True, False, False] for s in suites})  # item 3 changed in every suite
+    picked = _transcripts(tmp_path, n=2)
+    assert [t["strategy"].split(":")[0] for t in picked[::2]] == [s for s in suites for _ in range(2)]
+    assert [t["response"] for t in picked[:2]] == ["baseline 3", "after 3"]  # the changed item first

@@ -128,6 +128,16 @@ class GuardJudge(Judge):
         self._guard = Guard.load(constitution=constitution, artifact=artifact)
         self._refusal = RefusalDetector.load()
 
+    @property
+    def guard(self) -> Any:
+        """The loaded ``Guard`` (shared with other stages so it is loaded once)."""
+        return self._guard
+
+    @property
+    def refusal_detector(self) -> Any:
+        """The loaded ``RefusalDetector``."""
+        return self._refusal
+
     def judge(self, prompts: Sequence[str], responses: Sequence[str]) -> list[Verdict]:
         """Refusal labels from the detector and unsafe scores from the output check."""
         if not responses:

@@ -250,8 +250,11 @@ def _stages(
 
     def _rl() -> dict[str, Any]:
         from alignloop.data import seed_prompts
-        from alignloop.train import GRPO_LORA_LR, TrainSettings, default_judge, train_grpo, train_prompts
+        from alignloop.train import GRPO_LORA_LR, GuardJudge, TrainSettings, default_judge, train_grpo, train_prompts
 
+        # the reward is the constitution's guard: share the eval judge's instead of loading a second one
+        guard, detector = getattr(judge, "guard", None), getattr(judge, "refusal_detector", None)
+        reward = default_judge(loaded) if guard is None else GuardJudge(guard, detector)
         s = TrainSettings(
             max_steps=p.rl_steps,
             batch_size=8,  # two prompts x four sampled answers per step
@@ -264,7 +267,7 @@ def _stages(
             train_prompts(seed_prompts()),
             out / "rl",
             s,
-            judge=default_judge(loaded),
+            judge=reward,
             max_completion_length=p.data_tokens,
             progress_factory=lambda total: bar("GRPO", total),
         )
@@ -306,7 +309,10 @@ def _replace(target: Path, source: Path) -> None:
 
 
 def _transcripts(out: Path, n: int = 4) -> list[dict[str, Any]]:
-    """Before/after answers to the same dev prompts: harmful first, then borderline and benign."""
+    """Before/after answers to the same dev prompts: harmful first, then borderline and benign.
+
+    Per suite, prompts whose outcome changed (improvements and regressions) come first.
+    """
 
     def rows(which: str) -> dict[tuple[str, str], dict[str, Any]]:
         f = out / f"eval_{which}" / "results.jsonl"
@@ -316,7 +322,10 @@ def _transcripts(out: Path, n: int = 4) -> list[dict[str, Any]]:
     before, after = rows("baseline"), rows("after")
     picked: list[dict[str, Any]] = []
     for suite in ("harmful_compliance", "over_refusal", "helpfulness"):
-        keys = sorted(k for k in before if k[0] == suite and k in after)[:n]
+        keys = sorted(
+            (k for k in before if k[0] == suite and k in after),
+            key=lambda k: (bool(before[k].get("fail")) == bool(after[k].get("fail")), k),
+        )[:n]
         for k in keys:
             for label, r in (("before", before[k]), ("after", after[k])):
                 picked.append(
@@ -343,15 +352,7 @@ def _report(
 
     def _write() -> dict[str, Any]:
         base, after = load(out / "eval_baseline" / "summary.json"), load(out / "eval_after" / "summary.json")
-        render_loop_report(
-            out / "report.html",
-            base,
-            after,
-            comparison=load(out / "comparison.json"),
-            gates=load(out / "gates.json"),
-            redteam_summary=load(out / "redteam" / "summary.json"),
-            transcripts=_transcripts(out, n=16),
-        )
+        sources = load(out / "data" / "pairs.jsonl.meta.json").get("sources", {})
         summary = {
             "model": state.data["config"]["model"],
             "constitution_hash": loaded.hash,
@@ -359,12 +360,24 @@ def _report(
             "metrics": {"baseline": base.get("metrics", {}), "after": after.get("metrics", {})},
             "gates": load(out / "gates.json"),
             "data": state.get("data").get("counts", {}),
+            # which path made each source's pairs (e.g. cai: refusal_style when the model is too small to critique)
+            "data_generators": {k: v.get("generators", {}) for k, v in sources.items()},
             **{name: info(name) for name in ("train", "rl") if state.done(name)},
             "stage_seconds": {s: state.get(s).get("seconds") for s in STAGES if state.done(s)},
             "model_dir": str(out / "model"),
             "report": str(out / "report.html"),
             "run_id": state.data.get("run_id"),
         }
+        render_loop_report(
+            out / "report.html",
+            base,
+            after,
+            comparison=load(out / "comparison.json"),
+            gates=load(out / "gates.json"),
+            redteam_summary=load(out / "redteam" / "summary.json"),
+            transcripts=_transcripts(out),
+            run=summary,
+        )
         write_text_atomic(out / "summary.json", json.dumps(summary, indent=2, default=str))
         return {}
 

@@ -102,8 +102,9 @@ def _transcripts(transcripts: Sequence[dict[str, Any]], n: int = 8) -> list[str]
     out = []
     for t in transcripts[:n]:
         turns = "\n\n".join(f"{m['role'].upper()}: {m['content']}" for m in t.get("conversation", []))
+        label = " / ".join(str(x) for x in (t.get("strategy"), t.get("category")) if x)
         out.append(
-            f"<details><summary>{escape(str(t.get('strategy')))} / {escape(str(t.get('category')))}</summary>"
+            f"<details><summary>{escape(label)}</summary>"
             f"<pre>{escape(turns)}\n\nMODEL: {escape(str(t.get('response')))}</pre></details>"
         )
     return out
@@ -131,6 +132,43 @@ def render_redteam_report(
     return Path(out_path)
 
 
+def _row(label: str, value: Any) -> str:
+    return f"<tr><th>{escape(label)}</th><td>{escape(str(value))}</td></tr>"
+
+
+def _counts(d: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items())
+
+
+def _provenance(run: dict[str, Any]) -> list[str]:
+    """How the aligned model was made: model, constitution, preset, data by source, training, stage times."""
+    rows = [_row("model", run.get("model")), _row("constitution", str(run.get("constitution_hash", ""))[:12])]
+    preset = run.get("preset") or {}
+    if preset:
+        rows.append(_row("preset", preset.get("name")))
+    generators = run.get("data_generators") or {}
+    for source, n in (run.get("data") or {}).items():
+        how = _counts(generators.get(source) or {})
+        rows.append(_row(f"pairs: {source}", f"{n} ({how})" if how else n))
+    train = run.get("train") or {}
+    if train:
+        rows.append(
+            _row(
+                "DPO + LoRA",
+                f"{train.get('rows')} pairs, {train.get('steps')} steps, lr {train.get('learning_rate')}, "
+                f"{train.get('seconds_per_pair')} s/pair, {train.get('dropped_too_long') or 0} dropped as too long"
+                + (f", resumed from step {train['resumed_from_step']}" if train.get("resumed_from_step") else ""),
+            )
+        )
+    rl = run.get("rl") or {}
+    if rl:
+        rows.append(_row("GRPO (guard reward)", f"{rl.get('steps')} steps, lr {rl.get('learning_rate')}"))
+    seconds = run.get("stage_seconds") or {}
+    if seconds:
+        rows.append(_row("stage seconds", _counts({k: round(float(v)) for k, v in seconds.items() if v is not None})))
+    return ["<h2>How this model was made</h2><table>", *rows, "</table>"]
+
+
 def render_loop_report(
     out_path: str | Path,
     baseline_summary: dict[str, Any],
@@ -139,6 +177,7 @@ def render_loop_report(
     gates: dict[str, Any] | None = None,
     redteam_summary: dict[str, Any] | None = None,
     transcripts: Sequence[dict[str, Any]] = (),
+    run: dict[str, Any] | None = None,
 ) -> Path:
     """The loop's before/after report.
 
@@ -146,6 +185,8 @@ def render_loop_report(
         baseline_summary / after_summary: ``summary.json`` objects of the two eval runs.
         comparison: ``Comparison.as_dict()``; gates: ``GateResult.as_dict()``;
         redteam_summary: the red-team ``summary.json``; transcripts: successful attack rows.
+        run: the loop's own ``summary.json`` fields (model, preset, data, train, rl, stage_seconds),
+            shown as how the model was made.
     """
     mb, ma = baseline_summary.get("metrics", {}), after_summary.get("metrics", {})
     keys = [k for k in dict.fromkeys([*mb, *ma]) if "/" not in k]
@@ -186,6 +227,8 @@ def render_loop_report(
         body += _heat_section(redteam_summary)
     if transcripts:
         body.append("<h2>Example transcripts</h2>")
-        body += _transcripts(transcripts)
+        body += _transcripts(transcripts, n=len(transcripts))
+    if run:
+        body += _provenance(run)
     write_text_atomic(out_path, _page("alignloop loop report", body))
     return Path(out_path)
