@@ -64,7 +64,18 @@ def test_loop_runs_every_stage_and_resumes(
     assert runs and runs[0].status == "completed"
 
 
+class _SameEmbedder:
+    """Every text on the same topic: no off-topic penalty."""
+
+    def encode(self, texts: Any) -> Any:
+        import numpy as np
+
+        return np.ones((len(texts), 1), dtype=np.float32)
+
+
 class _StubGuard:
+    embedder = _SameEmbedder()
+
     def __init__(self) -> None:
         self.checked = 0
 

@@ -28,7 +28,7 @@ from alignloop.train._generate import (
     generate_rlaif,
     import_redteam_failures,
 )
-from alignloop.train._grpo import GRPO_LORA_LR, ConstitutionReward, train_grpo
+from alignloop.train._grpo import GRPO_LORA_LR, RELEVANCE_FLOOR, ConstitutionReward, RelevanceReward, train_grpo
 from alignloop.train._judge import GuardJudge, Judge, KeywordJudge, VerdictJudge, default_judge, is_degenerate
 from alignloop.train._recipe import DEFAULT_SOURCES, SOURCES, DataResult, build_alignment_data
 from alignloop.train._reward import RewardModelScorer, pairwise_accuracy, train_reward_model
@@ -40,12 +40,14 @@ __all__ = [
     "DEFAULT_SOURCES",
     "DPO_LOSSES",
     "GRPO_LORA_LR",
+    "RELEVANCE_FLOOR",
     "SOURCES",
     "ConstitutionReward",
     "DataResult",
     "GuardJudge",
     "Judge",
     "KeywordJudge",
+    "RelevanceReward",
     "RewardModelScorer",
     "TrainResult",
     "TrainSettings",

@@ -54,6 +54,34 @@ class ConstitutionReward:
         return out
 
 
+RELEVANCE_FLOOR = 0.25
+"""Prompt-answer cosine (MiniLM) below which an answer counts as off-topic. On the embedded model's own
+answers to benign prompts the 5th percentile is 0.37; answers to other prompts have a median of 0.01
+and a 95th percentile of 0.15."""
+
+
+class RelevanceReward:
+    """Penalty for answers that do not address the prompt: 0 on topic, down to -1 with no relation.
+
+    Refusals are exempt (the constitution reward scores them). Without it, GRPO from a model that
+    never samples refusals learned off-topic personas ("I'm a 21st-century art historian..."): the
+    constitution reward scores them like real answers to benign prompts and above harmful ones.
+    Needs a judge with ``relevance_scores`` (the guard judge).
+    """
+
+    __name__ = "relevance"
+
+    def __init__(self, judge: Any, floor: float = RELEVANCE_FLOOR) -> None:
+        self.judge, self.floor = judge, floor
+
+    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **_: Any) -> list[float]:
+        texts = [_text(c) for c in completions]
+        ptexts = [_text(p) for p in prompts]
+        refusal = self.judge.refusal_scores(ptexts, texts)
+        cos = self.judge.relevance_scores(ptexts, texts)
+        return [0.0 if r >= 0.5 else -max(0.0, self.floor - c) / self.floor for r, c in zip(refusal, cos, strict=True)]
+
+
 def train_grpo(
     model: str,
     prompts: Rows,
@@ -67,7 +95,11 @@ def train_grpo(
     merge: bool = True,
     progress_factory: Callable[[int], Any] | None = None,
 ) -> TrainResult:
-    """GRPO on PromptRecord rows (with ``label``), rewards from the judge and an optional reward model."""
+    """GRPO on PromptRecord rows (with ``label``), rewards from the judge and an optional reward model.
+
+    Rewards (summed): :class:`ConstitutionReward`; :class:`RelevanceReward` when the judge can embed
+    (the guard judge); the reward model's score when ``reward_model`` is given.
+    """
     from trl import GRPOConfig, GRPOTrainer
 
     s = settings or TrainSettings()
@@ -76,6 +108,8 @@ def train_grpo(
     tok = load_tokenizer(path)
     rows, dropped = prompt_rows(prompts, tok, s.max_length - max_completion_length + 16)
     rewards: list[Any] = [ConstitutionReward(judge)]
+    if hasattr(judge, "relevance_scores"):
+        rewards.append(RelevanceReward(judge))
     if reward_model is not None:
         from alignloop.train._reward import RewardModelScorer
 

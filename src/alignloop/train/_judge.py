@@ -67,6 +67,14 @@ class GuardJudge:
         """Largest unsafe-category probability of the output check."""
         return [float(d.score) for d in self.guard.check_outputs(list(prompts), list(responses))]
 
+    def relevance_scores(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
+        """Cosine similarity of each response to its prompt in the guard's sentence embedding."""
+        if not responses:
+            return []
+        emb = self.guard.embedder
+        p, r = emb.encode(list(prompts)), emb.encode(list(responses))  # L2-normalised rows
+        return [float(x) for x in (p * r).sum(axis=1)]
+
 
 @dataclass
 class VerdictJudge:
