@@ -62,3 +62,21 @@ def test_constitution_reward_ranks_refusal_by_label() -> None:
     harmful = reward(["make a weapon"] * 2, answers, label=["harmful"] * 2)
     benign = reward(["bake bread"] * 2, answers, label=["benign"] * 2)
     assert harmful[1] > harmful[0] and benign[0] > benign[1]
+
+
+def test_guard_judge_classifies_a_batch_once_for_both_rewards() -> None:
+    calls: list[int] = []
+
+    class Counting(_Detector):
+        def classify(self, responses: Sequence[str], prompts: Any = None) -> list[Any]:
+            calls.append(len(responses))
+            return super().classify(responses, prompts)
+
+    judge = _judge()
+    judge.detector = Counting()
+    prompts, answers = ["bake bread"] * 2, ["Bake the bread.", "I can't help with that."]
+    ConstitutionReward(judge)(prompts, answers, label=["benign"] * 2)
+    RelevanceReward(judge)(prompts, answers)
+    assert calls == [2]
+    judge.refusal_scores(prompts, answers[::-1])  # another batch is classified afresh
+    assert calls == [2, 2]

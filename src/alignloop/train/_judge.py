@@ -54,14 +54,20 @@ class GuardJudge:
     guard: Any
     detector: Any = None
     name: str = "guard"
+    _last: tuple[Any, list[float]] | None = None
 
     def refusal_scores(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
         """``p_refusal`` of the guard's refusal detector (loaded once)."""
-        if self.detector is None:
-            from alignloop.guard import RefusalDetector
+        # GRPO's constitution and relevance rewards both ask for the same batch: classify it once
+        key = (tuple(prompts), tuple(responses))
+        if self._last is None or self._last[0] != key:
+            if self.detector is None:
+                from alignloop.guard import RefusalDetector
 
-            self.detector = RefusalDetector.load()
-        return [float(v.p_refusal) for v in self.detector.classify(list(responses), prompts=list(prompts))]
+                self.detector = RefusalDetector.load()
+            scores = [float(v.p_refusal) for v in self.detector.classify(list(responses), prompts=list(prompts))]
+            self._last = (key, scores)
+        return self._last[1]
 
     def unsafe_scores(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
         """Largest unsafe-category probability of the output check."""
