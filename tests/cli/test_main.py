@@ -66,3 +66,38 @@ def test_bad_option_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as e:
         main(["models", "generate", "--prompt", "hi", "--max-new-tokens", "0"])
     assert e.value.code == 2
+
+
+class _WrappedWriteError(Exception):
+    """Stands in for safetensors' error, which carries only the text of the OSError."""
+
+
+@pytest.mark.parametrize(
+    ("exc", "where"),
+    [
+        (OSError(28, "No space left on device", "/runs/x/model.bin"), "while writing /runs/x/model.bin"),
+        (_WrappedWriteError("Error while serializing: I/O error: No space left on device (os error 28)"), ""),
+    ],
+)
+def test_full_disk_is_one_message_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], exc: Exception, where: str
+) -> None:
+    def full(spec: str) -> None:
+        raise exc
+
+    monkeypatch.setattr("alignloop.models.load_model", full)
+    with pytest.raises(SystemExit) as e:
+        main(["models", "generate", "--prompt", "hi"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "no space left on device" in err and where in err and "Traceback" not in err
+    assert "rerun the same command" in err
+
+
+def test_other_errors_still_raise(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(spec: str) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("alignloop.models.load_model", broken)
+    with pytest.raises(OSError, match="Input/output"):
+        main(["models", "generate", "--prompt", "hi"])

@@ -56,6 +56,22 @@ def test_dpo_resumes_from_last_checkpoint(tiny_model_dir: Path, tmp_path: Path, 
     assert second.steps == 4
 
 
+def test_resume_skips_a_checkpoint_cut_off_while_saving(tmp_path: Path) -> None:
+    from alignloop.train._common import last_checkpoint
+
+    ckpts = tmp_path / "checkpoints"
+    assert last_checkpoint(ckpts) is None
+    for step in (2, 4, 10):
+        (ckpts / f"checkpoint-{step}").mkdir(parents=True)
+        (ckpts / f"checkpoint-{step}" / "adapter_model.safetensors").write_bytes(b"x")
+    (ckpts / "checkpoint-2" / "trainer_state.json").write_text("{}")
+    (ckpts / "checkpoint-4" / "trainer_state.json").write_text("{}")
+    # checkpoint-10 has weights but no trainer state: the save was cut off (a kill, a full disk)
+    assert last_checkpoint(ckpts) == str(ckpts / "checkpoint-4")  # numeric order, not string order
+    assert not (ckpts / "checkpoint-10").exists()  # removed, so the rerun can write it again
+    assert (ckpts / "checkpoint-2").exists()
+
+
 def test_resumed_dpo_reads_the_cached_reference_log_probs(
     tiny_model_dir: Path, tmp_path: Path, pairs: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

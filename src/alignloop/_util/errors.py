@@ -36,3 +36,23 @@ class ConstitutionError(UserError):
 
 class ModelError(UserError):
     """A model that cannot be found, loaded or reached."""
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """The path (or "") a 'no space left on device' error was about, else None.
+
+    Libraries wrap the OSError differently (safetensors raises its own error with the text only),
+    so the cause chain and the message are both checked.
+    """
+    import errno
+
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return str(e.filename or "")
+        if "No space left on device" in str(e):
+            return ""
+        e = e.__cause__ or e.__context__
+    return None

@@ -110,3 +110,17 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("interrupted; rerun the same command to resume", err=True)
         sys.exit(130)
+    except Exception as e:
+        from alignloop._util.errors import disk_full
+
+        where = disk_full(e)
+        if where is None:
+            raise
+        # results are written atomically, so a full disk leaves finished stages and checkpoints intact
+        click.echo(f"error: no space left on device{f' while writing {where}' if where else ''}", err=True)
+        click.echo(
+            "  fix: free disk space (df -h; the output folder, ~/.cache/alignloop and the temp folder) "
+            "and rerun the same command: it resumes where it stopped",
+            err=True,
+        )
+        sys.exit(2)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -106,11 +108,25 @@ def lora_config(s: TrainSettings, task_type: str = "CAUSAL_LM") -> Any:
 
 
 def last_checkpoint(output_dir: str | os.PathLike[str]) -> str | None:
-    """The newest ``checkpoint-N`` folder in ``output_dir``, to resume from after a kill."""
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete ``checkpoint-N`` folder in ``output_dir``, to resume from after a kill.
 
+    The Trainer writes ``trainer_state.json`` last, so a folder without it was cut off mid-save (a
+    kill, a full disk). Resuming from it would fail, so such folders are removed and the previous
+    checkpoint is used: at most one more checkpoint interval is lost.
+    """
     d = Path(output_dir)
-    return get_last_checkpoint(str(d)) if d.is_dir() else None
+    if not d.is_dir():
+        return None
+    found = sorted(
+        ((int(m.group(1)), p) for p in d.iterdir() if p.is_dir() and (m := re.fullmatch(r"checkpoint-(\d+)", p.name))),
+        reverse=True,
+    )
+    for _step, p in found:
+        if (p / "trainer_state.json").is_file():
+            return str(p)
+        log.warning("removing incomplete checkpoint %s (no trainer_state.json: cut off while saving)", p)
+        shutil.rmtree(p, ignore_errors=True)
+    return None
 
 
 def progress_callback(progress: Callable[[int], None] | None) -> Any:
