@@ -190,3 +190,27 @@ def test_truthfulness_by_logprobs(tmp_path: Path, lc: Any) -> None:
     assert res.metrics["truthfulness"] == 1.0
     assert not model.calls  # scored without generating
     assert all(r["method"] == "logprobs" for r in _rows(tmp_path / "r"))
+
+
+def test_resuming_with_retrained_weights_is_refused(tmp_path: Path, lc: Any, tiny_hf_model: Any) -> None:
+    import torch
+
+    suites = resolve_suites(["over_refusal"])
+    first = tiny_hf_model.fingerprint()
+    evaluate(tiny_hf_model, lc, suites, tmp_path / "r", [KeywordJudge()], limit=2, max_new_tokens=4)
+    assert tiny_hf_model.fingerprint() == first  # evaluating does not move it
+    # the same weights resume (nothing to generate); new weights under the same name are refused
+    evaluate(tiny_hf_model, lc, suites, tmp_path / "r", [KeywordJudge()], limit=2, max_new_tokens=4)
+    with torch.no_grad():
+        layer = tiny_hf_model.model.model.layers[0].mlp.down_proj.weight
+        layer += 1e-3 * torch.randn_like(layer)  # what a merged LoRA delta does to a tensor
+    assert tiny_hf_model.fingerprint() != first
+    with pytest.raises(UserError, match="other weights of 'tiny'"):
+        evaluate(tiny_hf_model, lc, suites, tmp_path / "r", [KeywordJudge()], limit=2, max_new_tokens=4)
+
+
+def test_resuming_with_another_model_name_is_refused(tmp_path: Path, lc: Any) -> None:
+    suites = resolve_suites(["over_refusal"])
+    evaluate(ScriptedModel("ok", name="a"), lc, suites, tmp_path / "r", [KeywordJudge()], limit=2)
+    with pytest.raises(UserError, match="different settings"):
+        evaluate(ScriptedModel("ok", name="b"), lc, suites, tmp_path / "r", [KeywordJudge()], limit=2)

@@ -97,12 +97,16 @@ def evaluate(
     gen_cfg = GenerationConfig(max_new_tokens=max_new_tokens)
     ctx = EvalContext(model, constitution, list(judges), gen_cfg, reference, _embedder=embedder)
     config = {
+        "model": model.name,
         "suites": [s.name for s in suites],
         "judges": [j.describe() for j in judges],
         "limit": limit,
         "max_new_tokens": max_new_tokens,
         "reference": reference.name if reference is not None else model.name,
     }
+    weights = model.fingerprint()
+    if weights is not None:
+        config["model_fingerprint"] = weights
     _check_config(out, config)
     recorder = RunRecorder(record)
     recorder.start("eval", model.name, constitution.hash, config, str(out))
@@ -135,17 +139,27 @@ def evaluate(
 
 
 def _check_config(out: Path, config: dict[str, Any]) -> None:
-    """Refuse to resume into a folder written with different settings (rows would be mixed)."""
+    """Refuse to resume into a folder written with different settings or weights (rows would be mixed)."""
     cfg_path = out / "config.json"
-    if cfg_path.exists():
-        old = json.loads(cfg_path.read_text(encoding="utf-8"))
-        if old != json.loads(json.dumps(config)):
-            raise UserError(
-                f"{out} holds a run with different settings ({cfg_path})",
-                hint="use a new -o folder, or rerun with the same options to resume",
-            )
+    if not cfg_path.exists():
+        write_text_atomic(cfg_path, json.dumps(config, indent=2))
         return
-    write_text_atomic(cfg_path, json.dumps(config, indent=2))
+    old = json.loads(cfg_path.read_text(encoding="utf-8"))
+    new = json.loads(json.dumps(config))
+    for key in ("model", "model_fingerprint"):  # folders written before these keys resume as before
+        if key not in old:
+            new.pop(key, None)
+    if old.pop("model_fingerprint", None) != new.pop("model_fingerprint", None):
+        raise UserError(
+            f"{out} holds results from other weights of {config.get('model')!r} ({cfg_path}): "
+            "the model changed since (retrained into the same folder?)",
+            hint="use a new -o folder, or delete this one to evaluate the new weights",
+        )
+    if old != new:
+        raise UserError(
+            f"{out} holds a run with different settings ({cfg_path})",
+            hint="use a new -o folder, or rerun with the same options to resume",
+        )
 
 
 def _run_suite(

@@ -104,6 +104,13 @@ class ChatModel(ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} has no log-probabilities")
 
+    def fingerprint(self) -> str | None:
+        """A short hash that changes when the weights change; None when the backend cannot tell.
+
+        Resumable runs store it so rows made by other weights under the same name are never mixed in.
+        """
+        return None
+
     def describe(self) -> dict[str, Any]:
         """What a run record stores about this model."""
         return {"name": self.name, "backend": type(self).__name__, "logprobs": self.supports_logprobs}

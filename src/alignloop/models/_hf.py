@@ -172,6 +172,25 @@ class HFChatModel(ChatModel):
                 results.append(float(tok_lp[r, lo:hi].sum()))
         return results
 
+    def fingerprint(self) -> str:
+        """sha256 over every parameter's name, shape, dtype and a strided sample of its values.
+
+        A sample (at most 4,096 values per tensor) keeps this to milliseconds on any device; training
+        (a merged LoRA delta included) moves every value of a tensor it touches, so samples catch it.
+        """
+        import hashlib
+
+        import torch
+
+        h = hashlib.sha256()
+        with torch.no_grad():
+            for name, p in self.model.named_parameters():
+                flat = p.detach().reshape(-1)
+                sample = flat[:: max(1, flat.numel() // 4096)].float().cpu().numpy()
+                h.update(f"{name}:{tuple(p.shape)}:{p.dtype};".encode())
+                h.update(sample.tobytes())
+        return h.hexdigest()[:16]
+
     def describe(self) -> dict[str, Any]:
         """Name, backend and parameter count."""
         d = super().describe()
