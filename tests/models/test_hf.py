@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,67 @@ def test_complete_flags_replies_cut_at_the_budget(tiny_hf_model: HFChatModel) ->
     again = tiny_hf_model.complete(convs[:1], cfg)
     assert again[0].finished is True and not again[0].cut
     assert tiny_hf_model.generate(convs[:1], cfg) == [again[0].text]
+
+
+def _oom_above(monkeypatch: pytest.MonkeyPatch, model: HFChatModel, method: str, limit: int) -> list[int]:
+    """Make ``model.model.<method>`` raise torch's OOM for batches larger than ``limit``; return sizes seen."""
+    import torch
+
+    seen: list[int] = []
+    target = model.model
+    original = getattr(target, method)
+
+    def guarded(*args: Any, **kw: Any) -> Any:
+        n = int(kw["input_ids"].shape[0])
+        seen.append(n)
+        if n > limit:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return original(*args, **kw)
+
+    if method == "__call__":
+        monkeypatch.setattr(type(target), "__call__", lambda self, *a, **k: guarded(*a, **k))
+    else:
+        monkeypatch.setattr(target, method, guarded)
+    return seen
+
+
+def test_generation_out_of_memory_halves_the_batch_and_keeps_every_answer(
+    tiny_hf_model: HFChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    convs = [[{"role": "user", "content": f"question number {i} " + "x " * i}] for i in range(7)]
+    cfg = GenerationConfig(max_new_tokens=3)
+    expected = tiny_hf_model.generate(convs, cfg)  # batch size 4, no memory limit
+    seen = _oom_above(monkeypatch, tiny_hf_model, "generate", 2)
+    got = tiny_hf_model.generate(convs, cfg)
+    assert got == expected  # greedy: the same answers, in input order, whatever the batching
+    assert seen[:3] == [4, 2, 2] and max(seen[1:]) <= 2
+    assert tiny_hf_model.batch_size == 2  # the smaller size sticks for the next call
+    tiny_hf_model.generate(convs[:3], cfg)
+    assert max(seen[-2:]) == 2
+
+
+def test_logprobs_out_of_memory_halves_the_batch(tiny_hf_model: HFChatModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    convs = [[{"role": "user", "content": f"q{i}"}] for i in range(5)]
+    conts = [f"answer {i}" for i in range(5)]
+    expected = tiny_hf_model.logprobs(convs, conts)
+    _oom_above(monkeypatch, tiny_hf_model, "__call__", 1)
+    assert tiny_hf_model.logprobs(convs, conts) == pytest.approx(expected, abs=1e-4)
+    assert tiny_hf_model.batch_size == 1
+
+
+def test_out_of_memory_at_batch_one_is_a_user_error(
+    tiny_hf_model: HFChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _oom_above(monkeypatch, tiny_hf_model, "generate", 0)
+    with pytest.raises(ModelError, match="out of memory generating with tiny even one prompt at a time"):
+        tiny_hf_model.generate([[{"role": "user", "content": "hi"}]] * 3, GenerationConfig(max_new_tokens=2))
+
+
+def test_other_runtime_errors_are_not_retried(tiny_hf_model: HFChatModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*a: Any, **k: Any) -> Any:
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    monkeypatch.setattr(tiny_hf_model.model, "generate", broken)
+    with pytest.raises(RuntimeError, match="shapes"):
+        tiny_hf_model.generate([[{"role": "user", "content": "hi"}]] * 3, GenerationConfig(max_new_tokens=2))
+    assert tiny_hf_model.batch_size == 4

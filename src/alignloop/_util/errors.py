@@ -56,3 +56,21 @@ def disk_full(exc: BaseException) -> str | None:
             return ""
         e = e.__cause__ or e.__context__
     return None
+
+
+def is_oom(exc: BaseException) -> bool:
+    """True for host or accelerator out-of-memory (``torch.OutOfMemoryError`` or a RuntimeError saying so)."""
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc)
+
+
+def free_accelerator_memory() -> None:
+    """Return cached blocks to the device after an out-of-memory error, so a smaller retry can fit."""
+    import gc
+    import sys
+
+    gc.collect()
+    torch = sys.modules.get("torch")  # only when torch is already in use; never import it here
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()

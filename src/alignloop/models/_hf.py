@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alignloop._util.errors import ModelError
+from alignloop._util.errors import ModelError, free_accelerator_memory, is_oom
 from alignloop.models._base import ChatModel, Completion, Conversation, GenerationConfig, ProgressFn
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+log = logging.getLogger("alignloop.models")
 
 # Used only when a tokenizer ships no chat template (base models); documented in the README.
 FALLBACK_CHAT_TEMPLATE = (
@@ -114,8 +117,7 @@ class HFChatModel(ChatModel):
             gen_kwargs.update(temperature=cfg.temperature, top_p=cfg.top_p)
         if cfg.seed is not None:
             torch.manual_seed(cfg.seed)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        def run(idx: list[int]) -> None:
             width = max(len(ids[i]) for i in idx)
             input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
             attn = torch.zeros((len(idx), width), dtype=torch.long)
@@ -139,17 +141,21 @@ class HFChatModel(ChatModel):
                 out[i] = Completion(text.strip(), ended)
             if progress:
                 progress(len(idx))
+
+        self._batched(order, run)
         return out
 
     def logprobs(self, conversations: Sequence[Conversation], continuations: Sequence[str]) -> list[float]:
         """Sum of log-probabilities of each continuation as the assistant's reply."""
         import torch
 
-        results: list[float] = []
         prompts = [self.render(c) for c in conversations]
-        for start in range(0, len(prompts), self.batch_size):
-            batch_p = prompts[start : start + self.batch_size]
-            batch_c = continuations[start : start + self.batch_size]
+        results: list[float] = [0.0] * len(prompts)
+
+        def run(idx: list[int]) -> None:
+            i0 = idx[0]  # batches here are consecutive indices
+            batch_p = prompts[i0 : i0 + len(idx)]
+            batch_c = continuations[i0 : i0 + len(idx)]
             p_ids = self._encode(batch_p)
             c_ids = self.tokenizer(list(batch_c), add_special_tokens=False)["input_ids"]
             seqs = [p + c for p, c in zip(p_ids, c_ids, strict=True)]
@@ -169,8 +175,34 @@ class HFChatModel(ChatModel):
             tok_lp = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
             for r, (p, c) in enumerate(zip(p_ids, c_ids, strict=True)):
                 lo, hi = len(p) - 1, len(p) + len(c) - 1
-                results.append(float(tok_lp[r, lo:hi].sum()))
+                results[i0 + r] = float(tok_lp[r, lo:hi].sum())
+
+        self._batched(list(range(len(prompts))), run)
         return results
+
+    def _batched(self, order: list[int], run: Callable[[list[int]], None]) -> None:
+        """Call ``run`` on consecutive slices of ``order``; halve the batch size on out-of-memory.
+
+        The smaller size sticks for later calls, so one OOM costs one retried batch, not one per call.
+        """
+        start = 0
+        while start < len(order):
+            idx = order[start : start + self.batch_size]
+            try:
+                run(idx)
+            except Exception as e:
+                if not is_oom(e):
+                    raise
+                free_accelerator_memory()
+                if len(idx) == 1:
+                    raise ModelError(
+                        f"out of memory generating with {self.name} even one prompt at a time",
+                        hint="use shorter prompts or --max-new-tokens, a smaller model, or a device with more memory",
+                    ) from None
+                self.batch_size = max(1, len(idx) // 2)
+                log.warning("out of memory with %d prompts per batch; retrying with %d", len(idx), self.batch_size)
+                continue
+            start += len(idx)
 
     def fingerprint(self) -> str:
         """sha256 over every parameter's name, shape, dtype and a strided sample of its values.

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from alignloop._util.errors import ModelError, UserError
+from alignloop._util.errors import ModelError, UserError, is_oom
 from alignloop.train._settings import TrainSettings
 
 log = logging.getLogger("alignloop.train")
@@ -154,11 +154,7 @@ def oom_as_user_error(s: TrainSettings) -> Iterator[None]:
     try:
         yield
     except (torch.OutOfMemoryError, MemoryError, RuntimeError) as e:
-        if (
-            isinstance(e, RuntimeError)
-            and not isinstance(e, torch.OutOfMemoryError)
-            and "out of memory" not in str(e)
-        ):
+        if not is_oom(e):
             raise
         raise UserError(
             f"out of memory while training (batch size {s.batch_size}, max length {s.max_length})",
