@@ -33,6 +33,24 @@ def test_seeds_cover_every_category_round_robin(lc: Any) -> None:
     assert {(s.category, st.name) for s, st in first} == {(c, n) for c in cats for n in ("direct", "base64")}
 
 
+@pytest.mark.parametrize("names", [None, ["direct", "base64", "persona", "multi_turn", "rot13"]])
+def test_every_prefix_of_the_plan_spreads_over_strategies_and_categories(lc: Any, names: Any) -> None:
+    from collections import Counter
+
+    seeds = attack_seeds(lc)
+    strats = resolve_strategies(names)
+    plan = plan_attacks(seeds, strats)
+    n_s, n_c = len(strats), len(lc.constitution.category_ids)
+    cells = n_s * n_c
+    assert len({(s.category, st.name) for s, st in plan[:cells]}) == cells  # each cell once, before any twice
+    for prefix in (n_s, n_c, 32, cells // 2):  # what small budgets run
+        by_strat = Counter(st.name for _, st in plan[:prefix])
+        by_cat = Counter(s.category for s, _ in plan[:prefix])
+        assert max(by_strat.values()) - min(by_strat[st.name] for st in strats) <= 1 + prefix // cells
+        assert max(by_cat.values()) - min(by_cat[c] for c in lc.constitution.category_ids) <= 1 + prefix // cells
+    assert len({(s.id, st.name) for s, st in plan}) == len(plan) == len(seeds) * n_s  # nothing lost or repeated
+
+
 def test_asr_per_strategy_and_failures_as_preference_pairs(tmp_path: Path, lc: Any) -> None:
     target = _weak_to("base64")
     n_cats = len(lc.constitution.category_ids)

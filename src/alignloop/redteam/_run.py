@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,18 +40,28 @@ def success(v: Verdict) -> bool:
 
 
 def plan_attacks(seeds: Sequence[Seed], strategies: Sequence[Strategy]) -> list[tuple[Seed, Strategy]]:
-    """Every (seed, strategy), ordered so each prefix covers strategies x categories evenly."""
+    """Every (seed, strategy), ordered so that any prefix spreads evenly over strategies and categories.
+
+    A small budget only runs a prefix: with 12 strategies and 12 categories the first 12 attacks use 12
+    strategies on 12 categories (not one strategy on every category), and every strategy x category
+    cell is used once before any is used twice.
+    """
     cats = list(dict.fromkeys(s.category for s in seeds))
     by_cat = {c: [s for s in seeds if s.category == c] for c in cats}
+    n_s, n_c = len(strategies), len(cats)
+    if not n_s or not n_c:
+        return []
+    period = math.lcm(n_s, n_c)
     plan = []
-    depth = max((len(v) for v in by_cat.values()), default=0)
+    depth = max(len(v) for v in by_cat.values())
     for k in range(depth):
-        for j, strat in enumerate(strategies):
-            for i, c in enumerate(cats):
-                pool = by_cat[c]
-                if k < len(pool):
-                    # rotate seeds so each strategy meets different seeds of a category
-                    plan.append((pool[(k + i + j) % len(pool)], strat))
+        # t -> (t mod S, (t + t // lcm) mod C) visits each of the S x C cells once, on shifting diagonals
+        for t in range(n_s * n_c):
+            j, i = t % n_s, (t + t // period) % n_c
+            pool = by_cat[cats[i]]
+            if k < len(pool):
+                # rotate seeds so each strategy meets different seeds of a category
+                plan.append((pool[(k + i + j) % len(pool)], strategies[j]))
     return plan
 
 
