@@ -149,11 +149,9 @@ def progress_callback(progress: Callable[[int], None] | None) -> Any:
 @contextlib.contextmanager
 def oom_as_user_error(s: TrainSettings) -> Iterator[None]:
     """Turn out-of-memory errors into a UserError that suggests smaller settings."""
-    import torch
-
     try:
         yield
-    except (torch.OutOfMemoryError, MemoryError, RuntimeError) as e:
+    except Exception as e:
         if not is_oom(e):
             raise
         raise UserError(
