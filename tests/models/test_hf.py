@@ -115,6 +115,9 @@ def test_out_of_memory_at_batch_one_is_a_user_error(
     _oom_above(monkeypatch, tiny_hf_model, "generate", 0)
     with pytest.raises(ModelError, match="out of memory generating with tiny even one prompt at a time"):
         tiny_hf_model.generate([[{"role": "user", "content": "hi"}]] * 3, GenerationConfig(max_new_tokens=2))
+    _oom_above(monkeypatch, tiny_hf_model, "__call__", 0)
+    with pytest.raises(ModelError, match="out of memory scoring log-probabilities with tiny"):
+        tiny_hf_model.logprobs([[{"role": "user", "content": "hi"}]], ["hello"])
 
 
 def test_other_runtime_errors_are_not_retried(tiny_hf_model: HFChatModel, monkeypatch: pytest.MonkeyPatch) -> None:

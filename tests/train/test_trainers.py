@@ -257,3 +257,28 @@ def test_compact_lm_head_scores_the_same_log_probs_on_cpu(tiny_model_dir: Path) 
         trl_utils._use_triton = original
     torch.testing.assert_close(compact, full)
     assert (compact[:, :4] == 0).all() and (compact[:, 5:] != 0).all()
+
+
+def test_dpo_scores_reference_batches_in_length_order(
+    tiny_model_dir: Path, tmp_path: Path, make_pairs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from trl import DPOTrainer
+
+    rows = make_pairs(40)
+    for i, r in enumerate(rows):  # 16 short, 16 medium and 8 long replies, shuffled below
+        words = 2 if i < 16 else 12 if i < 32 else 30
+        r["chosen"][0]["content"] = "fine " * words
+    random.Random(0).shuffle(rows)
+    widths: list[int] = []
+    original = DPOTrainer.compute_ref_log_probs
+
+    def recording(self: Any, model: Any, inputs: Any) -> Any:
+        widths.append(int(inputs["input_ids"].shape[1]))
+        return original(self, model, inputs)
+
+    monkeypatch.setattr(DPOTrainer, "compute_ref_log_probs", recording)
+    train_dpo(str(tiny_model_dir), rows, tmp_path / "dpo", TrainSettings(batch_size=4, max_steps=1), merge=False)
+    # batches of 16: shuffled, each would hold a long reply and pad to it; sorted, each pads to its own kind
+    assert len(widths) == 3 and widths[0] < widths[1] < widths[2]

