@@ -245,3 +245,45 @@ def test_a_limited_harmful_sample_takes_every_category_in_turn() -> None:
     assert len(picked) == 180 and len(counts) == 12
     assert max(counts.values()) - min(counts.values()) <= 1
     assert [r.id for r in _spread(list(reversed(harmful)), 180)] == [r.id for r in picked]
+
+
+def test_a_limited_harmful_sample_keeps_each_style_in_proportion() -> None:
+    import collections
+
+    from alignloop.data import seed_prompts
+    from alignloop.train._datasets import train_prompts
+    from alignloop.train._recipe import _spread
+
+    harmful = train_prompts(seed_prompts(label="harmful"))
+    picked = _spread(harmful, 180)
+    have = collections.Counter(r.style for r in harmful)
+    got = collections.Counter(r.style for r in picked)
+    for style, n in have.items():
+        if n >= 30:  # rare styles (one prompt per category) come in by chance, these by proportion
+            want = n * 180 / len(harmful)
+            assert abs(got[style] - want) <= 0.2 * want, (style, got[style], want)
+
+
+def test_the_helpful_sample_spreads_borderline_prompts_over_harm_categories(loaded: Any, tmp_path: Path) -> None:
+    import collections
+
+    model = ScriptedModel(lambda conv: "Here is a short, useful answer.")
+    res = build_alignment_data(model, loaded, tmp_path, sources=["helpfulness"], limit=48)
+    rows = [json.loads(line) for line in res.pairs_path.read_text().splitlines()]
+    border = collections.Counter(r["category"] for r in rows if r["label"] == "borderline")
+    assert len(rows) == 48 and sum(border.values()) == 24
+    assert len(border) == 12 and set(border.values()) == {2}
+
+
+def test_spread_strata_are_proportional_and_optional() -> None:
+    from alignloop._util.sampling import spread
+
+    items = [(f"id{i}", "a" if i % 10 else "b") for i in range(100)]  # 90 a, 10 b, one category
+    plain = spread(items, 20, id_of=lambda t: t[0], category_of=lambda t: "c")
+    strat = spread(items, 20, id_of=lambda t: t[0], category_of=lambda t: "c", stratum_of=lambda t: t[1])
+    assert sum(t[1] == "b" for t in strat) == 2 and len(strat) == 20
+    # without strata the sample is hash order, as eval item selection has always used
+    assert plain == spread(items, None, id_of=lambda t: t[0], category_of=lambda t: "c")[:20]
+    shuffled = list(reversed(items))
+    again = spread(shuffled, 20, id_of=lambda t: t[0], category_of=lambda t: "c", stratum_of=lambda t: t[1])
+    assert again == strat
