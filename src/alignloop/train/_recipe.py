@@ -42,11 +42,8 @@ class DataResult:
 
 
 def _spread(records: Sequence[PromptRecord], limit: int | None) -> list[PromptRecord]:
-    # a limit takes each category in turn (hash order alone gave 9 to 21 of 180 harmful prompts per
-    # category) and each style (direct, multi-turn, role-play, ...) in proportion within a category
-    return spread(
-        records, limit, id_of=lambda r: r.id, category_of=lambda r: r.category, stratum_of=lambda r: r.style
-    )
+    # a limit takes each category in turn: hash order alone gave 9 to 21 of 180 harmful prompts per category
+    return spread(records, limit, id_of=lambda r: r.id, category_of=lambda r: r.category)
 
 
 def build_alignment_data(
@@ -84,12 +81,11 @@ def build_alignment_data(
     if helpful is None:
         # half borderline-safe (where a safety-tuned model over-refuses), half ordinary (keeps everyday
         # answers intact: with two thirds borderline, SmolLM2 began refusing café tweets and poems)
-        border = train_prompts(seed_prompts(label="borderline"))
-        benign = train_prompts(seed_prompts(label="benign"))
+        border = _spread(train_prompts(seed_prompts(label="borderline")), None)
+        benign = _spread(train_prompts(seed_prompts(label="benign")), None)
         n_border = len(border) if limit is None else min(len(border), -(-limit // 2))
         n_benign = len(benign) if limit is None else min(len(benign), limit - n_border)
-        # each side spread over its categories (the borderline look-alikes of every harm category)
-        helpf = _spread(_spread(border, n_border) + _spread(benign, n_benign), None)
+        helpf = _spread(border[:n_border] + benign[:n_benign], None)
     else:
         helpf = _spread(train_prompts(helpful), limit)
     metas: dict[str, Any] = {}
