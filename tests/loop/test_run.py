@@ -58,6 +58,9 @@ def test_loop_runs_every_stage_and_resumes(
     _check_outputs(out)
     assert (out / "eval_baseline" / "results.jsonl").stat().st_mtime_ns == first_eval  # not redone
     assert summary["train"]["steps"] >= 1
+    # the merged model took the preset's multiple of the LoRA update
+    train_json = json.loads((out / "train" / "train.json").read_text())
+    assert train_json["settings"]["merge_scale"] == summary["preset"]["merge_scale"] == 1.5
     from alignloop.store import RunStore
 
     runs = RunStore.open().list(kind="loop")
@@ -160,6 +163,8 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     assert preset(False, data_limit=0).data_limit is None and preset(False, data_limit=50).data_limit == 50
     assert preset(False, data_limit=50).name != cpu.name  # runs and reports show the override
     assert cpu.rl_steps == 0 and preset(False, rl_steps=60).rl_steps == 60
+    # extrapolating the update was measured on the CPU preset's 180 prompts per side only
+    assert cpu.merge_scale > 1 and gpu.merge_scale == 1.0
 
 
 def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

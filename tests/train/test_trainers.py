@@ -282,3 +282,44 @@ def test_dpo_scores_reference_batches_in_length_order(
     train_dpo(str(tiny_model_dir), rows, tmp_path / "dpo", TrainSettings(batch_size=4, max_steps=1), merge=False)
     # batches of 16: shuffled, each would hold a long reply and pad to it; sorted, each pads to its own kind
     assert len(widths) == 3 and widths[0] < widths[1] < widths[2]
+
+
+def test_dpo_batches_hold_each_label_in_proportion(
+    tiny_model_dir: Path, tmp_path: Path, make_pairs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transformers import AutoTokenizer
+    from trl import DPOTrainer
+
+    rows = make_pairs(16)
+    for r in rows:  # make_pairs alternates harmful and benign; sort them so input order is no help
+        r["label"] = "harmful" if "bomb" in r["prompt"][0]["content"] else "benign"
+    rows.sort(key=lambda r: r["label"])
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    harmful_per_batch: list[int] = []
+    original = DPOTrainer._compute_loss
+
+    def recording(self: Any, model: Any, inputs: Any, return_outputs: Any) -> Any:
+        chosen = inputs["input_ids"][: len(inputs["input_ids"]) // 2]
+        harmful_per_batch.append(sum("bomb" in tok.decode(ids) for ids in chosen))
+        return original(self, model, inputs, return_outputs)
+
+    monkeypatch.setattr(DPOTrainer, "_compute_loss", recording)
+    settings = TrainSettings(batch_size=4, max_steps=4, save_steps=10)
+    train_dpo(str(tiny_model_dir), rows, tmp_path / "dpo", settings, merge=False)
+    # two groups of 8 interleave one by one, so every batch of 4 holds 2 of each
+    assert harmful_per_batch == [2, 2, 2, 2]
+
+
+def test_merge_scale_extrapolates_the_lora_update(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
+    import torch
+
+    res = train_dpo(str(tiny_model_dir), pairs, tmp_path / "dpo", FAST)
+    assert res.adapter_dir is not None and res.model_dir is not None
+    doubled = merge_adapter(res.adapter_dir, tmp_path / "x2", base=str(tiny_model_dir), scale=2.0)
+    base, once, twice = _weights(tiny_model_dir), _weights(res.model_dir), _weights(doubled)
+    moved = [k for k in base if not (base[k] == once[k]).all()]
+    assert moved  # LoRA changed the projections it adapts
+    for k in moved:
+        torch.testing.assert_close(twice[k] - base[k], 2 * (once[k] - base[k]), rtol=1e-4, atol=1e-5)
+    with pytest.raises(UserError, match="merge scale"):
+        train_dpo(str(tiny_model_dir), pairs, tmp_path / "full", TrainSettings(lora=False, merge_scale=1.5))

@@ -46,6 +46,13 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="Checkpoint interval; a kill loses at most this many steps.",
         ),
         click.option("--no-merge", is_flag=True, help="Keep only the adapter; skip the merged export."),
+        click.option(
+            "--merge-scale",
+            default=1.0,
+            show_default=True,
+            type=click.FloatRange(min=0.0, min_open=True),
+            help="Multiply the LoRA update by this in the merged model (>1 extrapolates; adapter kept as trained).",
+        ),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -66,6 +73,7 @@ def _settings(kw: dict[str, Any]) -> Any:
         lora=kw.pop("lora"),
         lora_r=kw.pop("lora_r"),
         save_steps=kw.pop("save_steps"),
+        merge_scale=kw.pop("merge_scale"),
     )
 
 
@@ -212,6 +220,12 @@ def data_cmd(
     type=click.FloatRange(min=0.0),
     help="Weight of the SFT (NLL on chosen) term; 0 disables it.",
 )
+@click.option(
+    "--balance/--shuffle",
+    default=True,
+    show_default=True,
+    help="Batches hold each kind of pair (its label, else its source) in proportion, or a plain seeded shuffle.",
+)
 @_settings_options
 @json_option
 def dpo_cmd(
@@ -221,6 +235,7 @@ def dpo_cmd(
     loss: str,
     beta: float,
     sft_weight: float,
+    balance: bool,
     no_merge: bool,
     as_json: bool,
     **kw: Any,
@@ -241,10 +256,12 @@ def dpo_cmd(
             loss=loss,
             beta=beta,
             sft_weight=sft_weight,
+            balance=balance,
             merge=not no_merge,
             progress_factory=_bar("dpo"),
         )
-    _finish(res, as_json, "train", model, {"trainer": "dpo", "loss": loss, "beta": beta, **s.to_dict()})
+    config = {"trainer": "dpo", "loss": loss, "beta": beta, "balance": balance, **s.to_dict()}
+    _finish(res, as_json, "train", model, config)
 
 
 @group.command("sft")
@@ -350,12 +367,19 @@ def grpo_cmd(
 @click.option("--adapter", "-a", required=True, type=click.Path(file_okay=False), help="An adapter/ folder.")
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--base", default=None, help="Base model (default: the one recorded in the adapter).")
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0, min_open=True),
+    help="Multiply the adapter's update by this before merging (>1 extrapolates).",
+)
 @json_option
-def merge_cmd(adapter: str, out_dir: str, base: str | None, as_json: bool) -> None:
+def merge_cmd(adapter: str, out_dir: str, base: str | None, scale: float, as_json: bool) -> None:
     """Merge LoRA adapters into the base model; the folder loads with AutoModelForCausalLM."""
     from alignloop.train import merge_adapter
 
-    out = merge_adapter(adapter, out_dir, base=base)
+    out = merge_adapter(adapter, out_dir, base=base, scale=scale)
     if as_json:
         emit_json({"model_dir": str(out)})
     else:

@@ -27,6 +27,8 @@ class Preset:
     max_length: int
     sft_weight: float = 1.0
     """Weight of DPO's NLL term on ``chosen``: with 1.0 the refusal itself is learned, not only the contrast."""
+    merge_scale: float = 1.0
+    """The LoRA update's multiplier in the merged model (``TrainSettings.merge_scale``)."""
     rl_steps: int = 0
     """GRPO steps after DPO, rewarded by the guard (0: no online RL stage)."""
     rl_learning_rate: float = 3e-4
@@ -49,9 +51,12 @@ PRESETS = {
     # category). With generation chunks of 32 the loop took 16m32s (with 16: 19m05s and 20m58s for
     # identical work, so these machines vary by ~10%).
     # lr 2e-3 with batch 4: on SmolLM2-135M + LoRA r=16, 1e-3 / 5e-4 left most harmful prompts answered.
+    # merge_scale 1.5: the merged model takes 1.5x the LoRA update. With label-balanced batches, three
+    # seeds gave 0.49/0.45/0.31 harmful compliance at 5.4/3.1/7.7% over-refusal as trained and
+    # 0.38/0.34/0.15 at 3.8/4.6/8.5% at 1.5x; at 2x one seed jumped to 22% (dev, n=130; docs/design.md).
     "default": Preset("default", eval_limit=40, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
                       data_limit=180, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
-                      learning_rate=2e-3, max_length=128),
+                      learning_rate=2e-3, max_length=128, merge_scale=1.5),
     "quick": Preset("quick", eval_limit=12, eval_suites=_SUITES, eval_tokens=48, redteam_budget=8,
                     data_limit=24, data_tokens=40, epochs=2.0, max_steps=-1, batch_size=4,
                     learning_rate=2e-3, max_length=128),
@@ -80,7 +85,8 @@ def preset(
     if limit is None and not quick and device == "cuda":
         # 192 keeps the long-context and multi-turn harmful prompts that 128 drops (~5% of pairs); on
         # CPU that cost 22% more DPO time per pair for no measurable gain; on a GPU it is noise
-        p = replace(p, name="default-gpu", eval_limit=None, data_limit=None, max_length=192)
+        # merge_scale was measured on the CPU preset only; on all prompts the trained model is used as is
+        p = replace(p, name="default-gpu", eval_limit=None, data_limit=None, max_length=192, merge_scale=1.0)
     if limit is not None:
         p = replace(
             p,

@@ -226,6 +226,7 @@ def _stages(
             learning_rate=p.learning_rate if small else LARGE_MODEL_LR,
             max_length=p.max_length,
             save_steps=10,
+            merge_scale=p.merge_scale,
         )
         res = train_dpo(
             spec,

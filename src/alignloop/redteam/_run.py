@@ -149,6 +149,7 @@ def redteam(
                         "chosen": [{"role": "assistant", "content": const.refusal_for(r["category"])}],
                         "rejected": [{"role": "assistant", "content": r["response"]}],
                         "category": r["category"],
+                        "label": "harmful",  # every attack targets a harmful behaviour
                         "source": "redteam",
                         "strategy": r["strategy"],
                         "constitution_hash": constitution.hash,

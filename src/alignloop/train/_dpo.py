@@ -85,6 +85,7 @@ def train_dpo(
     loss: str = "sigmoid",
     beta: float = 0.1,
     sft_weight: float = 0.5,
+    balance: bool = True,
     merge: bool = True,
     progress_factory: Callable[[int], Any] | None = None,
 ) -> TrainResult:
@@ -96,12 +97,15 @@ def train_dpo(
         output_dir: gets ``checkpoints/`` (resumed after a kill), ``adapter/``, ``model/`` (merged) and
             ``train.json``.
         sft_weight: weight of the NLL term on ``chosen`` (0 disables it); keeps the model from degenerating.
+        balance: every batch holds each kind of pair (its ``label``, else its ``source``) in
+            proportion (``_batches.InterleavedSampler``); False, or data of one kind, keeps the
+            Trainer's seeded shuffle.
     """
     s = settings or TrainSettings()
     out = Path(output_dir)
     path = resolve_model_path(model)
     tok = load_tokenizer(path)
-    rows, dropped = preference_rows(data, tok, s.max_length)
+    rows, dropped = preference_rows(data, tok, s.max_length, groups=balance)
     cfg = dpo_config(s, str(out / "checkpoints"), loss=loss, beta=beta, sft_weight=sft_weight)
     if cfg.precompute_ref_log_probs:
         rows = by_length(rows, tok, s.max_length)

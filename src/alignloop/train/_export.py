@@ -11,11 +11,34 @@ from alignloop._util.atomic import atomic_path
 from alignloop._util.errors import ModelError
 
 
-def save_merged(model: Any, tokenizer: Any, out_dir: str | os.PathLike[str]) -> Path:
+def scale_lora(model: Any, scale: float) -> int:
+    """Multiply the update of every active LoRA adapter in ``model`` by ``scale``; returns the layers scaled.
+
+    ``scale`` above 1 extrapolates past the trained weights along the direction training took (the
+    idea of ExPO, Zheng et al. 2024, with the base model as the starting point).
+    """
+    from peft.tuners.lora import LoraLayer
+
+    layers = [m for m in model.modules() if isinstance(m, LoraLayer)]
+    for layer in layers:
+        layer.scale_layer(scale)
+    return len(layers)
+
+
+def save_merged(model: Any, tokenizer: Any, out_dir: str | os.PathLike[str], scale: float = 1.0) -> Path:
     """Merge ``model``'s adapters (if any) and save model + tokenizer atomically to ``out_dir``.
 
-    The result loads with ``AutoModelForCausalLM.from_pretrained`` and ``AutoTokenizer.from_pretrained``.
+    ``scale`` multiplies the LoRA update before merging (see :func:`scale_lora`). The result loads
+    with ``AutoModelForCausalLM.from_pretrained`` and ``AutoTokenizer.from_pretrained``.
+
+    Raises:
+        ModelError: ``scale`` is not 1 and ``model`` has no LoRA adapter to scale.
     """
+    if scale != 1.0 and not scale_lora(model, scale):
+        raise ModelError(
+            f"merge scale {scale} needs a LoRA adapter, and this model has none",
+            hint="train with LoRA (the default) or leave the merge scale at 1",
+        )
     merged = model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
     out = Path(out_dir)
     with atomic_path(out) as tmp:
@@ -60,9 +83,14 @@ def gathered_model(trainer: Any) -> Any | None:
 
 
 def merge_adapter(
-    adapter_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], base: str | None = None
+    adapter_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    base: str | None = None,
+    scale: float = 1.0,
 ) -> Path:
     """Load the base model named in ``adapter_dir``'s adapter config (or ``base``), merge and save.
+
+    ``scale`` multiplies the adapter's update before merging (1: the trained model as it is).
 
     Raises:
         ModelError: ``adapter_dir`` holds no PEFT adapter.
@@ -83,4 +111,4 @@ def merge_adapter(
 
     model = PeftModel.from_pretrained(load_causal_lm(base_path), str(a))
     tok = load_tokenizer(str(a)) if (a / "tokenizer_config.json").exists() else load_tokenizer(base_path)
-    return save_merged(model, tok, out_dir)
+    return save_merged(model, tok, out_dir, scale=scale)

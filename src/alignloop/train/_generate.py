@@ -363,6 +363,7 @@ def import_redteam_failures(
             generator=row.get("generator", "redteam_export"),
             prompt_id=p.id,
         )
+        row.setdefault("label", "harmful")  # exports from before the label: attacks target harmful behaviours
         if row["id"] not in w.done:
             w.add(row)
     return w.close()

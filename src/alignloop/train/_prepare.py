@@ -9,6 +9,7 @@ from typing import Any
 
 from alignloop._util.errors import DataError
 from alignloop.data import ConversationRecord, PreferencePair, PromptRecord, read_rows
+from alignloop.train._batches import GROUP_COLUMN, pair_group
 from alignloop.train._common import fits
 
 log = logging.getLogger("alignloop.train")
@@ -34,12 +35,13 @@ def _msgs(turns: Sequence[Any]) -> list[dict[str, str]]:
 
 
 def preference_rows(
-    data: Rows, tokenizer: Any, max_length: int, *, cut_flags: bool = True
+    data: Rows, tokenizer: Any, max_length: int, *, cut_flags: bool = True, groups: bool = False
 ) -> tuple[list[dict[str, Any]], int]:
     """TRL conversational preference rows, and how many were dropped for over-long prompts.
 
     ``cut_flags`` adds ``chosen_truncated`` / ``rejected_truncated`` for the generative trainers
-    (see ``_open_end``); a reward model scores whole sequences and does not need them.
+    (see ``_open_end``); a reward model scores whole sequences and does not need them. ``groups``
+    adds each pair's kind (``_batches.pair_group``) for label-balanced batches.
 
     Empty or identical chosen/rejected are :class:`DataError` at ``file:line`` (PreferencePair
     validation). A prompt that leaves fewer than ``MIN_REPLY_TOKENS`` of ``max_length`` is dropped
@@ -56,6 +58,8 @@ def preference_rows(
         if cut_flags:
             # replies cut at the generation budget keep their text but not the end of turn
             row["chosen_truncated"], row["rejected_truncated"] = p.chosen_truncated, p.rejected_truncated
+        if groups:
+            row[GROUP_COLUMN] = pair_group(p)
         out.append(row)
     _check_left(out, dropped, max_length)
     return out, dropped

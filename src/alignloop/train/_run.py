@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from alignloop._util.atomic import write_text_atomic
+from alignloop._util.errors import UserError
 from alignloop.train._common import last_checkpoint, oom_as_user_error, progress_callback
 from alignloop.train._export import gathered_model, save_merged
 from alignloop.train._settings import TrainSettings
@@ -97,6 +98,11 @@ def fit(
     """
     from alignloop.train._common import load_causal_lm, lora_config
 
+    if settings.merge_scale != 1.0 and not settings.lora:
+        raise UserError(
+            f"merge scale {settings.merge_scale} scales a LoRA update, but this run fine-tunes every weight",
+            hint="drop --full or leave --merge-scale at 1",
+        )
     trainer = trainer_cls(
         model=load_causal_lm(path),
         args=args,
@@ -163,7 +169,7 @@ def run_trainer(
             tokenizer.save_pretrained(str(tmp))
     model_dir: Path | None = None
     if main and merge:
-        model_dir = save_merged(model, tokenizer, output_dir / "model")
+        model_dir = save_merged(model, tokenizer, output_dir / "model", scale=settings.merge_scale)
     res = TrainResult(
         kind=kind,
         output_dir=output_dir,

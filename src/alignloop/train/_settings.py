@@ -30,6 +30,9 @@ class TrainSettings:
     """Checkpoint interval: a kill loses at most this many steps."""
     logging_steps: int = 5
     warmup_steps: int = 0
+    merge_scale: float = 1.0
+    """The merged model adds the LoRA update times this (the saved adapter is as trained); above 1
+    extrapolates along the direction training took. LoRA only."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Any other TRL config field, passed through unchanged (e.g. ``{"lr_scheduler_type": "constant"}``)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alignloop.train._batches import GROUP_COLUMN, InterleavedSampler
 from alignloop.train._open_end import open_preference_ends, open_sft_ends
 
 
@@ -12,13 +13,26 @@ def _tokenizer(processing_class: Any) -> Any:
 
 
 def dpo_trainer_class() -> Any:
-    """TRL's ``DPOTrainer`` that honours ``chosen_truncated`` / ``rejected_truncated``."""
+    """TRL's ``DPOTrainer`` that honours ``chosen_truncated`` / ``rejected_truncated`` and balances batches.
+
+    Rows with a ``group`` column holding more than one kind train in :class:`InterleavedSampler`
+    order (each batch holds the kinds in proportion); otherwise the Trainer's seeded shuffle.
+    """
     from trl import DPOTrainer
 
     class AlignloopDPOTrainer(DPOTrainer):  # type: ignore[misc]
         def _prepare_dataset(self, dataset: Any, processing_class: Any, args: Any, dataset_name: str) -> Any:
             ds = super()._prepare_dataset(dataset, processing_class, args, dataset_name)
             return open_preference_ends(ds, _tokenizer(processing_class))
+
+        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+            # the dataloader's copy has lost the non-model columns; the rows are the same, in order
+            ds = self.train_dataset
+            if ds is not None and GROUP_COLUMN in (getattr(ds, "column_names", None) or []):
+                groups = ds[GROUP_COLUMN]
+                if len(set(groups)) > 1:
+                    return InterleavedSampler(groups, self.args.seed)
+            return super()._get_train_sampler(train_dataset)
 
     return AlignloopDPOTrainer
 
