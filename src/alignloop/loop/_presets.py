@@ -51,9 +51,9 @@ PRESETS = {
     # category). With generation chunks of 32 the loop took 16m32s (with 16: 19m05s and 20m58s for
     # identical work, so these machines vary by ~10%).
     # lr 2e-3 with batch 4: on SmolLM2-135M + LoRA r=16, 1e-3 / 5e-4 left most harmful prompts answered.
-    # merge_scale 1.5: the merged model takes 1.5x the LoRA update. With label-balanced batches, three
-    # seeds gave 0.49/0.45/0.31 harmful compliance at 5.4/3.1/7.7% over-refusal as trained and
-    # 0.38/0.34/0.15 at 3.8/4.6/8.5% at 1.5x; at 2x one seed jumped to 22% (dev, n=130; docs/design.md).
+    # merge_scale 1.5: the merged model takes 1.5x the LoRA update. With label-balanced batches, four
+    # seeds gave 0.114 less harmful compliance on average at 1.5x than as trained, for 1.3 points more
+    # over-refusal (means 0.242 / 8.1%); at 2x one seed jumped to 22% (dev, n=130; docs/design.md).
     "default": Preset("default", eval_limit=40, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
                       data_limit=180, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
                       learning_rate=2e-3, max_length=128, merge_scale=1.5),

@@ -3,8 +3,9 @@
 With a plain shuffle, a batch of 4 from the loop's pairs (about half refusals of harmful prompts,
 half helpful answers to borderline and benign ones) holds anywhere from 0 to 4 refusals, and runs of
 refusal-heavy steps at the LoRA rate leave a refusal template the later steps do not undo. On
-identical pairs the preset then landed anywhere from 5% to 22% over-refusal depending on the seed.
-Interleaving the kinds keeps every step's gradient a contrast between them; see ``docs/design.md``.
+identical pairs the preset then landed anywhere from 5% to 22% over-refusal depending on the seed
+(3% to 11% interleaved). Interleaving the kinds keeps every step's gradient a contrast between
+them; see ``docs/design.md``.
 """
 
 from __future__ import annotations
