@@ -321,5 +321,9 @@ def test_merge_scale_extrapolates_the_lora_update(tiny_model_dir: Path, tmp_path
     assert moved  # LoRA changed the projections it adapts
     for k in moved:
         torch.testing.assert_close(twice[k] - base[k], 2 * (once[k] - base[k]), rtol=1e-4, atol=1e-5)
+    full = TrainSettings(lora=False, merge_scale=1.5)
     with pytest.raises(UserError, match="merge scale"):
-        train_dpo(str(tiny_model_dir), pairs, tmp_path / "full", TrainSettings(lora=False, merge_scale=1.5))
+        train_dpo(str(tiny_model_dir), pairs, tmp_path / "full", full)
+    with pytest.raises(UserError, match="merge scale"):  # refused before training, for every trainer
+        train_reward_model(str(tiny_model_dir), pairs, tmp_path / "full-rm", full)
+    assert not (tmp_path / "full-rm" / "checkpoints").exists()

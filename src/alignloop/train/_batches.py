@@ -19,8 +19,8 @@ GROUP_COLUMN = "group"
 
 def pair_group(pair: Any) -> str:
     """The kind of a PreferencePair for batch balancing: its ``label`` if the row has one, else its ``source``."""
-    label = (getattr(pair, "model_extra", None) or {}).get("label")
-    return str(label) if label else str(getattr(pair, "source", None) or "")
+    label = (pair.model_extra or {}).get("label")  # an extra column: PreferencePair does not declare it
+    return str(label) if label else (pair.source or "")
 
 
 def interleaved_order(groups: Sequence[str], generator: Any) -> list[int]:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from alignloop._util.atomic import write_text_atomic
-from alignloop._util.errors import UserError
 from alignloop.train._common import last_checkpoint, oom_as_user_error, progress_callback
 from alignloop.train._export import gathered_model, save_merged
 from alignloop.train._settings import TrainSettings
@@ -98,11 +97,6 @@ def fit(
     """
     from alignloop.train._common import load_causal_lm, lora_config
 
-    if settings.merge_scale != 1.0 and not settings.lora:
-        raise UserError(
-            f"merge scale {settings.merge_scale} scales a LoRA update, but this run fine-tunes every weight",
-            hint="drop --full or leave --merge-scale at 1",
-        )
     trainer = trainer_cls(
         model=load_causal_lm(path),
         args=args,

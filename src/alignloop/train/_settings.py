@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from alignloop._util.errors import UserError
 from alignloop._util.hardware import Hardware, detect
 
 
@@ -50,6 +51,12 @@ def training_args(
     checkpointing re-runs the forward pass to save memory we do not need to save). On GPU:
     bf16/fp16 and checkpointing. The same arguments work under ``accelerate launch``.
     """
+    if s.merge_scale != 1.0 and not s.lora:
+        # checked here, before any work, because every trainer builds its config through this
+        raise UserError(
+            f"merge scale {s.merge_scale} scales a LoRA update, but this run fine-tunes every weight",
+            hint="drop --full or leave --merge-scale at 1",
+        )
     hw = hw or detect()
     kw: dict[str, Any] = {
         "output_dir": output_dir,
