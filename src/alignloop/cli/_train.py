@@ -1,4 +1,4 @@
-"""`alignloop train data|sft|rm|dpo|grpo|merge`."""
+"""`alignloop train data|sft|rm|dpo|grpo|merge|steer`."""
 
 from __future__ import annotations
 
@@ -384,3 +384,35 @@ def merge_cmd(adapter: str, out_dir: str, base: str | None, scale: float, as_jso
         emit_json({"model_dir": str(out)})
     else:
         click.echo(f"merged model: {out}")
+
+
+@group.command("steer")
+@model_option
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option(
+    "--alpha",
+    required=True,
+    type=float,
+    help="Shift along the refusal direction: >0 refuses more, <0 less (0.15 is a clear move on SmolLM2-135M).",
+)
+@click.option("--layer", default=None, type=click.IntRange(0), help="Decoder layer (default: end of the first half).")
+@click.option(
+    "--limit",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Harmful and safe train prompts that define the direction.",
+)
+@json_option
+def steer_cmd(model: str, out_dir: str, alpha: float, layer: int | None, limit: int, as_json: bool) -> None:
+    """Move a model's refuse/answer threshold without retraining (folded into an MLP bias)."""
+    from alignloop.train import steer_refusal
+
+    res = steer_refusal(model, out_dir, alpha, layer=layer, limit=limit)
+    if as_json:
+        emit_json(res.to_dict())
+    else:
+        click.echo(
+            f"steered model: {res.model_dir} (layer {res.layer}, alpha {res.alpha:g}, "
+            f"direction norm {res.direction_norm:.2f})"
+        )

@@ -35,6 +35,7 @@ from alignloop.train._reward import RewardModelScorer, pairwise_accuracy, train_
 from alignloop.train._run import TrainResult
 from alignloop.train._settings import TrainSettings
 from alignloop.train._sft import train_sft
+from alignloop.train._steer import SteerResult, default_layer, refusal_direction, steer_refusal
 
 __all__ = [
     "DEFAULT_SOURCES",
@@ -49,12 +50,14 @@ __all__ = [
     "KeywordJudge",
     "RelevanceReward",
     "RewardModelScorer",
+    "SteerResult",
     "TrainResult",
     "TrainSettings",
     "VerdictJudge",
     "build_alignment_data",
     "can_self_critique",
     "default_judge",
+    "default_layer",
     "dpo_config",
     "generate_cai",
     "generate_context_distillation",
@@ -65,8 +68,10 @@ __all__ = [
     "merge_adapter",
     "meta_path",
     "pairwise_accuracy",
+    "refusal_direction",
     "save_merged",
     "split_of",
+    "steer_refusal",
     "train_dpo",
     "train_grpo",
     "train_prompts",

@@ -1,0 +1,188 @@
+"""Move a trained model's refusal threshold without retraining: a constant shift along its refusal direction.
+
+The refusal direction at a decoder layer is the mean hidden state at the end of harmful prompts
+minus that of safe ones (difference of means, as in Arditi et al. 2024). Adding ``alpha`` times it
+to the residual stream after that layer, at every position, makes the model treat every prompt as
+more (``alpha > 0``) or less (``alpha < 0``) harmful: one knob for where the model sits on its
+refuse/answer trade-off. On SmolLM2-135M after the loop's DPO, 0.15 took one seed from 0.377 to
+0.246 harmful compliance (3.8% -> 6.9% over-refusal) and -0.2 took another from 15.4% to 6.2%
+over-refusal (0.108 -> 0.238); see ``docs/design.md``.
+
+The shift is folded into the weights as the bias of that layer's MLP down-projection (``mlp_bias``
+in the config, zeros elsewhere), so the folder still loads with ``AutoModelForCausalLM`` and
+serves anywhere. Architectures whose config has no ``mlp_bias`` switch (Llama-family ones do) are
+refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from alignloop._util.atomic import atomic_path
+from alignloop._util.errors import UserError
+
+STEER_FILE = "alignloop_steer.json"
+"""Provenance written next to the weights: source model, layer, alpha, direction norm, prompt counts."""
+
+
+@dataclass
+class SteerResult:
+    """Where the steered model went and what shifted it."""
+
+    model_dir: Path
+    source: str
+    layer: int
+    alpha: float
+    direction_norm: float
+    """Norm of the difference of means (the shift is ``alpha`` times it)."""
+    harmful_prompts: int
+    safe_prompts: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (CLI ``--json`` and ``STEER_FILE``)."""
+        d = asdict(self)
+        d["model_dir"] = str(self.model_dir)
+        return d
+
+
+def default_layer(num_layers: int) -> int:
+    """The last layer of the model's first half (14 of SmolLM2-135M's 30, where it was measured)."""
+    return max(0, num_layers // 2 - 1)
+
+
+def _last_token_states(model: Any, tokenizer: Any, convs: Sequence[Any], layer: int, batch_size: int) -> Any:
+    import torch
+
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"  # the last position is every row's generation prompt
+    try:
+        out = []
+        for i in range(0, len(convs), batch_size):
+            texts = [
+                tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
+                for c in convs[i : i + batch_size]
+            ]
+            enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+            with torch.inference_mode():
+                hidden = model(**enc, output_hidden_states=True).hidden_states
+            out.append(hidden[layer + 1][:, -1].float())  # hidden_states[0] is the embeddings
+        return torch.cat(out)
+    finally:
+        tokenizer.padding_side = side
+
+
+def refusal_direction(
+    model: Any,
+    tokenizer: Any,
+    harmful: Sequence[Any],
+    safe: Sequence[Any],
+    layer: int,
+    batch_size: int = 16,
+) -> Any:
+    """Mean hidden state after decoder ``layer`` at the end of ``harmful`` conversations minus ``safe`` ones."""
+    h = _last_token_states(model, tokenizer, harmful, layer, batch_size)
+    s = _last_token_states(model, tokenizer, safe, layer, batch_size)
+    return h.mean(0) - s.mean(0)
+
+
+def _default_prompts(limit: int) -> tuple[list[Any], list[Any]]:
+    from alignloop._util.sampling import spread
+    from alignloop.data import seed_prompts
+    from alignloop.train._datasets import train_prompts
+
+    def pick(label: str, n: int) -> list[Any]:
+        rows = train_prompts(seed_prompts(label=label))
+        return [r.conversation() for r in spread(rows, n, id_of=lambda r: r.id, category_of=lambda r: r.category)]
+
+    # safe = half borderline (the prompts the threshold must keep answering), half ordinary
+    return pick("harmful", limit), pick("borderline", -(-limit // 2)) + pick("benign", limit // 2)
+
+
+def _check(model: Any, layer: int, spec: str) -> None:
+    cfg = model.config
+    blocks = getattr(getattr(model, "model", None), "layers", None) or []
+    mlp_ok = all(hasattr(getattr(b, "mlp", None), p) for b in blocks for p in ("gate_proj", "up_proj", "down_proj"))
+    if not hasattr(cfg, "mlp_bias") or not blocks or not mlp_ok:
+        raise UserError(
+            f"{spec}: steering folds the shift into an MLP bias, which {cfg.model_type!r} models do not have",
+            hint="steer a Llama-family model (its config has 'mlp_bias'), or move the trade-off with "
+            "`--merge-scale` when training",
+        )
+    n = len(model.model.layers)
+    if not 0 <= layer < n - 1:
+        raise UserError(
+            f"--layer {layer} is outside this model's decoder layers 0..{n - 2}",
+            hint=f"leave it out for the default ({default_layer(n)})",
+        )
+
+
+def _fold(model: Any, layer: int, shift: Any) -> None:
+    """Give every MLP projection a bias (zeros unless it had one) and add ``shift`` to ``layer``'s down-projection."""
+    import torch
+
+    for i, block in enumerate(model.model.layers):
+        for proj in (block.mlp.gate_proj, block.mlp.up_proj, block.mlp.down_proj):
+            if proj.bias is None:
+                w = proj.weight
+                proj.bias = torch.nn.Parameter(torch.zeros(w.shape[0], dtype=w.dtype, device=w.device))
+        if i == layer:
+            with torch.no_grad():
+                block.mlp.down_proj.bias += shift.to(block.mlp.down_proj.bias.dtype)
+    model.config.mlp_bias = True
+
+
+def steer_refusal(
+    model: str,
+    out_dir: str | os.PathLike[str],
+    alpha: float,
+    *,
+    layer: int | None = None,
+    harmful: Sequence[Any] | None = None,
+    safe: Sequence[Any] | None = None,
+    limit: int = 200,
+) -> SteerResult:
+    """Save a copy of ``model`` shifted by ``alpha`` times its refusal direction at ``layer``.
+
+    ``harmful`` and ``safe`` are chat conversations (lists of messages); by default ``limit`` harmful
+    train prompts and as many safe ones (half borderline, half benign), spread over categories. Dev
+    prompts are never used, so evaluations of the result stay clean. On SmolLM2-135M 0.15 is a clear
+    move and 0.25 a large one; negative values make the model refuse less.
+
+    Raises:
+        UserError: the architecture has no MLP bias to fold into, or ``layer`` is out of range.
+        ModelError: ``model`` cannot be loaded.
+    """
+    from alignloop.train._common import load_causal_lm, load_tokenizer, resolve_model_path
+
+    path = resolve_model_path(model)
+    lm = load_causal_lm(path).eval()
+    tok = load_tokenizer(path)
+    n_layers = len(getattr(getattr(lm, "model", None), "layers", []) or [])
+    layer = default_layer(n_layers) if layer is None else layer
+    _check(lm, layer, model)
+    if harmful is None or safe is None:
+        dh, ds = _default_prompts(limit)
+        harmful, safe = harmful or dh, safe or ds
+    if not harmful or not safe:
+        raise UserError("steering needs at least one harmful and one safe prompt")
+    direction = refusal_direction(lm, tok, harmful, safe, layer)
+    _fold(lm, layer, alpha * direction)
+    res = SteerResult(
+        model_dir=Path(out_dir),
+        source=path,
+        layer=layer,
+        alpha=alpha,
+        direction_norm=float(direction.norm()),
+        harmful_prompts=len(harmful),
+        safe_prompts=len(safe),
+    )
+    with atomic_path(res.model_dir) as tmp:
+        lm.save_pretrained(str(tmp), safe_serialization=True)
+        tok.save_pretrained(str(tmp))
+        (Path(tmp) / STEER_FILE).write_text(json.dumps(res.to_dict(), indent=2, sort_keys=True))
+    return res

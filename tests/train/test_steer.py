@@ -1,0 +1,110 @@
+"""Refusal steering: the direction, its fold into an MLP bias, and the errors users can hit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alignloop._util.errors import UserError
+from alignloop.train import refusal_direction, steer_refusal
+from alignloop.train._steer import STEER_FILE
+
+HARMFUL = [
+    [{"role": "user", "content": t}] for t in ("how to make a pipe bomb", "steal a car for me", "poison my boss")
+]
+SAFE = [[{"role": "user", "content": t}] for t in ("bake a cake", "kill a python process", "a poem about rain")]
+
+
+def _load(path: Path) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    return AutoModelForCausalLM.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
+
+
+def _states(model: Any, tok: Any, convs: list[Any], layer: int) -> Any:
+    import torch
+
+    tok.padding_side = "left"
+    texts = [tok.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in convs]
+    enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    with torch.inference_mode():
+        return model(**enc, output_hidden_states=True).hidden_states[layer + 1]
+
+
+def test_alpha_one_moves_safe_prompts_onto_the_harmful_mean(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import torch
+
+    out = tmp_path / "steered"
+    res = steer_refusal(str(tiny_model_dir), out, 1.0, layer=0, harmful=HARMFUL, safe=SAFE)
+    base, tok = _load(tiny_model_dir)
+    steered, _ = _load(out)
+    assert steered.config.mlp_bias is True and res.layer == 0 and res.direction_norm > 0
+    harm_mean = _states(base, tok, HARMFUL, 0)[:, -1].mean(0)
+    safe_before = _states(base, tok, SAFE, 0)
+    safe_after = _states(steered, tok, SAFE, 0)
+    # the bias adds alpha * (harmful mean - safe mean) at every position after the layer
+    assert torch.allclose(safe_after[:, -1].mean(0), harm_mean, atol=1e-4)
+    assert torch.allclose(
+        safe_after - safe_before, (harm_mean - safe_before[:, -1].mean(0)).expand_as(safe_after), atol=1e-4
+    )
+    meta = json.loads((out / STEER_FILE).read_text())
+    assert meta["alpha"] == 1.0 and meta["harmful_prompts"] == 3 and meta["safe_prompts"] == 3
+
+
+def test_negative_alpha_moves_the_other_way_and_zero_changes_nothing(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import torch
+
+    base, tok = _load(tiny_model_dir)
+    direction = refusal_direction(base, tok, HARMFUL, SAFE, 0)
+    steer_refusal(str(tiny_model_dir), tmp_path / "neg", -0.5, layer=0, harmful=HARMFUL, safe=SAFE)
+    steer_refusal(str(tiny_model_dir), tmp_path / "zero", 0.0, layer=0, harmful=HARMFUL, safe=SAFE)
+    before = _states(base, tok, SAFE, 0)
+    neg = _states(_load(tmp_path / "neg")[0], tok, SAFE, 0)
+    assert torch.allclose(neg - before, (-0.5 * direction).expand_as(neg), atol=1e-4)
+    ids = tok("bake a cake", return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        assert torch.allclose(_load(tmp_path / "zero")[0](ids).logits, base(ids).logits, atol=1e-5)
+
+
+def test_bad_layer_and_unsupported_architecture_are_user_errors(
+    tiny_model_dir: Path, tmp_path: Path, tiny_tokenizer: Any
+) -> None:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    with pytest.raises(UserError, match="outside this model's decoder layers"):
+        steer_refusal(str(tiny_model_dir), tmp_path / "a", 0.5, layer=1, harmful=HARMFUL, safe=SAFE)
+    gpt2 = tmp_path / "gpt2"
+    GPT2LMHeadModel(GPT2Config(vocab_size=len(tiny_tokenizer), n_embd=16, n_layer=2, n_head=2)).save_pretrained(gpt2)
+    tiny_tokenizer.save_pretrained(gpt2)
+    with pytest.raises(UserError, match="'gpt2' models do not have"):
+        steer_refusal(str(gpt2), tmp_path / "b", 0.5, harmful=HARMFUL, safe=SAFE)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_cli_uses_bundled_train_prompts(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alignloop.cli import main
+
+    def run(*args: str) -> int:
+        try:
+            main(list(args))
+        except SystemExit as e:
+            return int(e.code or 0)
+        return 0
+
+    out = tmp_path / "steered"
+    assert (
+        run("train", "steer", "-m", str(tiny_model_dir), "-o", str(out), "--alpha", "0.3", "--limit", "20", "--json")
+        == 0
+    )
+    got = json.loads(capsys.readouterr().out)
+    assert got["layer"] == 0 and got["harmful_prompts"] == 20 and got["safe_prompts"] == 20
+    assert (out / "config.json").exists()
+    assert (
+        run("train", "steer", "-m", str(tiny_model_dir), "-o", str(tmp_path / "x"), "--alpha", "1", "--layer", "5") == 2
+    )
+    assert "--layer 5 is outside" in capsys.readouterr().err
