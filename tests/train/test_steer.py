@@ -81,7 +81,9 @@ def test_bad_layer_and_unsupported_architecture_are_user_errors(
     tiny_tokenizer.save_pretrained(gpt2)
     with pytest.raises(UserError, match="'gpt2' models do not have"):
         steer_refusal(str(gpt2), tmp_path / "b", 0.5, harmful=HARMFUL, safe=SAFE)
-    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    with pytest.raises(UserError, match="at least one harmful and one safe prompt"):
+        steer_refusal(str(tiny_model_dir), tmp_path / "c", 0.5, harmful=[], safe=SAFE)
+    assert not any((tmp_path / d).exists() for d in "abc")
 
 
 def test_cli_uses_bundled_train_prompts(

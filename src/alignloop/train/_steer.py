@@ -167,7 +167,8 @@ def steer_refusal(
     _check(lm, layer, model)
     if harmful is None or safe is None:
         dh, ds = _default_prompts(limit)
-        harmful, safe = harmful or dh, safe or ds
+        harmful = dh if harmful is None else harmful
+        safe = ds if safe is None else safe
     if not harmful or not safe:
         raise UserError("steering needs at least one harmful and one safe prompt")
     direction = refusal_direction(lm, tok, harmful, safe, layer)
