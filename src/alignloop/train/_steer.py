@@ -91,19 +91,19 @@ def refusal_direction(
 
 
 def _default_prompts(limit: int) -> tuple[list[Any], list[Any]]:
-    from alignloop._util.sampling import spread
     from alignloop.data import seed_prompts
     from alignloop.train._datasets import train_prompts
+    from alignloop.train._recipe import _spread
 
     def pick(label: str, n: int) -> list[Any]:
-        rows = train_prompts(seed_prompts(label=label))
-        return [r.conversation() for r in spread(rows, n, id_of=lambda r: r.id, category_of=lambda r: r.category)]
+        return [r.conversation() for r in _spread(train_prompts(seed_prompts(label=label)), n)]
 
     # safe = half borderline (the prompts the threshold must keep answering), half ordinary
     return pick("harmful", limit), pick("borderline", -(-limit // 2)) + pick("benign", limit // 2)
 
 
-def _check(model: Any, layer: int, spec: str) -> None:
+def _check(model: Any, layer: int | None, spec: str) -> int:
+    """The decoder layer to steer (``layer``, else the default), after checking the model can take the bias."""
     cfg = model.config
     blocks = getattr(getattr(model, "model", None), "layers", None) or []
     mlp_ok = all(hasattr(getattr(b, "mlp", None), p) for b in blocks for p in ("gate_proj", "up_proj", "down_proj"))
@@ -113,12 +113,15 @@ def _check(model: Any, layer: int, spec: str) -> None:
             hint="steer a Llama-family model (its config has 'mlp_bias'), or move the trade-off with "
             "`--merge-scale` when training",
         )
-    n = len(model.model.layers)
+    n = len(blocks)
+    if layer is None:
+        return default_layer(n)
     if not 0 <= layer < n - 1:
         raise UserError(
             f"--layer {layer} is outside this model's decoder layers 0..{n - 2}",
             hint=f"leave it out for the default ({default_layer(n)})",
         )
+    return layer
 
 
 def _fold(model: Any, layer: int, shift: Any) -> None:
@@ -159,18 +162,16 @@ def steer_refusal(
     """
     from alignloop.train._common import load_causal_lm, load_tokenizer, resolve_model_path
 
-    path = resolve_model_path(model)
-    lm = load_causal_lm(path).eval()
-    tok = load_tokenizer(path)
-    n_layers = len(getattr(getattr(lm, "model", None), "layers", []) or [])
-    layer = default_layer(n_layers) if layer is None else layer
-    _check(lm, layer, model)
     if harmful is None or safe is None:
         dh, ds = _default_prompts(limit)
         harmful = dh if harmful is None else harmful
         safe = ds if safe is None else safe
     if not harmful or not safe:
         raise UserError("steering needs at least one harmful and one safe prompt")
+    path = resolve_model_path(model)
+    lm = load_causal_lm(path).eval()
+    tok = load_tokenizer(path)
+    layer = _check(lm, layer, model)
     direction = refusal_direction(lm, tok, harmful, safe, layer)
     _fold(lm, layer, alpha * direction)
     res = SteerResult(
