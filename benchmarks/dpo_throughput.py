@@ -5,6 +5,11 @@ Prints seconds per pair and ratios against TRL's default config measured in this
 
     python benchmarks/dpo_throughput.py            # 32 pairs (8 for TRL's slow default), about 8 minutes
     python benchmarks/dpo_throughput.py --pairs 64 --skip-default
+    python benchmarks/dpo_throughput.py --data runs/first/data/pairs.jsonl --pairs 96 --skip-default
+
+``alignloop train_dpo --no-pack`` is the same call with TRL's padded batches (each prompt encoded
+once per reply); the gap to ``alignloop train_dpo`` is what shared-prompt packing saves. The built-in
+pairs have replies of near-equal length; ``--data`` reads real ones (a loop's ``data/pairs.jsonl``).
 
 Each figure is the wall time from loading the model to the end of training (tokenising, reference
 log-probs and the training loop; imports excluded), divided by the pairs trained.
@@ -36,6 +41,14 @@ def _pairs(n: int) -> list[dict[str, Any]]:
         }
         for p in harmful
     ]
+
+
+def _file_pairs(path: str, n: int) -> list[dict[str, Any]]:
+    import json
+
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return rows[:n]
 
 
 def _trl(pairs: list[dict[str, Any]], out: str, tuned: bool) -> float:
@@ -78,17 +91,19 @@ def _trl(pairs: list[dict[str, Any]], out: str, tuned: bool) -> float:
     return time.perf_counter() - t0
 
 
-def _alignloop(pairs: list[dict[str, Any]], out: str) -> float:
+def _alignloop(pairs: list[dict[str, Any]], out: str, pack: bool = True) -> float:
     from alignloop.train import TrainSettings, train_dpo
 
     t0 = time.perf_counter()
-    train_dpo("default", pairs, out, TrainSettings(batch_size=8, max_length=128, save_steps=10_000), merge=False)
+    s = TrainSettings(batch_size=8, max_length=128, save_steps=10_000)
+    train_dpo("default", pairs, out, s, pack=pack, merge=False)
     return time.perf_counter() - t0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=int, default=32)
+    ap.add_argument("--data", help="PreferencePair JSONL to take the pairs from (default: built-in harmful pairs).")
     ap.add_argument("--default-pairs", type=int, default=8, help="Pairs for TRL's default config (~27 s each).")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--skip-default", action="store_true", help="Skip TRL's default config (the slow baseline).")
@@ -96,7 +111,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(a.threads)
-    pairs = _pairs(a.pairs)
+    pairs = _file_pairs(a.data, a.pairs) if a.data else _pairs(a.pairs)
     results: dict[str, tuple[float, int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         if not a.skip_default:
@@ -104,6 +119,7 @@ def main() -> None:
             results["trl_default (bf16 + checkpointing)"] = (_trl(few, str(Path(tmp) / "d"), tuned=False), len(few))
         results["trl_tuned (fp32, no checkpointing)"] = (_trl(pairs, str(Path(tmp) / "t"), tuned=True), len(pairs))
         # the whole train_dpo call: data checks, tokenising, reference log-probs, training, adapter save
+        results["alignloop train_dpo --no-pack"] = (_alignloop(pairs, str(Path(tmp) / "n"), False), len(pairs))
         results["alignloop train_dpo"] = (_alignloop(pairs, str(Path(tmp) / "a")), len(pairs))
     base_name = next(iter(results))
     base = results[base_name][0] / results[base_name][1]

@@ -226,6 +226,12 @@ def data_cmd(
     show_default=True,
     help="Batches hold each kind of pair (its label, else its source) in proportion, or a plain seeded shuffle.",
 )
+@click.option(
+    "--pack/--no-pack",
+    default=True,
+    show_default=True,
+    help="Encode each pair's prompt once per forward pass (same loss, fewer tokens), or TRL's padded batch.",
+)
 @_settings_options
 @json_option
 def dpo_cmd(
@@ -236,6 +242,7 @@ def dpo_cmd(
     beta: float,
     sft_weight: float,
     balance: bool,
+    pack: bool,
     no_merge: bool,
     as_json: bool,
     **kw: Any,
@@ -257,10 +264,11 @@ def dpo_cmd(
             beta=beta,
             sft_weight=sft_weight,
             balance=balance,
+            pack=pack,
             merge=not no_merge,
             progress_factory=_bar("dpo"),
         )
-    config = {"trainer": "dpo", "loss": loss, "beta": beta, "balance": balance, **s.to_dict()}
+    config = {"trainer": "dpo", "loss": loss, "beta": beta, "balance": balance, "pack": pack, **s.to_dict()}
     _finish(res, as_json, "train", model, config)
 
 

@@ -4,23 +4,50 @@ from __future__ import annotations
 
 from typing import Any
 
+from alignloop._util.hardware import launched_sharded
 from alignloop.train._batches import GROUP_COLUMN, InterleavedSampler
 from alignloop.train._open_end import open_preference_ends, open_sft_ends
+from alignloop.train._packed import add_packing
 
 
 def _tokenizer(processing_class: Any) -> Any:
     return getattr(processing_class, "tokenizer", processing_class)
 
 
-def dpo_trainer_class() -> Any:
+def dpo_trainer_class(pack: bool = True) -> Any:
     """TRL's ``DPOTrainer`` that honours ``chosen_truncated`` / ``rejected_truncated`` and balances batches.
 
     Rows with a ``group`` column holding more than one kind train in :class:`InterleavedSampler`
     order (each batch holds the kinds in proportion); otherwise the Trainer's seeded shuffle.
+    With ``pack`` (not under FSDP or DeepSpeed, whose wrappers are not tested with it), the policy
+    and reference passes encode each pair's prompt once (``_packed.add_packing``).
     """
     from trl import DPOTrainer
 
     class AlignloopDPOTrainer(DPOTrainer):  # type: ignore[misc]
+        _packing_ready = False
+
+        def _use_packing(self) -> None:
+            # TRL adds its fused LM head inside __init__, before the reference pass; packing wraps it
+            if self._packing_ready:
+                return
+            self._packing_ready = True
+            if not pack or launched_sharded():
+                return
+            model: Any = self.model
+            base = model.get_base_model() if hasattr(model, "get_base_model") else model
+            for m in (base, self.ref_model):
+                if m is not None:
+                    add_packing(m)
+
+        def compute_ref_log_probs(self, model: Any, inputs: Any) -> Any:
+            self._use_packing()
+            return super().compute_ref_log_probs(model, inputs)
+
+        def compute_loss(self, model: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+            self._use_packing()
+            return super().compute_loss(model, inputs, *args, **kwargs)
+
         def _prepare_dataset(self, dataset: Any, processing_class: Any, args: Any, dataset_name: str) -> Any:
             ds = super()._prepare_dataset(dataset, processing_class, args, dataset_name)
             return open_preference_ends(ds, _tokenizer(processing_class))
