@@ -32,8 +32,8 @@ _SHARED, _CHOSEN, _REJECTED, _PAD = 0, 1, 2, 3
 # Mean |difference| of scored log-probs, packed against padded, above which the first batch's check
 # turns packing off: fp32 agrees to ~1e-6 (tests), half precision rounds more loosely; a layout the
 # model misreads is off by nats.
-_AGREE = {"float32": 1e-3}
-_AGREE_LOW_PRECISION = 5e-2
+_AGREE_FP32 = 1e-3
+_AGREE_HALF = 5e-2
 log = logging.getLogger("alignloop.train")
 
 
@@ -225,24 +225,24 @@ def add_packing(model: Any, row_tokens: int = ROW_TOKENS) -> bool:
             out.label_mask = kwargs["labels"][:, 1:] != IGNORE
         return out
 
-    def agrees(self: Any, packed: PackedBatch, kwargs: dict[str, Any]) -> bool:
+    def checked(self: Any, packed: PackedBatch, kwargs: dict[str, Any]) -> Any:
+        """The packed output, or None when it disagrees with the padded forward (run without gradients)."""
         import torch
 
         with torch.no_grad():
             want = inner(**kwargs).log_probs
-            got = run_packed(self, packed, kwargs).log_probs
+        out = run_packed(self, packed, kwargs)
         scored = kwargs["labels"][:, 1:] != IGNORE
-        diff = (got - want).abs()[scored].float().mean().item() if scored.any() else 0.0
-        limit = _AGREE.get(str(want.dtype).removeprefix("torch."), _AGREE_LOW_PRECISION)
-        if not diff <= limit:  # also catches NaN
+        diff = (out.log_probs.detach() - want).abs()[scored].float().mean().item() if scored.any() else 0.0
+        if not diff <= (_AGREE_FP32 if want.dtype == torch.float32 else _AGREE_HALF):  # also catches NaN
             log.warning(
                 "shared-prompt packing disagrees with the padded forward for %s (mean |diff| %.3g); "
                 "training without it",
                 type(self).__name__,
                 diff,
             )
-            return False
-        return True
+            return None
+        return out
 
     @functools.wraps(inner)
     def forward(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -259,9 +259,9 @@ def add_packing(model: Any, row_tokens: int = ROW_TOKENS) -> bool:
             return inner(*args, **kwargs)
         if not state["checked"]:
             state["checked"] = True
-            state["on"] = agrees(self, packed, kwargs)
-            if not state["on"]:
-                return inner(*args, **kwargs)
+            out = checked(self, packed, kwargs)
+            state["on"] = out is not None
+            return out if out is not None else inner(*args, **kwargs)
         return run_packed(self, packed, kwargs)
 
     model.forward = types.MethodType(forward, model)
