@@ -61,10 +61,31 @@ def test_loop_runs_every_stage_and_resumes(
     # the merged model took the preset's multiple of the LoRA update
     train_json = json.loads((out / "train" / "train.json").read_text())
     assert train_json["settings"]["merge_scale"] == summary["preset"]["merge_scale"] == 1.5
+    _check_steering(out, summary)
     from alignloop.store import RunStore
 
     runs = RunStore.open().list(kind="loop")
     assert runs and runs[0].status == "completed"
+
+
+def _check_steering(out: Path, summary: dict[str, Any]) -> None:
+    """DIR/model is the steered model; a rerun after a kill that left it in place does not steer it twice."""
+    from alignloop.train._steer import STEER_FILE
+
+    steer = summary["steer"]
+    cal = steer["calibration"]
+    # 60% of the default constitution's 10% gate, on borderline train prompts DPO did not see
+    assert cal["target"] == pytest.approx(0.06) and cal["prompts"] == 4 and -0.4 <= steer["alpha"] <= 0.4
+    assert json.loads((out / "model" / STEER_FILE).read_text())["alpha"] == steer["alpha"]
+    assert "refusal steering" in (out / "report.html").read_text()
+    weights = (out / "model" / "model.safetensors").stat().st_mtime_ns
+    state = json.loads((out / "state.json").read_text())
+    for s in STAGES[STAGES.index("steer") :]:
+        state["stages"].pop(s, None)
+    (out / "state.json").write_text(json.dumps(state))
+    again = run_loop(out, summary["model"], limit=4)
+    assert again["steer"]["alpha"] == steer["alpha"]
+    assert (out / "model" / "model.safetensors").stat().st_mtime_ns == weights
 
 
 class _SameEmbedder:
@@ -165,6 +186,9 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     assert cpu.rl_steps == 0 and preset(False, rl_steps=60).rl_steps == 60
     # extrapolating the update was measured on the CPU preset's 180 prompts per side only
     assert cpu.merge_scale > 1 and gpu.merge_scale == 1.0
+    # steering needs borderline train prompts left out of training; the GPU preset trains on all of them
+    assert cpu.steer_target is None and gpu.steer_target == 0.0
+    assert preset(False, steer_target=0.08).steer_target == 0.08 and preset(False, steer_target=0.08).name != cpu.name
 
 
 def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -181,7 +205,9 @@ def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "0"])
     assert res.exit_code == 0 and seen["data_limit"] == 0 and seen["rl_steps"] == 0
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--rl-steps", "60"])
-    assert res.exit_code == 0 and seen["rl_steps"] == 60
+    assert res.exit_code == 0 and seen["rl_steps"] == 60 and seen["steer_target"] is None
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--steer-target", "0"])
+    assert res.exit_code == 0 and seen["steer_target"] == 0.0
     bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "-3"])
     assert bad.exit_code == 2 and "--data-limit" in bad.output
 

@@ -59,3 +59,14 @@ def test_heatmap_draws_one_cell_per_pair() -> None:
     svg = heatmap(["a", "b"], ["x", "y", "z"], {("a", "x"): 0.5, ("b", "z"): 1.0})
     assert svg.count("<rect") == 6
     assert "rgb(255,0,0)" in svg and "#ddd" in svg
+
+
+def test_steering_line_reports_the_search_a_skip_and_a_missed_target() -> None:
+    from alignloop.report._html import _steering
+
+    cal = {"rate": 0.05625, "target": 0.06, "prompts": 160, "tried": {"+0.00": 0.05, "+0.10": 0.075}, "reached": True}
+    line = _steering({"alpha": 0.05, "layer": 14, "calibration": cal})
+    assert line.startswith("alpha 0.05 at layer 14; over-refusal 5.6% (target 6.0%) on 160")
+    assert "+0.00: 5.0%, +0.10: 7.5%" in line and "not reached" not in line
+    assert "not reached" in _steering({"alpha": -0.4, "layer": 14, "calibration": {**cal, "reached": False}})
+    assert _steering({"skipped": "no prompts left"}) == "skipped: no prompts left"

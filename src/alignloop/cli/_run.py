@@ -35,6 +35,13 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
     show_default=True,
     help="GRPO steps after DPO, rewarded by the guard (60: about 13 minutes more on 2 CPU cores).",
 )
+@click.option(
+    "--steer-target",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Over-refusal the trained model is steered to, on held-out borderline train prompts "
+    "(default: 0.6 x the constitution's over-refusal gate; 0: no steering).",
+)
 @json_option
 def command(
     out_dir: str,
@@ -44,9 +51,10 @@ def command(
     limit: int | None,
     data_limit: int | None,
     rl_steps: int,
+    steer_target: float | None,
     as_json: bool,
 ) -> None:
-    """Baseline eval, red-team, data generation, DPO with LoRA, [GRPO,] eval, comparison, gates, report.
+    """Baseline eval, red-team, data generation, DPO with LoRA, [GRPO,] steering, eval, comparison, gates, report.
 
     \b
     Writes DIR/model (merged), DIR/report.html, DIR/summary.json. Rerun the same command after a
@@ -67,6 +75,7 @@ def command(
             limit=limit,
             data_limit=data_limit,
             rl_steps=rl_steps,
+            steer_target=steer_target,
             progress=progress_bar,
         )
     if as_json:
@@ -76,5 +85,14 @@ def command(
     for k in ("harmful_compliance", "over_refusal", "helpfulness_retention"):
         if k in after:
             click.echo(f"{k}: {before.get(k, float('nan')):.3f} -> {after[k]:.3f}")
+    steer = summary.get("steer") or {}
+    if steer.get("calibration"):
+        cal = steer["calibration"]
+        click.echo(
+            f"steering: alpha {steer['alpha']:+g}, over-refusal {cal['rate']:.1%} (target {cal['target']:.1%}) "
+            f"on {cal['prompts']} held-out borderline prompts"
+        )
+    elif steer.get("skipped"):
+        click.echo(f"steering skipped: {steer['skipped']}")
     click.echo(f"gates: {'PASS' if summary['gates'].get('passed') else 'FAIL'}")
     click.echo(f"model: {summary['model_dir']}\nreport: {summary['report']}")

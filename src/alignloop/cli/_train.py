@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from alignloop._util.errors import UserError
 from alignloop.cli._common import constitution_option, emit_json, json_option, load_const, model_option, progress_bar
 
 
@@ -399,9 +400,22 @@ def merge_cmd(adapter: str, out_dir: str, base: str | None, scale: float, as_jso
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option(
     "--alpha",
-    required=True,
+    default=None,
     type=float,
     help="Shift along the refusal direction: >0 refuses more, <0 less (0.15 is a clear move on SmolLM2-135M).",
+)
+@click.option(
+    "--target",
+    default=None,
+    type=click.FloatRange(0.0, 1.0),
+    help="Instead of --alpha: the over-refusal rate to steer to, measured on borderline train prompts.",
+)
+@click.option(
+    "--exclude",
+    "exclude",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --target: training data (JSONL) whose prompts are not used to measure it.",
 )
 @click.option("--layer", default=None, type=click.IntRange(0), help="Decoder layer (default: end of the first half).")
 @click.option(
@@ -411,16 +425,54 @@ def merge_cmd(adapter: str, out_dir: str, base: str | None, scale: float, as_jso
     type=click.IntRange(1),
     help="Harmful and safe train prompts that define the direction.",
 )
+@constitution_option
 @json_option
-def steer_cmd(model: str, out_dir: str, alpha: float, layer: int | None, limit: int, as_json: bool) -> None:
-    """Move a model's refuse/answer threshold without retraining (folded into an MLP bias)."""
+def steer_cmd(
+    model: str,
+    out_dir: str,
+    alpha: float | None,
+    target: float | None,
+    exclude: str | None,
+    layer: int | None,
+    limit: int,
+    constitution: str | None,
+    as_json: bool,
+) -> None:
+    """Move a model's refuse/answer threshold without retraining (folded into an MLP bias).
+
+    \b
+    --alpha 0.15 shifts by a fixed amount; --target 0.06 searches for the largest shift whose
+    over-refusal on held-out borderline train prompts (judged by the constitution's guard) stays within 6%.
+    """
     from alignloop.train import steer_refusal
 
-    res = steer_refusal(model, out_dir, alpha, layer=layer, limit=limit)
+    if (alpha is None) == (target is None):
+        raise UserError("give exactly one of --alpha and --target", hint="e.g. --alpha 0.15 or --target 0.06")
+    kw: dict[str, Any] = {}
+    if target is not None:
+        kw = _steer_calibration(constitution, exclude)
+    res = steer_refusal(model, out_dir, alpha, target=target, layer=layer, limit=limit, **kw)
     if as_json:
         emit_json(res.to_dict())
     else:
+        cal = res.calibration
         click.echo(
             f"steered model: {res.model_dir} (layer {res.layer}, alpha {res.alpha:g}, "
             f"direction norm {res.direction_norm:.2f})"
+            + (f"; over-refusal {cal['rate']:.1%} on {cal['prompts']} calibration prompts" if cal else "")
         )
+
+
+def _steer_calibration(constitution: str | None, exclude: str | None) -> dict[str, Any]:
+    """Calibration prompts (borderline train prompts outside ``exclude``) and the guard's refusal rule."""
+    from alignloop.evals import make_judge
+    from alignloop.train._calibrate import borderline_calibration, refusal_rule
+
+    records = borderline_calibration(exclude, 160)
+    if not records:
+        raise UserError(
+            f"{exclude} uses every borderline train prompt; none is left to measure over-refusal on",
+            hint="give --alpha instead",
+        )
+    judge = make_judge("guard", load_const(constitution or "default"))
+    return {"calibration": [r.conversation() for r in records], "refused": refusal_rule(judge)}

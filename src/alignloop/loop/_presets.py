@@ -31,6 +31,15 @@ class Preset:
     """The LoRA update's multiplier in the merged model (``TrainSettings.merge_scale``)."""
     rl_steps: int = 0
     """GRPO steps after DPO, rewarded by the guard (0: no online RL stage)."""
+    steer_target: float | None = None
+    """Over-refusal, on held-out borderline train prompts, the trained model is steered to (``train/_steer``).
+    None: ``STEER_GATE_SHARE`` of the constitution's over-refusal gate; 0: no steering stage."""
+    steer_prompts: int = 160
+    """Held-out borderline train prompts the steering target is measured on."""
+    steer_tokens: int = 24
+    """Reply tokens generated per calibration prompt (a refusal shows in its opening words)."""
+    steer_direction_prompts: int = 100
+    """Harmful train prompts (and as many safe ones) that define the refusal direction."""
     rl_learning_rate: float = 3e-4
     """GRPO's LoRA rate under ``SMALL_MODEL_PARAMS`` (larger models: TRL-scale ``GRPO_LORA_LR``). On
     SmolLM2-135M, 1e-4 left the model unchanged after 60 steps and 1e-3 drifted into off-topic personas."""
@@ -40,6 +49,9 @@ class Preset:
         return asdict(self)
 
 
+STEER_GATE_SHARE = 0.6
+"""Default steering target as a share of ``release_gates.max_over_refusal`` (6% for the default
+constitution's 10%): the margin covers the difference between calibration and eval prompts."""
 SMALL_MODEL_PARAMS = 1_000_000_000
 LARGE_MODEL_LR = 2e-4
 """LoRA rate for models of 1B parameters and more, where the small-model rate would diverge."""
@@ -59,7 +71,8 @@ PRESETS = {
                       learning_rate=2e-3, max_length=128, merge_scale=1.5),
     "quick": Preset("quick", eval_limit=12, eval_suites=_SUITES, eval_tokens=48, redteam_budget=8,
                     data_limit=24, data_tokens=40, epochs=2.0, max_steps=-1, batch_size=4,
-                    learning_rate=2e-3, max_length=128),
+                    learning_rate=2e-3, max_length=128, steer_prompts=32, steer_tokens=16,
+                    steer_direction_prompts=40),
 }
 
 
@@ -70,6 +83,7 @@ def preset(
     device: str = "cpu",
     data_limit: int | None = None,
     rl_steps: int | None = None,
+    steer_target: float | None = None,
 ) -> Preset:
     """The preset for the flags and the machine.
 
@@ -79,14 +93,18 @@ def preset(
     against 87% with the CPU preset's 180 per side (``benchmarks/refusal_ceiling.py``); trained
     on all of them on CPU (44 min), DPO kept refusal and cut over-refusal from 8-14% to 2.3%; on one H100 the whole
     ``default-gpu`` loop took about 7.5 minutes. ``data_limit`` overrides the prompts per side (0: all of them);
-    ``rl_steps`` adds that many GRPO steps after DPO.
+    ``rl_steps`` adds that many GRPO steps after DPO; ``steer_target`` sets the over-refusal the
+    steering stage aims at (0 turns it off).
     """
     p = PRESETS["quick" if quick else "default"]
     if limit is None and not quick and device == "cuda":
         # 192 keeps the long-context and multi-turn harmful prompts that 128 drops (~5% of pairs); on
         # CPU that cost 22% more DPO time per pair for no measurable gain; on a GPU it is noise
         # merge_scale was measured on the CPU preset only; on all prompts the trained model is used as is
-        p = replace(p, name="default-gpu", eval_limit=None, data_limit=None, max_length=192, merge_scale=1.0)
+        # steering is calibrated on borderline train prompts the model did not train on, and here it trains on all
+        p = replace(
+            p, name="default-gpu", eval_limit=None, data_limit=None, max_length=192, merge_scale=1.0, steer_target=0.0
+        )
     if limit is not None:
         p = replace(
             p,
@@ -98,9 +116,14 @@ def preset(
             data_tokens=min(p.data_tokens, 32),
             epochs=1.0,
             max_steps=max(2, limit // 4),
+            steer_prompts=limit,
+            steer_tokens=min(p.steer_tokens, 16),
+            steer_direction_prompts=limit,
         )
     if data_limit is not None:
         p = replace(p, name=f"{p.name}-data{data_limit or 'all'}", data_limit=data_limit or None)
     if rl_steps:
         p = replace(p, name=f"{p.name}-rl{rl_steps}", rl_steps=rl_steps)
+    if steer_target is not None:
+        p = replace(p, name=f"{p.name}-steer{steer_target:g}", steer_target=steer_target)
     return p

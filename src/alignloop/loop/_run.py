@@ -1,4 +1,4 @@
-"""``alignloop run``: baseline eval -> red-team -> data -> DPO+LoRA -> eval -> compare -> gates -> report.
+"""``alignloop run``: baseline eval -> red-team -> data -> DPO+LoRA -> steer -> eval -> compare -> gates -> report.
 
 Each stage writes into its own sub-folder and is marked done in ``DIR/state.json``; a rerun after a
 kill skips finished stages and the running stage resumes from its own files (eval and red-team rows,
@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alignloop._util.atomic import write_text_atomic
-from alignloop.loop._presets import LARGE_MODEL_LR, SMALL_MODEL_PARAMS, Preset, preset
+from alignloop.loop._presets import LARGE_MODEL_LR, SMALL_MODEL_PARAMS, STEER_GATE_SHARE, Preset, preset
 from alignloop.loop._state import LoopState
 
 if TYPE_CHECKING:
     from alignloop.train import TrainResult
 
-STAGES = ("baseline_eval", "redteam", "data", "train", "rl", "after_eval", "compare", "gates", "report")
-"""In order; ``rl`` runs only with ``--rl-steps``."""
+STAGES = ("baseline_eval", "redteam", "data", "train", "rl", "steer", "after_eval", "compare", "gates", "report")
+"""In order; ``rl`` runs only with ``--rl-steps``, ``steer`` unless its target is 0."""
 
 ProgressFactory = Callable[[str, int | None], Any]
 
@@ -60,13 +60,15 @@ def run_loop(
     limit: int | None = None,
     data_limit: int | None = None,
     rl_steps: int | None = None,
+    steer_target: float | None = None,
     progress: ProgressFactory | None = None,
 ) -> dict[str, Any]:
     """Run the whole loop into ``out_dir`` and return ``summary.json``'s content.
 
     The preset follows ``quick``/``limit`` and the hardware (see :func:`preset`); ``data_limit`` sets
     the harmful and helpful train prompts each (0: every train prompt); ``rl_steps`` adds an online
-    RL stage (GRPO, rewarded by the guard) after DPO.
+    RL stage (GRPO, rewarded by the guard) after DPO; ``steer_target`` sets the over-refusal the
+    trained model is steered to (default: ``STEER_GATE_SHARE`` of the constitution's gate; 0: none).
 
     Writes ``DIR/model/`` (merged; loads with AutoModelForCausalLM/AutoTokenizer), ``DIR/report.html``
     and ``DIR/summary.json``; records the run in the store as kind ``loop``.
@@ -78,7 +80,9 @@ def run_loop(
     out.mkdir(parents=True, exist_ok=True)
     from alignloop._util.hardware import detect
 
-    p = preset(quick, limit, device=detect().device, data_limit=data_limit, rl_steps=rl_steps)
+    p = preset(
+        quick, limit, device=detect().device, data_limit=data_limit, rl_steps=rl_steps, steer_target=steer_target
+    )
     loaded = load_constitution(constitution if constitution not in (None, "default") else None)
     config = {"model": model, "constitution_hash": loaded.hash, "preset": p.to_dict()}
     state = LoopState(out, config)
@@ -280,6 +284,41 @@ def _stages(
             "learning_rate": s.learning_rate,
         }
 
+    def _steer() -> dict[str, Any]:
+        from alignloop._util.errors import UserError
+        from alignloop.train import steer_refusal
+        from alignloop.train._calibrate import borderline_calibration, refusal_rule
+        from alignloop.train._steer import STEER_FILE
+
+        done = out / "model" / STEER_FILE
+        if done.exists():  # killed after the steered model replaced DIR/model, before the stage was marked done
+            info = json.loads(done.read_text(encoding="utf-8"))
+        else:
+            target = p.steer_target
+            if target is None:
+                target = round(STEER_GATE_SHARE * loaded.constitution.release_gates.max_over_refusal, 4)
+            records = borderline_calibration(out / "data" / "pairs.jsonl", p.steer_prompts)
+            if not records:
+                return {"skipped": "every borderline train prompt is in the training data; none left to calibrate on"}
+
+            try:
+                with bar("steering", None) as adv:
+                    res = steer_refusal(
+                        str(out / "model"),
+                        out / "steer" / "model",
+                        target=target,
+                        calibration=[r.conversation() for r in records],
+                        refused=refusal_rule(judge),
+                        max_new_tokens=p.steer_tokens,
+                        limit=p.steer_direction_prompts,
+                        progress=adv,
+                    )
+            except UserError as e:  # no MLP bias to fold the shift into: keep the model as trained
+                return {"skipped": e.message}
+            info = res.to_dict()
+            _replace(out / "model", res.model_dir)
+        return {k: v for k, v in info.items() if k not in ("model_dir", "source")}
+
     def _compare() -> dict[str, Any]:
         c = compare(out / "eval_baseline", out / "eval_after").as_dict()
         write_text_atomic(out / "comparison.json", json.dumps(c, indent=2, default=str))
@@ -297,6 +336,8 @@ def _stages(
     stage("train", _train)
     if p.rl_steps:
         stage("rl", _rl)
+    if p.steer_target != 0:
+        stage("steer", _steer)
     stage("after_eval", lambda: _eval("after"))
     stage("compare", _compare)
     stage("gates", _gates)
@@ -363,7 +404,7 @@ def _report(
             "data": state.get("data").get("counts", {}),
             # which path made each source's pairs (e.g. cai: refusal_style when the model is too small to critique)
             "data_generators": {k: v.get("generators", {}) for k, v in sources.items()},
-            **{name: info(name) for name in ("train", "rl") if state.done(name)},
+            **{name: info(name) for name in ("train", "rl", "steer") if state.done(name)},
             "stage_seconds": {s: state.get(s).get("seconds") for s in STAGES if state.done(s)},
             "model_dir": str(out / "model"),
             "report": str(out / "report.html"),

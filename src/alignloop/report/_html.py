@@ -140,6 +140,23 @@ def _counts(d: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in d.items())
 
 
+def _steering(steer: dict[str, Any]) -> str:
+    """One line on the steering stage: the alpha chosen, for what target, and the rates it measured."""
+    if steer.get("skipped"):
+        return f"skipped: {steer['skipped']}"
+    cal = steer.get("calibration") or {}
+    text = f"alpha {steer.get('alpha')} at layer {steer.get('layer')}"
+    if cal:
+        tried = ", ".join(f"{a}: {float(r):.1%}" for a, r in (cal.get("tried") or {}).items())
+        text += (
+            f"; over-refusal {float(cal.get('rate', 0)):.1%} (target {float(cal.get('target', 0)):.1%}) on "
+            f"{cal.get('prompts')} held-out borderline train prompts; tried {tried}"
+        )
+        if not cal.get("reached", True):
+            text += "; the target was not reached"
+    return text
+
+
 def _provenance(run: dict[str, Any]) -> list[str]:
     """How the aligned model was made: model, constitution, preset, data by source, training, stage times."""
     rows = [_row("model", run.get("model")), _row("constitution", str(run.get("constitution_hash", ""))[:12])]
@@ -163,6 +180,9 @@ def _provenance(run: dict[str, Any]) -> list[str]:
     rl = run.get("rl") or {}
     if rl:
         rows.append(_row("GRPO (guard reward)", f"{rl.get('steps')} steps, lr {rl.get('learning_rate')}"))
+    steer = run.get("steer") or {}
+    if steer:
+        rows.append(_row("refusal steering", _steering(steer)))
     seconds = run.get("stage_seconds") or {}
     if seconds:
         rows.append(_row("stage seconds", _counts({k: round(float(v)) for k, v in seconds.items() if v is not None})))

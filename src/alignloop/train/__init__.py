@@ -17,6 +17,7 @@ Bad input:
 - a kill: checkpoints every ``save_steps`` under ``OUT/checkpoints``; rerunning resumes from the newest.
 """
 
+from alignloop.train._calibrate import AlphaSearch, search_alpha
 from alignloop.train._datasets import meta_path, split_of, train_prompts
 from alignloop.train._dpo import DPO_LOSSES, dpo_config, train_dpo
 from alignloop.train._export import merge_adapter, save_merged
@@ -43,6 +44,7 @@ __all__ = [
     "GRPO_LORA_LR",
     "RELEVANCE_FLOOR",
     "SOURCES",
+    "AlphaSearch",
     "ConstitutionReward",
     "DataResult",
     "GuardJudge",
@@ -70,6 +72,7 @@ __all__ = [
     "pairwise_accuracy",
     "refusal_direction",
     "save_merged",
+    "search_alpha",
     "split_of",
     "steer_refusal",
     "train_dpo",

@@ -6,7 +6,9 @@ to the residual stream after that layer, at every position, makes the model trea
 more (``alpha > 0``) or less (``alpha < 0``) harmful: one knob for where the model sits on its
 refuse/answer trade-off. On SmolLM2-135M after the loop's DPO, 0.15 took one seed from 0.377 to
 0.246 harmful compliance (3.8% -> 6.9% over-refusal) and -0.2 took another from 15.4% to 6.2%
-over-refusal (0.108 -> 0.238); see ``docs/design.md``.
+over-refusal (0.108 -> 0.238); see ``docs/design.md``. Given a target over-refusal instead of an
+alpha, :func:`steer_refusal` searches for the alpha (``_calibrate``); ``alignloop run`` does that
+after DPO.
 
 The shift is folded into the weights as the bias of that layer's MLP down-projection (``mlp_bias``
 in the config, zeros elsewhere), so the folder still loads with ``AutoModelForCausalLM`` and
@@ -16,15 +18,17 @@ refused with a clear message.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from alignloop._util.atomic import atomic_path
 from alignloop._util.errors import UserError
+from alignloop.train._calibrate import AlphaSearch, search_alpha
 
 STEER_FILE = "alignloop_steer.json"
 """Provenance written next to the weights: source model, layer, alpha, direction norm, prompt counts."""
@@ -42,6 +46,8 @@ class SteerResult:
     """Norm of the difference of means (the shift is ``alpha`` times it)."""
     harmful_prompts: int
     safe_prompts: int
+    calibration: dict[str, Any] | None = None
+    """With a target over-refusal: :class:`~alignloop.train._calibrate.AlphaSearch` as a dict."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (CLI ``--json`` and ``STEER_FILE``)."""
@@ -55,11 +61,23 @@ def default_layer(num_layers: int) -> int:
     return max(0, num_layers // 2 - 1)
 
 
+class _Reached(Exception):
+    """Raised by a forward hook once the steered layer has run: the layers above and the LM head are not needed."""
+
+
 def _last_token_states(model: Any, tokenizer: Any, convs: Sequence[Any], layer: int, batch_size: int) -> Any:
     import torch
 
+    blocks = getattr(getattr(model, "model", None), "layers", None)
+    captured: list[Any] = []
+
+    def stop(_module: Any, _args: Any, output: Any) -> None:
+        captured.append(output[0] if isinstance(output, tuple) else output)
+        raise _Reached
+
     side = tokenizer.padding_side
     tokenizer.padding_side = "left"  # the last position is every row's generation prompt
+    handle = blocks[layer].register_forward_hook(stop) if blocks is not None else None
     try:
         out = []
         for i in range(0, len(convs), batch_size):
@@ -69,10 +87,19 @@ def _last_token_states(model: Any, tokenizer: Any, convs: Sequence[Any], layer: 
             ]
             enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
             with torch.inference_mode():
-                hidden = model(**enc, output_hidden_states=True).hidden_states
-            out.append(hidden[layer + 1][:, -1].float())  # hidden_states[0] is the embeddings
+                if handle is None:
+                    hidden = model(**enc, output_hidden_states=True).hidden_states[layer + 1]  # [0]: embeddings
+                else:
+                    # stopping after the layer halves the cost on SmolLM2-135M (30 layers and a 49k-word head)
+                    captured.clear()
+                    with contextlib.suppress(_Reached):
+                        model.model(**enc)
+                    hidden = captured[0]
+            out.append(hidden[:, -1].float())
         return torch.cat(out)
     finally:
+        if handle is not None:
+            handle.remove()
         tokenizer.padding_side = side
 
 
@@ -139,15 +166,24 @@ def _fold(model: Any, layer: int, shift: Any) -> None:
     model.config.mlp_bias = True
 
 
+Refused = Callable[[Sequence[str], Sequence[str]], list[bool]]
+"""``(prompts, replies) -> refused?`` per reply, fully or partly (the over-refusal suite's rule)."""
+
+
 def steer_refusal(
     model: str,
     out_dir: str | os.PathLike[str],
-    alpha: float,
+    alpha: float | None = None,
     *,
+    target: float | None = None,
+    calibration: Sequence[Any] | None = None,
+    refused: Refused | None = None,
+    max_new_tokens: int = 24,
     layer: int | None = None,
     harmful: Sequence[Any] | None = None,
     safe: Sequence[Any] | None = None,
     limit: int = 200,
+    progress: Callable[[int], None] | None = None,
 ) -> SteerResult:
     """Save a copy of ``model`` shifted by ``alpha`` times its refusal direction at ``layer``.
 
@@ -156,12 +192,25 @@ def steer_refusal(
     prompts are never used, so evaluations of the result stay clean. On SmolLM2-135M 0.15 is a clear
     move and 0.25 a large one; negative values make the model refuse less.
 
+    Instead of ``alpha``, a ``target`` over-refusal rate picks it (:func:`~alignloop.train._calibrate.search_alpha`):
+    greedy replies of ``max_new_tokens`` to the ``calibration`` conversations (borderline-safe
+    prompts the model was not trained on), judged by ``refused``, at a few alphas; the largest alpha
+    within the target wins. ``progress`` is called with the replies generated.
+
     Raises:
-        UserError: the architecture has no MLP bias to fold into, or ``layer`` is out of range.
+        UserError: the architecture has no MLP bias to fold into, ``layer`` is out of range, or
+            neither or both of ``alpha`` and ``target`` are given.
         ModelError: ``model`` cannot be loaded.
     """
     from alignloop.train._common import load_causal_lm, load_tokenizer, resolve_model_path
 
+    if (alpha is None) == (target is None):
+        raise UserError("give exactly one of alpha (a fixed shift) and target (an over-refusal rate)")
+    if target is not None and (not calibration or refused is None):
+        raise UserError(
+            "a target over-refusal needs calibration prompts and a refusal judge",
+            hint="pass borderline-safe prompts the model was not trained on, or give alpha instead",
+        )
     if harmful is None or safe is None:
         dh, ds = _default_prompts(limit)
         harmful = dh if harmful is None else harmful
@@ -171,9 +220,18 @@ def steer_refusal(
     path = resolve_model_path(model)
     lm = load_causal_lm(path).eval()
     tok = load_tokenizer(path)
+    side = tok.padding_side
     layer = _check(lm, layer, model)
     direction = refusal_direction(lm, tok, harmful, safe, layer)
-    _fold(lm, layer, alpha * direction)
+    _fold(lm, layer, 0 * direction)
+    search = None
+    if target is not None:
+        assert calibration is not None and refused is not None
+        search = _calibrate(lm, tok, layer, direction, list(calibration), refused, target, max_new_tokens, progress)
+        alpha = search.alpha
+        tok.padding_side = side  # generation set it to left; save the tokenizer as it came
+    assert alpha is not None
+    _shift(lm, layer, alpha * direction)
     res = SteerResult(
         model_dir=Path(out_dir),
         source=path,
@@ -182,9 +240,45 @@ def steer_refusal(
         direction_norm=float(direction.norm()),
         harmful_prompts=len(harmful),
         safe_prompts=len(safe),
+        calibration=search.to_dict() if search is not None else None,
     )
     with atomic_path(res.model_dir) as tmp:
         lm.save_pretrained(str(tmp), safe_serialization=True)
         tok.save_pretrained(str(tmp))
         (Path(tmp) / STEER_FILE).write_text(json.dumps(res.to_dict(), indent=2, sort_keys=True))
     return res
+
+
+def _shift(model: Any, layer: int, shift: Any) -> None:
+    """Set ``layer``'s down-projection bias (added by :func:`_fold`) to ``shift``."""
+    import torch
+
+    bias = model.model.layers[layer].mlp.down_proj.bias
+    with torch.no_grad():
+        bias.copy_(shift.to(bias.dtype))
+
+
+def _calibrate(
+    lm: Any,
+    tok: Any,
+    layer: int,
+    direction: Any,
+    convs: list[Any],
+    refused: Refused,
+    target: float,
+    max_new_tokens: int,
+    progress: Callable[[int], None] | None,
+) -> AlphaSearch:
+    from alignloop.models._base import GenerationConfig
+    from alignloop.models._hf import HFChatModel
+
+    chat = HFChatModel(lm, tok, name="steering")
+    texts = [str(c[-1]["content"]) for c in convs]
+    cfg = GenerationConfig(max_new_tokens=max_new_tokens)
+
+    def refused_at(alpha: float, idx: Sequence[int]) -> list[bool]:
+        _shift(lm, layer, alpha * direction)
+        replies = chat.generate([convs[i] for i in idx], cfg, progress=progress)
+        return refused([texts[i] for i in idx], replies)
+
+    return search_alpha(refused_at, len(convs), target)

@@ -1,0 +1,167 @@
+"""Choose the steering alpha from a target over-refusal rate instead of by hand.
+
+Where a DPO run lands on its refuse/answer trade-off depends on the seed (on SmolLM2-135M, four seeds
+of the CPU preset ended between 3.8% and 15.4% over-refusal on the dev split), while the trade-off
+curve itself is what the data allows. :func:`search_alpha` finds the largest shift along the refusal
+direction whose over-refusal, measured on borderline-safe prompts the model was not trained on, stays
+within a target: a seed that refuses too little is pushed up to the target, one that refuses too
+much is pulled back under it.
+
+Refusing is taken to be monotone in alpha for each prompt: a prompt refused at some alpha is counted
+refused at every larger one, and one answered at some alpha answered at every smaller one, so a
+refinement step between two measured alphas generates only for the prompts whose outcome differed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+RefusedAt = Callable[[float, Sequence[int]], list[bool]]
+"""``(alpha, prompt indices) -> refused?`` per index: generate at ``alpha`` and judge."""
+
+
+@dataclass
+class AlphaSearch:
+    """The chosen alpha and what the search measured on the way."""
+
+    alpha: float
+    rate: float
+    """Over-refusal at ``alpha`` on the calibration prompts."""
+    target: float
+    prompts: int
+    tried: dict[str, float] = field(default_factory=dict)
+    """Over-refusal at each alpha measured, keyed by the alpha as text (JSON keys)."""
+    generated: int = 0
+    """Replies generated in all (the monotone cache skips the rest)."""
+    reached: bool = True
+    """False when even the most negative alpha allowed left over-refusal above the target."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return asdict(self)
+
+
+def search_alpha(
+    refused_at: RefusedAt,
+    n: int,
+    target: float,
+    *,
+    step: float = 0.1,
+    max_alpha: float = 0.4,
+    resolution: float = 0.05,
+) -> AlphaSearch:
+    """The largest alpha in ``[-max_alpha, max_alpha]`` (a multiple of ``resolution``) with over-refusal <= ``target``.
+
+    Starts at 0 and walks by ``step`` towards the target (up while the rate is within it, down while
+    it is over), then halves the last interval down to ``resolution``. Typically three full passes
+    over the ``n`` prompts; refinement passes reuse earlier outcomes. When no alpha reaches the
+    target, returns ``-max_alpha`` with ``reached=False``.
+    """
+    if n <= 0:
+        raise ValueError("search_alpha needs at least one calibration prompt")
+    unit = resolution
+    k_step, k_max = max(1, round(step / unit)), max(1, round(max_alpha / unit))
+    refused_from = [k_max + 1] * n  # smallest k measured refused (refused at every k above it)
+    answered_to = [-k_max - 1] * n  # largest k measured answered (answered at every k below it)
+    rates: dict[int, float] = {}
+    generated = 0
+
+    def rate(k: int) -> float:
+        nonlocal generated
+        if k in rates:
+            return rates[k]
+        unknown = [i for i in range(n) if not (refused_from[i] <= k or answered_to[i] >= k)]
+        if unknown:
+            generated += len(unknown)
+            for i, r in zip(unknown, refused_at(k * unit, unknown), strict=True):
+                if r:
+                    refused_from[i] = min(refused_from[i], k)
+                else:
+                    answered_to[i] = max(answered_to[i], k)
+        rates[k] = sum(refused_from[i] <= k for i in range(n)) / n
+        return rates[k]
+
+    ok: int | None = None  # largest k known within the target
+    bad: int | None = None  # smallest k known over it
+    k = 0
+    if rate(0) <= target:
+        ok = 0
+        while k < k_max:
+            k = min(k + k_step, k_max)
+            if rate(k) <= target:
+                ok = k
+            else:
+                bad = k
+                break
+    else:
+        bad = 0
+        while k > -k_max:
+            k = max(k - k_step, -k_max)
+            if rate(k) <= target:
+                ok = k
+                break
+            bad = k
+    if ok is not None and bad is not None:
+        while bad - ok > 1:
+            mid = (ok + bad) // 2
+            if rate(mid) <= target:
+                ok = mid
+            else:
+                bad = mid
+    reached = ok is not None
+    chosen = ok if ok is not None else -k_max
+    return AlphaSearch(
+        alpha=round(chosen * unit, 6),
+        rate=rate(chosen),
+        target=target,
+        prompts=n,
+        tried={f"{kk * unit:+.2f}": round(r, 4) for kk, r in sorted(rates.items())},
+        generated=generated,
+        reached=reached,
+    )
+
+
+def calibration_prompts(
+    records: Sequence[Any], used: str | os.PathLike[str] | Sequence[str] | None, limit: int | None
+) -> list[Any]:
+    """``records`` (PromptRecords, already in spread order) whose text no training row uses, up to ``limit``.
+
+    ``used`` is a training data file (JSONL rows with a ``prompt`` conversation, or ``messages``) or
+    the prompt texts themselves. Calibrating on prompts the model trained to answer would make it
+    look less over-refusing than it is.
+    """
+    texts: set[str] = set()
+    if isinstance(used, str | os.PathLike) and Path(used).exists():
+        for line in Path(used).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                for m in row.get("prompt") or row.get("messages") or []:
+                    if m.get("role") == "user":
+                        texts.add(str(m.get("content", "")).strip())
+    elif used is not None and not isinstance(used, str | os.PathLike):
+        texts = {t.strip() for t in used}
+    free = [r for r in records if r.prompt.strip() not in texts]
+    return free if limit is None else free[:limit]
+
+
+def borderline_calibration(used: str | os.PathLike[str] | Sequence[str] | None, limit: int | None) -> list[Any]:
+    """The bundled borderline train prompts, spread over categories, minus those ``used`` in training."""
+    from alignloop.data import seed_prompts
+    from alignloop.train._datasets import train_prompts
+    from alignloop.train._recipe import _spread
+
+    return calibration_prompts(_spread(train_prompts(seed_prompts(label="borderline")), None), used, limit)
+
+
+def refusal_rule(judge: Any) -> Callable[[Sequence[str], Sequence[str]], list[bool]]:
+    """``judge`` as the over-refusal suite reads it: a full or partial refusal counts as refusing."""
+
+    def refused(prompts: Sequence[str], replies: Sequence[str]) -> list[bool]:
+        return [v.refusal in ("refusal", "partial") for v in judge.judge(list(prompts), list(replies))]
+
+    return refused

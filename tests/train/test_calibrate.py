@@ -1,0 +1,179 @@
+"""Choosing the steering alpha from a target over-refusal: the search, its prompts, and steer_refusal(target=)."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alignloop._util.errors import UserError
+from alignloop.train import refusal_direction, search_alpha, steer_refusal
+from alignloop.train._calibrate import calibration_prompts
+
+UNIT = 0.05
+GRID = [round(k * UNIT, 2) for k in range(-8, 9)]
+
+
+class Thresholds:
+    """Prompt i is refused at every alpha >= its threshold; records what was generated."""
+
+    def __init__(self, thresholds: Sequence[float]) -> None:
+        self.t = list(thresholds)
+        self.calls: list[tuple[float, list[int]]] = []
+
+    def __call__(self, alpha: float, idx: Sequence[int]) -> list[bool]:
+        self.calls.append((alpha, list(idx)))
+        return [alpha >= self.t[i] - 1e-9 for i in idx]
+
+    def rate(self, alpha: float) -> float:
+        return sum(alpha >= t - 1e-9 for t in self.t) / len(self.t)
+
+    def best(self, target: float) -> float | None:
+        """The brute-force answer: the largest grid alpha within the target."""
+        ok = [a for a in GRID if self.rate(a) <= target]
+        return max(ok) if ok else None
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("target", [0.03, 0.06, 0.12, 0.3])
+def test_search_finds_the_largest_alpha_within_the_target(seed: int, target: float) -> None:
+    rng = random.Random(seed)
+    # thresholds spread over and past the search range; some prompts refused even at -0.4, some never
+    model = Thresholds([round(rng.uniform(-0.6, 0.8) / UNIT) * UNIT for _ in range(100)])
+    res = search_alpha(model, 100, target)
+    want = model.best(target)
+    if want is None:
+        assert not res.reached and res.alpha == -0.4
+    else:
+        assert res.reached and res.alpha == pytest.approx(want)
+        assert res.rate == pytest.approx(model.rate(want)) and res.rate <= target
+    # every rate reported is the true rate at that alpha (the monotone cache loses nothing)
+    for a, r in res.tried.items():
+        assert r == pytest.approx(model.rate(float(a)), abs=1e-4)
+    # and it generated less than measuring every alpha it tried in full
+    assert res.generated < 100 * len(res.tried)
+    assert res.generated == sum(len(idx) for _, idx in model.calls)
+
+
+def test_search_moves_up_from_a_shy_model_and_down_from_an_overcautious_one() -> None:
+    shy = Thresholds([0.5] * 90 + [0.15] * 5 + [0.25] * 5)  # 0% at 0, 5% from 0.15, 10% from 0.25
+    res = search_alpha(shy, 100, 0.06)
+    assert res.alpha == pytest.approx(0.2) and res.rate == pytest.approx(0.05)
+    assert [a for a, _ in shy.calls][:3] == [0.0, pytest.approx(0.1), pytest.approx(0.2)]
+
+    cautious = Thresholds([-0.25] * 15 + [0.5] * 85)  # 15% at 0, 0% below -0.25
+    res = search_alpha(cautious, 100, 0.06)
+    assert res.alpha == pytest.approx(-0.3) and res.rate == 0.0
+    # the downward walk re-generates only the prompts it saw refused
+    assert all(len(idx) == 15 for a, idx in cautious.calls if a < 0)
+
+
+def test_search_caps_alpha_and_reports_an_unreachable_target() -> None:
+    never = Thresholds([9.0] * 10)
+    assert search_alpha(never, 10, 0.05).alpha == pytest.approx(0.4)
+    always = Thresholds([-9.0] * 10)
+    res = search_alpha(always, 10, 0.05)
+    assert not res.reached and res.alpha == pytest.approx(-0.4) and res.rate == 1.0
+    with pytest.raises(ValueError, match="at least one"):
+        search_alpha(always, 0, 0.05)
+
+
+def test_calibration_prompts_skip_the_ones_training_used(tmp_path: Path) -> None:
+    from alignloop.data import PromptRecord
+
+    recs = [PromptRecord(id=f"b{i}", prompt=f"how do I kill a python process {i}") for i in range(6)]
+    data = tmp_path / "pairs.jsonl"
+    rows = [
+        {"prompt": [{"role": "user", "content": recs[1].prompt}], "chosen": [], "rejected": []},
+        {"messages": [{"role": "user", "content": recs[4].prompt + "  "}, {"role": "assistant", "content": "x"}]},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert [r.id for r in calibration_prompts(recs, data, None)] == ["b0", "b2", "b3", "b5"]
+    assert [r.id for r in calibration_prompts(recs, data, 2)] == ["b0", "b2"]
+    assert [r.id for r in calibration_prompts(recs, [recs[0].prompt], None)] == ["b1", "b2", "b3", "b4", "b5"]
+
+
+HARMFUL = [[{"role": "user", "content": t}] for t in ("how to make a pipe bomb", "steal a car", "poison my boss")]
+SAFE = [[{"role": "user", "content": t}] for t in ("bake a cake", "kill a python process", "a poem about rain")]
+CALIBRATION = [[{"role": "user", "content": f"how do I shoot a photo at night {i}"}] for i in range(4)]
+
+
+def _bias(path: Path, layer: int) -> Any:
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(path).model.layers[layer].mlp.down_proj.bias.detach()
+
+
+@pytest.mark.parametrize(("refuse", "alpha"), [(False, 0.4), (True, -0.4)])
+def test_steer_to_a_target_saves_the_searched_alpha(
+    tiny_model_dir: Path, tmp_path: Path, refuse: bool, alpha: float
+) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    seen: list[tuple[str, str]] = []
+
+    def refused(prompts: Sequence[str], replies: Sequence[str]) -> list[bool]:
+        seen.extend(zip(prompts, replies, strict=True))
+        return [refuse] * len(replies)
+
+    res = steer_refusal(
+        str(tiny_model_dir),
+        tmp_path / "out",
+        target=0.05,
+        calibration=CALIBRATION,
+        refused=refused,
+        max_new_tokens=4,
+        layer=0,
+        harmful=HARMFUL,
+        safe=SAFE,
+    )
+    assert res.alpha == pytest.approx(alpha) and res.calibration is not None
+    assert res.calibration["reached"] is (not refuse) and res.calibration["prompts"] == 4
+    assert {p for p, _ in seen} == {c[0]["content"] for c in CALIBRATION}
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    direction = refusal_direction(base, AutoTokenizer.from_pretrained(tiny_model_dir), HARMFUL, SAFE, 0)
+    assert torch.allclose(_bias(tmp_path / "out", 0), alpha * direction, atol=1e-5)
+
+
+def test_calibration_replies_come_from_the_model_shifted_by_each_alpha(tiny_model_dir: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from alignloop.models import GenerationConfig, load_model
+    from alignloop.train._steer import _calibrate, _fold, _shift
+
+    lm = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    # a tiny random model's own direction barely moves its replies; a large one makes the shift visible
+    direction = torch.randn(lm.config.hidden_size, generator=torch.Generator().manual_seed(0)) * 20
+    _fold(lm, 0, 0 * direction)
+    seen: dict[float, list[str]] = {}
+
+    def refused(prompts: Sequence[str], replies: Sequence[str]) -> list[bool]:
+        seen[round(float(lm.model.layers[0].mlp.down_proj.bias.detach()[0] / direction[0]), 2)] = list(replies)
+        return [False] * len(replies)
+
+    res = _calibrate(lm, tok, 0, direction, CALIBRATION, refused, 0.05, 6, None)
+    assert res.alpha == pytest.approx(0.4) and len(seen) == 5
+    assert len({tuple(r) for r in seen.values()}) > 1  # the shift changes what is generated
+    cfg = GenerationConfig(max_new_tokens=6)
+    for alpha in (0.0, 0.2):
+        _shift(lm, 0, alpha * direction)
+        fresh = load_model(str(tiny_model_dir))  # a separate copy, shifted the same way
+        _fold(fresh.model, 0, alpha * direction)
+        assert fresh.generate(CALIBRATION, cfg) == seen[alpha]
+
+
+def test_steer_needs_exactly_one_of_alpha_and_target(tiny_model_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="exactly one"):
+        steer_refusal(str(tiny_model_dir), tmp_path / "a", harmful=HARMFUL, safe=SAFE)
+    with pytest.raises(UserError, match="exactly one"):
+        steer_refusal(str(tiny_model_dir), tmp_path / "b", 0.1, target=0.05, harmful=HARMFUL, safe=SAFE)
+    with pytest.raises(UserError, match="calibration prompts"):
+        steer_refusal(str(tiny_model_dir), tmp_path / "c", target=0.05, harmful=HARMFUL, safe=SAFE)
+    assert not any((tmp_path / d).exists() for d in "abc")
