@@ -138,3 +138,15 @@ def test_dpo_scores_the_reference_during_training_when_sharded(
 
     monkeypatch.setattr("alignloop.train._dpo.launched_sharded", lambda: sharded)
     assert dpo_config(TrainSettings(), str(tmp_path)).precompute_ref_log_probs is precompute
+
+
+def test_a_finished_distributed_run_closes_its_process_group() -> None:
+    import torch.distributed as dist
+
+    from alignloop._util.hardware import close_distributed
+
+    close_distributed()  # nothing to close: a no-op
+    dist.init_process_group("gloo", rank=0, world_size=1, store=dist.HashStore())
+    assert dist.is_initialized()
+    close_distributed()
+    assert not dist.is_initialized()

@@ -56,3 +56,21 @@ def is_main_process() -> bool:
     progress bars to rank 0, so a run prints and records itself once.
     """
     return os.environ.get("RANK", "0").strip() in ("", "0")
+
+
+def close_distributed() -> None:
+    """Tear down the process group of an ``accelerate launch`` run once every rank has finished.
+
+    Without it the workers exit with the group still open, and gloo's threads occasionally abort a
+    process at exit ("terminate called without an active exception"), failing a run that finished.
+    A no-op outside distributed runs (torch is not even imported for them if it was not already).
+    """
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

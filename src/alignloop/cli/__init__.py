@@ -87,9 +87,12 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: user mistakes print one message and exit with code 2."""
     from alignloop._util.errors import UserError
+    from alignloop._util.hardware import close_distributed
 
     try:
-        return cli.main(args=argv, prog_name="alignloop", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="alignloop", standalone_mode=False)
+        close_distributed()  # on success only: after a failure another rank may never reach the barrier
+        return result
     except UserError as e:
         from rich.console import Console
         from rich.markup import escape
