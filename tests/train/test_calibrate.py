@@ -145,27 +145,26 @@ def test_calibration_replies_come_from_the_model_shifted_by_each_alpha(tiny_mode
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from alignloop.models import GenerationConfig, load_model
-    from alignloop.train._steer import _calibrate, _fold, _shift
+    from alignloop.train._steer import _calibrate, _shifter
 
     lm = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     # a tiny random model's own direction barely moves its replies; a large one makes the shift visible
     direction = torch.randn(lm.config.hidden_size, generator=torch.Generator().manual_seed(0)) * 20
-    _fold(lm, 0, 0 * direction)
+    shift = _shifter(lm, 0)
     seen: dict[float, list[str]] = {}
 
     def refused(prompts: Sequence[str], replies: Sequence[str]) -> list[bool]:
         seen[round(float(lm.model.layers[0].mlp.down_proj.bias.detach()[0] / direction[0]), 2)] = list(replies)
         return [False] * len(replies)
 
-    res = _calibrate(lm, tok, 0, direction, CALIBRATION, refused, 0.05, 6, None)
+    res = _calibrate(lm, tok, shift, direction, CALIBRATION, refused, 0.05, 6, None)
     assert res.alpha == pytest.approx(0.4) and len(seen) == 5
     assert len({tuple(r) for r in seen.values()}) > 1  # the shift changes what is generated
     cfg = GenerationConfig(max_new_tokens=6)
     for alpha in (0.0, 0.2):
-        _shift(lm, 0, alpha * direction)
         fresh = load_model(str(tiny_model_dir))  # a separate copy, shifted the same way
-        _fold(fresh.model, 0, alpha * direction)
+        _shifter(fresh.model, 0)(alpha * direction)
         assert fresh.generate(CALIBRATION, cfg) == seen[alpha]
 
 

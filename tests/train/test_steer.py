@@ -130,3 +130,12 @@ def test_cli_steers_to_a_target_over_refusal(
     assert run(*args, "--target", "0.05", "--alpha", "0.1") == 2
     assert "exactly one of --alpha and --target" in capsys.readouterr().err
     assert run(*args) == 2
+
+
+def test_steering_a_steered_model_keeps_its_earlier_shift(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import torch
+
+    steer_refusal(str(tiny_model_dir), tmp_path / "once", 0.5, layer=0, harmful=HARMFUL, safe=SAFE)
+    steer_refusal(str(tmp_path / "once"), tmp_path / "twice", 0.0, layer=0, harmful=HARMFUL, safe=SAFE)
+    once, twice = (_load(tmp_path / d)[0].model.layers[0].mlp.down_proj.bias for d in ("once", "twice"))
+    assert once.abs().sum() > 0 and torch.allclose(twice, once)

@@ -14,11 +14,9 @@ refinement step between two measured alphas generates only for the prompts whose
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 RefusedAt = Callable[[float, Sequence[int]], list[bool]]
@@ -135,15 +133,15 @@ def calibration_prompts(
     the prompt texts themselves. Calibrating on prompts the model trained to answer would make it
     look less over-refusing than it is.
     """
+    from alignloop.data import iter_jsonl
+
     texts: set[str] = set()
-    if isinstance(used, str | os.PathLike) and Path(used).exists():
-        for line in Path(used).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                for m in row.get("prompt") or row.get("messages") or []:
-                    if m.get("role") == "user":
-                        texts.add(str(m.get("content", "")).strip())
-    elif used is not None and not isinstance(used, str | os.PathLike):
+    if isinstance(used, str | os.PathLike):
+        for _, row in iter_jsonl(used):  # a broken line is a DataError naming it
+            for m in row.get("prompt") or row.get("messages") or []:
+                if m.get("role") == "user":
+                    texts.add(str(m.get("content", "")).strip())
+    elif used is not None:
         texts = {t.strip() for t in used}
     free = [r for r in records if r.prompt.strip() not in texts]
     return free if limit is None else free[:limit]
@@ -151,17 +149,15 @@ def calibration_prompts(
 
 def borderline_calibration(used: str | os.PathLike[str] | Sequence[str] | None, limit: int | None) -> list[Any]:
     """The bundled borderline train prompts, spread over categories, minus those ``used`` in training."""
-    from alignloop.data import seed_prompts
-    from alignloop.train._datasets import train_prompts
-    from alignloop.train._recipe import _spread
+    from alignloop.train._recipe import spread_train
 
-    return calibration_prompts(_spread(train_prompts(seed_prompts(label="borderline")), None), used, limit)
+    return calibration_prompts(spread_train("borderline"), used, limit)
 
 
 def refusal_rule(judge: Any) -> Callable[[Sequence[str], Sequence[str]], list[bool]]:
-    """``judge`` as the over-refusal suite reads it: a full or partial refusal counts as refusing."""
+    """``judge`` as the over-refusal suite reads it: a full or partial refusal counts (``Verdict.refused``)."""
 
     def refused(prompts: Sequence[str], replies: Sequence[str]) -> list[bool]:
-        return [v.refusal in ("refusal", "partial") for v in judge.judge(list(prompts), list(replies))]
+        return [v.refused for v in judge.judge(list(prompts), list(replies))]
 
     return refused

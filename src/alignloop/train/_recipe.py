@@ -46,6 +46,11 @@ def _spread(records: Sequence[PromptRecord], limit: int | None) -> list[PromptRe
     return spread(records, limit, id_of=lambda r: r.id, category_of=lambda r: r.category)
 
 
+def spread_train(label: str, limit: int | None = None) -> list[PromptRecord]:
+    """The bundled train-split seed prompts with ``label``, in spread order (categories in turn)."""
+    return _spread(train_prompts(seed_prompts(label=label)), limit)
+
+
 def build_alignment_data(
     model: ChatModel,
     loaded: LoadedConstitution,
@@ -81,8 +86,8 @@ def build_alignment_data(
     if helpful is None:
         # half borderline-safe (where a safety-tuned model over-refuses), half ordinary (keeps everyday
         # answers intact: with two thirds borderline, SmolLM2 began refusing café tweets and poems)
-        border = _spread(train_prompts(seed_prompts(label="borderline")), None)
-        benign = _spread(train_prompts(seed_prompts(label="benign")), None)
+        border = spread_train("borderline")
+        benign = spread_train("benign")
         n_border = len(border) if limit is None else min(len(border), -(-limit // 2))
         n_benign = len(benign) if limit is None else min(len(benign), limit - n_border)
         helpf = _spread(border[:n_border] + benign[:n_benign], None)

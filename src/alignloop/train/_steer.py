@@ -118,12 +118,10 @@ def refusal_direction(
 
 
 def _default_prompts(limit: int) -> tuple[list[Any], list[Any]]:
-    from alignloop.data import seed_prompts
-    from alignloop.train._datasets import train_prompts
-    from alignloop.train._recipe import _spread
+    from alignloop.train._recipe import spread_train
 
     def pick(label: str, n: int) -> list[Any]:
-        return [r.conversation() for r in _spread(train_prompts(seed_prompts(label=label)), n)]
+        return [r.conversation() for r in spread_train(label, n)]
 
     # safe = half borderline (the prompts the threshold must keep answering), half ordinary
     return pick("harmful", limit), pick("borderline", -(-limit // 2)) + pick("benign", limit // 2)
@@ -151,19 +149,25 @@ def _check(model: Any, layer: int | None, spec: str) -> int:
     return layer
 
 
-def _fold(model: Any, layer: int, shift: Any) -> None:
-    """Give every MLP projection a bias (zeros unless it had one) and add ``shift`` to ``layer``'s down-projection."""
+def _shifter(model: Any, layer: int) -> Callable[[Any], None]:
+    """Give every MLP projection a bias (zeros unless it had one); returns ``shift(v)``, which sets
+    ``layer``'s down-projection bias to its original value plus ``v`` (an already steered model keeps its shift)."""
     import torch
 
-    for i, block in enumerate(model.model.layers):
+    for block in model.model.layers:
         for proj in (block.mlp.gate_proj, block.mlp.up_proj, block.mlp.down_proj):
             if proj.bias is None:
                 w = proj.weight
                 proj.bias = torch.nn.Parameter(torch.zeros(w.shape[0], dtype=w.dtype, device=w.device))
-        if i == layer:
-            with torch.no_grad():
-                block.mlp.down_proj.bias += shift.to(block.mlp.down_proj.bias.dtype)
     model.config.mlp_bias = True
+    bias = model.model.layers[layer].mlp.down_proj.bias
+    base = bias.detach().clone()
+
+    def shift(v: Any) -> None:
+        with torch.no_grad():
+            bias.copy_(base + v.to(bias.dtype))
+
+    return shift
 
 
 Refused = Callable[[Sequence[str], Sequence[str]], list[bool]]
@@ -223,15 +227,15 @@ def steer_refusal(
     side = tok.padding_side
     layer = _check(lm, layer, model)
     direction = refusal_direction(lm, tok, harmful, safe, layer)
-    _fold(lm, layer, 0 * direction)
+    shift = _shifter(lm, layer)
     search = None
     if target is not None:
         assert calibration is not None and refused is not None
-        search = _calibrate(lm, tok, layer, direction, list(calibration), refused, target, max_new_tokens, progress)
+        search = _calibrate(lm, tok, shift, direction, list(calibration), refused, target, max_new_tokens, progress)
         alpha = search.alpha
         tok.padding_side = side  # generation set it to left; save the tokenizer as it came
     assert alpha is not None
-    _shift(lm, layer, alpha * direction)
+    shift(alpha * direction)
     res = SteerResult(
         model_dir=Path(out_dir),
         source=path,
@@ -249,19 +253,10 @@ def steer_refusal(
     return res
 
 
-def _shift(model: Any, layer: int, shift: Any) -> None:
-    """Set ``layer``'s down-projection bias (added by :func:`_fold`) to ``shift``."""
-    import torch
-
-    bias = model.model.layers[layer].mlp.down_proj.bias
-    with torch.no_grad():
-        bias.copy_(shift.to(bias.dtype))
-
-
 def _calibrate(
     lm: Any,
     tok: Any,
-    layer: int,
+    shift: Callable[[Any], None],
     direction: Any,
     convs: list[Any],
     refused: Refused,
@@ -277,7 +272,7 @@ def _calibrate(
     cfg = GenerationConfig(max_new_tokens=max_new_tokens)
 
     def refused_at(alpha: float, idx: Sequence[int]) -> list[bool]:
-        _shift(lm, layer, alpha * direction)
+        shift(alpha * direction)
         replies = chat.generate([convs[i] for i in idx], cfg, progress=progress)
         return refused([texts[i] for i in idx], replies)
 
