@@ -67,6 +67,9 @@ def test_steering_line_reports_the_search_a_skip_and_a_missed_target() -> None:
     cal = {"rate": 0.05625, "target": 0.06, "prompts": 160, "tried": {"+0.00": 0.05, "+0.10": 0.075}, "reached": True}
     line = _steering({"alpha": 0.05, "layer": 14, "calibration": cal})
     assert line.startswith("alpha 0.05 at layer 14; over-refusal 5.6% (target 6.0%) on 160")
-    assert "+0.00: 5.0%, +0.10: 7.5%" in line and "not reached" not in line
+    assert "+0.00: 5.0%, +0.10: 7.5%" in line and "not reached" not in line and "left as trained" not in line
+    kept = {**cal, "rate": 0.0625, "held": True, "tolerance": 0.0188}
+    held = _steering({"alpha": 0.0, "layer": 14, "calibration": kept})
+    assert "within 1.9% of the target" in held and "left as trained" in held
     assert "not reached" in _steering({"alpha": -0.4, "layer": 14, "calibration": {**cal, "reached": False}})
     assert _steering({"skipped": "no prompts left"}) == "skipped: no prompts left"

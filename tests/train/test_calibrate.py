@@ -12,7 +12,7 @@ import pytest
 
 from alignloop._util.errors import UserError
 from alignloop.train import refusal_direction, search_alpha, steer_refusal
-from alignloop.train._calibrate import calibration_prompts
+from alignloop.train._calibrate import calibration_prompts, noise_band
 
 UNIT = 0.05
 GRID = [round(k * UNIT, 2) for k in range(-8, 9)]
@@ -82,6 +82,27 @@ def test_search_caps_alpha_and_reports_an_unreachable_target() -> None:
         search_alpha(always, 0, 0.05)
 
 
+def test_search_leaves_a_model_within_the_tolerance_as_trained() -> None:
+    near = Thresholds([-0.15] * 7 + [0.3] * 93)  # 7% at 0, 0% below -0.15
+    res = search_alpha(near, 100, 0.06, tolerance=0.02)
+    assert res.alpha == 0.0 and res.held and res.reached and res.rate == pytest.approx(0.07)
+    assert [a for a, _ in near.calls] == [0.0]  # nothing generated past alpha 0
+    strict = search_alpha(Thresholds(near.t), 100, 0.06)
+    assert strict.alpha == pytest.approx(-0.2) and not strict.held and strict.rate == 0.0
+    # over target + tolerance: pulled back as before
+    far = search_alpha(Thresholds([-0.15] * 9 + [0.3] * 91), 100, 0.06, tolerance=0.02)
+    assert far.alpha == pytest.approx(-0.2) and not far.held
+    # within the target the tolerance changes nothing: still pushed up to it
+    shy = search_alpha(Thresholds([0.5] * 90 + [0.15] * 5 + [0.25] * 5), 100, 0.06, tolerance=0.02)
+    assert shy.alpha == pytest.approx(0.2) and not shy.held
+
+
+def test_noise_band_is_one_binomial_standard_error() -> None:
+    assert noise_band(0.06, 160) == pytest.approx((0.06 * 0.94 / 160) ** 0.5)
+    assert noise_band(0.06, 160) < noise_band(0.06, 40)
+    assert noise_band(0.0, 10) == 0.0 and noise_band(0.06, 0) == 0.0
+
+
 def test_calibration_prompts_skip_the_ones_training_used(tmp_path: Path) -> None:
     from alignloop.data import PromptRecord
 
@@ -108,9 +129,11 @@ def _bias(path: Path, layer: int) -> Any:
     return AutoModelForCausalLM.from_pretrained(path).model.layers[layer].mlp.down_proj.bias.detach()
 
 
-@pytest.mark.parametrize(("refuse", "alpha"), [(False, 0.4), (True, -0.4)])
+@pytest.mark.parametrize(
+    ("refuse", "alpha", "tolerance"), [(False, 0.4, None), (True, -0.4, None), (True, -0.4, 0.5), (True, 0.0, 1.0)]
+)
 def test_steer_to_a_target_saves_the_searched_alpha(
-    tiny_model_dir: Path, tmp_path: Path, refuse: bool, alpha: float
+    tiny_model_dir: Path, tmp_path: Path, refuse: bool, alpha: float, tolerance: float | None
 ) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -127,13 +150,18 @@ def test_steer_to_a_target_saves_the_searched_alpha(
         target=0.05,
         calibration=CALIBRATION,
         refused=refused,
+        tolerance=tolerance,
         max_new_tokens=4,
         layer=0,
         harmful=HARMFUL,
         safe=SAFE,
     )
     assert res.alpha == pytest.approx(alpha) and res.calibration is not None
-    assert res.calibration["reached"] is (not refuse) and res.calibration["prompts"] == 4
+    held = tolerance == 1.0  # refusing all 4 is within 1.0 of the target, not within 0.5
+    assert res.calibration["held"] is held and res.calibration["reached"] is (not refuse or held)
+    assert res.calibration["prompts"] == 4
+    # default: one standard error at the target over the 4 prompts
+    assert res.calibration["tolerance"] == pytest.approx(noise_band(0.05, 4) if tolerance is None else tolerance)
     assert {p for p, _ in seen} == {c[0]["content"] for c in CALIBRATION}
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
     direction = refusal_direction(base, AutoTokenizer.from_pretrained(tiny_model_dir), HARMFUL, SAFE, 0)
@@ -158,7 +186,7 @@ def test_calibration_replies_come_from_the_model_shifted_by_each_alpha(tiny_mode
         seen[round(float(lm.model.layers[0].mlp.down_proj.bias.detach()[0] / direction[0]), 2)] = list(replies)
         return [False] * len(replies)
 
-    res = _calibrate(lm, tok, shift, direction, CALIBRATION, refused, 0.05, 6, None)
+    res = _calibrate(lm, tok, shift, direction, CALIBRATION, refused, 0.05, 0.0, 6, None)
     assert res.alpha == pytest.approx(0.4) and len(seen) == 5
     assert len({tuple(r) for r in seen.values()}) > 1  # the shift changes what is generated
     cfg = GenerationConfig(max_new_tokens=6)

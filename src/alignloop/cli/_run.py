@@ -90,7 +90,9 @@ def command(
         cal = steer["calibration"]
         click.echo(
             f"steering: alpha {steer['alpha']:+g}, over-refusal {cal['rate']:.1%} (target {cal['target']:.1%}) "
-            f"on {cal['prompts']} held-out borderline prompts" + ("" if cal.get("reached", True) else " (not reached)")
+            f"on {cal['prompts']} held-out borderline prompts"
+            + ("" if cal.get("reached", True) else " (not reached)")
+            + (" (within one standard error of it: left as trained)" if cal.get("held") else "")
         )
     elif steer.get("skipped"):
         click.echo(f"steering skipped: {steer['skipped']}")

@@ -417,6 +417,13 @@ def merge_cmd(adapter: str, out_dir: str, base: str | None, scale: float, as_jso
     type=click.Path(exists=True, dir_okay=False),
     help="With --target: training data (JSONL) whose prompts are not used to measure it.",
 )
+@click.option(
+    "--tolerance",
+    default=None,
+    type=click.FloatRange(0.0, 1.0),
+    help="With --target: how far over it the unsteered rate may be and the model kept as it is "
+    "(default: one standard error of the measurement; 0: always steer).",
+)
 @click.option("--layer", default=None, type=click.IntRange(0), help="Decoder layer (default: end of the first half).")
 @click.option(
     "--limit",
@@ -433,6 +440,7 @@ def steer_cmd(
     alpha: float | None,
     target: float | None,
     exclude: str | None,
+    tolerance: float | None,
     layer: int | None,
     limit: int,
     constitution: str | None,
@@ -450,7 +458,7 @@ def steer_cmd(
         raise UserError("give exactly one of --alpha and --target", hint="e.g. --alpha 0.15 or --target 0.06")
     kw: dict[str, Any] = {}
     if target is not None:
-        kw = _steer_calibration(constitution, exclude)
+        kw = _steer_calibration(constitution, exclude) | {"tolerance": tolerance}
     res = steer_refusal(model, out_dir, alpha, target=target, layer=layer, limit=limit, **kw)
     if as_json:
         emit_json(res.to_dict())
@@ -460,6 +468,7 @@ def steer_cmd(
             f"steered model: {res.model_dir} (layer {res.layer}, alpha {res.alpha:g}, "
             f"direction norm {res.direction_norm:.2f})"
             + (f"; over-refusal {cal['rate']:.1%} on {cal['prompts']} calibration prompts" if cal else "")
+            + (" (within the tolerance of the target: left as trained)" if cal and cal.get("held") else "")
         )
 
 

@@ -154,6 +154,9 @@ def _steering(steer: dict[str, Any]) -> str:
         )
         if not cal.get("reached", True):
             text += "; the target was not reached"
+        if cal.get("held"):
+            band = float(cal.get("tolerance", 0))
+            text += f"; within {band:.1%} of the target (the measurement's noise), so left as trained"
     return text
 
 

@@ -10,10 +10,16 @@ much is pulled back under it.
 Refusing is taken to be monotone in alpha for each prompt: a prompt refused at some alpha is counted
 refused at every larger one, and one answered at some alpha answered at every smaller one, so a
 refinement step between two measured alphas generates only for the prompts whose outcome differed.
+
+A model whose over-refusal at alpha 0 is over the target by no more than ``tolerance`` is left as
+trained: with 160 prompts one standard error is about 1.9 points at a 6% target, and pulling a model
+back on a difference the sample cannot resolve cost one of four measured seeds 0.07 harmful
+compliance for no measured gain (``docs/design.md``).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -38,6 +44,10 @@ class AlphaSearch:
     """Replies generated in all (the monotone cache skips the rest)."""
     reached: bool = True
     """False when even the most negative alpha allowed left over-refusal above the target."""
+    tolerance: float = 0.0
+    """How far over the target the rate at alpha 0 may be before the model is pulled back."""
+    held: bool = False
+    """True when the rate at alpha 0 was over the target but within ``tolerance``: left as trained."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -52,13 +62,15 @@ def search_alpha(
     step: float = 0.1,
     max_alpha: float = 0.4,
     resolution: float = 0.05,
+    tolerance: float = 0.0,
 ) -> AlphaSearch:
     """The largest alpha in ``[-max_alpha, max_alpha]`` (a multiple of ``resolution``) with over-refusal <= ``target``.
 
     Starts at 0 and walks by ``step`` towards the target (up while the rate is within it, down while
     it is over), then halves the last interval down to ``resolution``. Typically three full passes
     over the ``n`` prompts; refinement passes reuse earlier outcomes. When no alpha reaches the
-    target, returns ``-max_alpha`` with ``reached=False``.
+    target, returns ``-max_alpha`` with ``reached=False``. A rate at 0 over the target by at most
+    ``tolerance`` keeps alpha 0 (``held=True``) instead of walking down.
     """
     if n <= 0:
         raise ValueError("search_alpha needs at least one calibration prompt")
@@ -87,7 +99,10 @@ def search_alpha(
     ok: int | None = None  # largest k known within the target
     bad: int | None = None  # smallest k known over it
     k = 0
-    if rate(0) <= target:
+    held = target < rate(0) <= target + tolerance
+    if held:
+        ok = 0
+    elif rate(0) <= target:
         ok = 0
         while k < k_max:
             k = min(k + k_step, k_max)
@@ -121,7 +136,14 @@ def search_alpha(
         tried={f"{kk * unit:+.2f}": round(r, 4) for kk, r in sorted(rates.items())},
         generated=generated,
         reached=reached,
+        tolerance=tolerance,
+        held=held,
     )
+
+
+def noise_band(target: float, n: int) -> float:
+    """One binomial standard error of an over-refusal rate of ``target`` measured on ``n`` prompts."""
+    return math.sqrt(max(target * (1 - target), 0.0) / n) if n > 0 else 0.0
 
 
 def calibration_prompts(

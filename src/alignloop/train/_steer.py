@@ -28,7 +28,7 @@ from typing import Any
 
 from alignloop._util.atomic import atomic_path
 from alignloop._util.errors import UserError
-from alignloop.train._calibrate import AlphaSearch, search_alpha
+from alignloop.train._calibrate import AlphaSearch, noise_band, search_alpha
 
 STEER_FILE = "alignloop_steer.json"
 """Provenance written next to the weights: source model, layer, alpha, direction norm, prompt counts."""
@@ -182,6 +182,7 @@ def steer_refusal(
     target: float | None = None,
     calibration: Sequence[Any] | None = None,
     refused: Refused | None = None,
+    tolerance: float | None = None,
     max_new_tokens: int = 24,
     layer: int | None = None,
     harmful: Sequence[Any] | None = None,
@@ -199,7 +200,9 @@ def steer_refusal(
     Instead of ``alpha``, a ``target`` over-refusal rate picks it (:func:`~alignloop.train._calibrate.search_alpha`):
     greedy replies of ``max_new_tokens`` to the ``calibration`` conversations (borderline-safe
     prompts the model was not trained on), judged by ``refused``, at a few alphas; the largest alpha
-    within the target wins. ``progress`` is called with the replies generated.
+    within the target wins. ``progress`` is called with the replies generated. A model whose rate at
+    alpha 0 is over the target by at most ``tolerance`` (default: one standard error at the target,
+    :func:`~alignloop.train._calibrate.noise_band`) keeps alpha 0.
 
     Raises:
         UserError: the architecture has no MLP bias to fold into, ``layer`` is out of range, or
@@ -231,7 +234,9 @@ def steer_refusal(
     search = None
     if target is not None:
         assert calibration is not None and refused is not None
-        search = _calibrate(lm, tok, shift, direction, list(calibration), refused, target, max_new_tokens, progress)
+        convs = list(calibration)
+        band = noise_band(target, len(convs)) if tolerance is None else tolerance
+        search = _calibrate(lm, tok, shift, direction, convs, refused, target, band, max_new_tokens, progress)
         alpha = search.alpha
         tok.padding_side = side  # generation set it to left; save the tokenizer as it came
     assert alpha is not None
@@ -261,6 +266,7 @@ def _calibrate(
     convs: list[Any],
     refused: Refused,
     target: float,
+    tolerance: float,
     max_new_tokens: int,
     progress: Callable[[int], None] | None,
 ) -> AlphaSearch:
@@ -276,4 +282,4 @@ def _calibrate(
         replies = chat.generate([convs[i] for i in idx], cfg, progress=progress)
         return refused([texts[i] for i in idx], replies)
 
-    return search_alpha(refused_at, len(convs), target)
+    return search_alpha(refused_at, len(convs), target, tolerance=tolerance)
