@@ -475,9 +475,9 @@ def steer_cmd(
 def _steer_calibration(constitution: str | None, exclude: str | None) -> dict[str, Any]:
     """Calibration prompts (borderline train prompts outside ``exclude``) and the guard's refusal rule."""
     from alignloop.evals import make_judge
-    from alignloop.train._calibrate import borderline_calibration, refusal_rule
+    from alignloop.train._calibrate import CALIBRATION_PROMPTS, borderline_calibration, refusal_rule
 
-    records = borderline_calibration(exclude, 160)
+    records = borderline_calibration(exclude, CALIBRATION_PROMPTS)
     if not records:
         raise UserError(
             f"{exclude} uses every borderline train prompt; none is left to measure over-refusal on",

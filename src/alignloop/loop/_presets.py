@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from alignloop.train._calibrate import CALIBRATION_PROMPTS
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -34,7 +36,7 @@ class Preset:
     steer_target: float | None = None
     """Over-refusal, on held-out borderline train prompts, the trained model is steered to (``train/_steer``).
     None: ``STEER_GATE_SHARE`` of the constitution's over-refusal gate; 0: no steering stage."""
-    steer_prompts: int = 160
+    steer_prompts: int = CALIBRATION_PROMPTS
     """Held-out borderline train prompts the steering target is measured on."""
     steer_tokens: int = 24
     """Reply tokens generated per calibration prompt (a refusal shows in its opening words)."""

@@ -25,6 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+CALIBRATION_PROMPTS = 160
+"""Borderline prompts an over-refusal target is measured on by default (``alignloop run``, ``train steer``)."""
+
 RefusedAt = Callable[[float, Sequence[int]], list[bool]]
 """``(alpha, prompt indices) -> refused?`` per index: generate at ``alpha`` and judge."""
 
@@ -99,10 +102,11 @@ def search_alpha(
     ok: int | None = None  # largest k known within the target
     bad: int | None = None  # smallest k known over it
     k = 0
-    held = target < rate(0) <= target + tolerance
+    r0 = rate(0)
+    held = target < r0 <= target + tolerance
     if held:
         ok = 0
-    elif rate(0) <= target:
+    elif r0 <= target:
         ok = 0
         while k < k_max:
             k = min(k + k_step, k_max)
