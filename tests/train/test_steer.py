@@ -130,6 +130,13 @@ def test_cli_steers_to_a_target_over_refusal(
     assert run(*args, "--target", "0.05", "--alpha", "0.1") == 2
     assert "exactly one of --alpha and --target" in capsys.readouterr().err
     assert run(*args) == 2
+    capsys.readouterr()
+    fixed = tmp_path / "fixed"
+    fixed_args = ("train", "steer", "-m", str(tiny_model_dir), "-o", str(fixed), "--alpha", "0.1")
+    assert run(*fixed_args, "--tolerance", "0.02") == 2
+    err = capsys.readouterr().err
+    assert "--tolerance only applies with --target" in err and "Traceback" not in err
+    assert not fixed.exists()
 
 
 def test_steering_a_steered_model_keeps_its_earlier_shift(tiny_model_dir: Path, tmp_path: Path) -> None:

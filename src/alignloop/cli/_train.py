@@ -456,6 +456,10 @@ def steer_cmd(
 
     if (alpha is None) == (target is None):
         raise UserError("give exactly one of --alpha and --target", hint="e.g. --alpha 0.15 or --target 0.06")
+    if alpha is not None and (exclude is not None or tolerance is not None):
+        # Both only shape the --target search; silently ignoring them would hide a mistaken command.
+        given = " and ".join(n for n, v in (("--exclude", exclude), ("--tolerance", tolerance)) if v is not None)
+        raise UserError(f"{given} only applies with --target, not --alpha", hint=f"drop {given}, or use --target")
     kw: dict[str, Any] = {}
     if target is not None:
         kw = _steer_calibration(constitution, exclude) | {"tolerance": tolerance}
