@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -44,6 +46,30 @@ def _parse(raw: str) -> URL:
         ) from None
 
 
+def _contended(e: Exception) -> bool:
+    return "locked" in str(e) or "busy" in str(e)
+
+
+def _switch_to_wal(dbapi_conn: Any, deadline_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+    """Put the database in WAL mode, retrying while other processes hold its lock.
+
+    Converting a fresh file to WAL needs an exclusive lock. When two processes open the same new
+    database at once, SQLite reports one of them busy straight away instead of calling the busy
+    handler (it would deadlock otherwise), so the wait has to happen here.
+    """
+    give_up = time.monotonic() + deadline_s
+    pause = 0.01
+    while True:
+        try:
+            dbapi_conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as e:
+            if not _contended(e) or time.monotonic() + pause > give_up:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     kwargs: dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
     memory = url.database in (None, "", ":memory:")
@@ -67,10 +93,10 @@ def _sqlite_engine(url: URL) -> Engine:
         # take transaction control from the sqlite3 module (its implicit BEGIN is deferred, so two
         # writers can deadlock on lock upgrade instead of waiting); see the "begin" hook below
         dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
         if not memory:
             # WAL: readers (alignloop runs list) never block the writer of a running stage
-            cur.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(dbapi_conn)
+        cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cur.close()
@@ -88,6 +114,22 @@ def _server_engine(url: URL) -> Engine:
     if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _check(engine: Engine, patient: bool) -> None:
+    """Open one connection and run a trivial query; ``patient`` waits out SQLite lock contention."""
+    give_up = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return
+        except DBAPIError as e:
+            # several processes opening one new SQLite file together: one may be told "locked" at
+            # once rather than queued, so wait here as the busy handler would have
+            if not (patient and _contended(e.orig or e)) or time.monotonic() > give_up:
+                raise
+        time.sleep(0.05)
 
 
 def connect(raw_url: str) -> tuple[Engine, URL]:
@@ -115,8 +157,7 @@ def connect(raw_url: str) -> tuple[Engine, URL]:
             f"the database driver for {display_url(url)} is not installed (no module {e.name})", hint=hint
         ) from None
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        _check(engine, patient=url.get_backend_name() == "sqlite")
     except DBAPIError as e:
         engine.dispose()
         reason = str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e)
