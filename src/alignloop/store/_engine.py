@@ -46,10 +46,6 @@ def _parse(raw: str) -> URL:
         ) from None
 
 
-def _contended(e: Exception) -> bool:
-    return "locked" in str(e) or "busy" in str(e)
-
-
 def _switch_to_wal(dbapi_conn: Any, deadline_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
     """Put the database in WAL mode, retrying while other processes hold its lock.
 
@@ -64,7 +60,8 @@ def _switch_to_wal(dbapi_conn: Any, deadline_s: float = SQLITE_BUSY_TIMEOUT_S) -
             dbapi_conn.execute("PRAGMA journal_mode=WAL").fetchall()
             return
         except sqlite3.OperationalError as e:
-            if not _contended(e) or time.monotonic() + pause > give_up:
+            contended = "locked" in str(e) or "busy" in str(e)
+            if not contended or time.monotonic() + pause > give_up:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.5)
@@ -116,22 +113,6 @@ def _server_engine(url: URL) -> Engine:
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 
-def _check(engine: Engine, patient: bool) -> None:
-    """Open one connection and run a trivial query; ``patient`` waits out SQLite lock contention."""
-    give_up = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
-    while True:
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return
-        except DBAPIError as e:
-            # several processes opening one new SQLite file together: one may be told "locked" at
-            # once rather than queued, so wait here as the busy handler would have
-            if not (patient and _contended(e.orig or e)) or time.monotonic() > give_up:
-                raise
-        time.sleep(0.05)
-
-
 def connect(raw_url: str) -> tuple[Engine, URL]:
     """Create an engine for ``raw_url`` and check that the database answers.
 
@@ -157,7 +138,8 @@ def connect(raw_url: str) -> tuple[Engine, URL]:
             f"the database driver for {display_url(url)} is not installed (no module {e.name})", hint=hint
         ) from None
     try:
-        _check(engine, patient=url.get_backend_name() == "sqlite")
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
     except DBAPIError as e:
         engine.dispose()
         reason = str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e)
