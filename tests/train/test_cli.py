@@ -91,3 +91,28 @@ def test_train_data_writes_pairs_with_provenance(
     assert meta["constitution_hash"] == res["constitution_hash"] and meta["judge"] == "keyword"
     assert meta["sources"]["cai"]["mode"] == "refusal_style"  # a tiny model cannot critique itself
     assert res["counts"]["cai"] == sum(1 for _ in (out / "cai.jsonl").open())
+
+
+@pytest.mark.parametrize(("args", "share"), [((), 0.75), (("--border-share", "1"), 1.0)])
+def test_train_data_passes_the_borderline_share(
+    tiny_model_dir: Path, tmp_path: Path, _alignloop: Any, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...],
+    share: float,
+) -> None:
+    import alignloop.train as tr
+
+    seen: dict[str, Any] = {}
+
+    def fake_build(*a: Any, **kw: Any) -> Any:
+        seen.update(kw)
+        return tr.DataResult(pairs_path=tmp_path / "p.jsonl", sft_path=tmp_path / "s.jsonl", counts={})
+
+    monkeypatch.setattr(tr, "default_judge", lambda constitution=None: tr.KeywordJudge())
+    monkeypatch.setattr(tr, "build_alignment_data", fake_build)
+    r = _alignloop("train", "data", "-m", str(tiny_model_dir), "-o", str(tmp_path / "d"), "--limit", "8", *args)
+    assert r.returncode == 0, r.stderr
+    assert seen["border_share"] == share and seen["limit"] == 8
+
+
+def test_train_data_rejects_a_share_outside_0_1(tiny_model_dir: Path, tmp_path: Path, _alignloop: Any) -> None:
+    r = _alignloop("train", "data", "-m", str(tiny_model_dir), "-o", str(tmp_path / "d"), "--border-share", "1.5")
+    assert r.returncode == 2 and "--border-share" in r.stderr and not (tmp_path / "d").exists()

@@ -245,3 +245,21 @@ def test_a_limited_harmful_sample_takes_every_category_in_turn() -> None:
     assert len(picked) == 180 and len(counts) == 12
     assert max(counts.values()) - min(counts.values()) <= 1
     assert [r.id for r in _spread(list(reversed(harmful)), 180)] == [r.id for r in picked]
+
+
+@pytest.mark.parametrize(("share", "n_border"), [(0.5, 4), (0.75, 6), (1.0, 8)])
+def test_border_share_sets_the_mix_of_a_capped_helpful_group(
+    loaded: Any, tmp_path: Path, share: float, n_border: int
+) -> None:
+    res = build_alignment_data(
+        ScriptedModel(_complier),
+        loaded,
+        tmp_path / "d",
+        sources=("helpfulness",),
+        harmful=[],
+        limit=8,
+        border_share=share,
+    )
+    rows = [json.loads(line) for line in res.pairs_path.read_text().splitlines()]
+    labels = [r["label"] for r in rows]
+    assert len(rows) == 8 and labels.count("borderline") == n_border and labels.count("benign") == 8 - n_border

@@ -156,6 +156,12 @@ def _record(kind: str, model: str, config: dict[str, Any], result: dict[str, Any
     "--limit", type=click.IntRange(1), default=None, help="At most N harmful and N helpful prompts."
 )
 @click.option(
+    "--border-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="With --limit: share of the helpful prompts that are borderline-safe, the rest ordinary (default: 0.75).",
+)
+@click.option(
     "--mode",
     type=click.Choice(["auto", "self", "refusal_style"]),
     default="auto",
@@ -171,6 +177,7 @@ def data_cmd(
     sources: tuple[str, ...],
     failures: str | None,
     limit: int | None,
+    border_share: float | None,
     mode: str,
     max_new_tokens: int,
     as_json: bool,
@@ -178,6 +185,7 @@ def data_cmd(
     """Generate preference pairs (and CAI SFT data) from the constitution, train split only; resumable."""
     from alignloop.models import load_model
     from alignloop.train import build_alignment_data, default_judge
+    from alignloop.train._recipe import BORDER_SHARE
 
     loaded = load_const(constitution)
     m = load_model(model)
@@ -189,6 +197,7 @@ def data_cmd(
             sources=sources,
             failures=failures,
             limit=limit,
+            border_share=BORDER_SHARE if border_share is None else border_share,
             mode=mode,
             judge=default_judge(loaded),
             max_new_tokens=max_new_tokens,

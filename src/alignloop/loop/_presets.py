@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from alignloop.train._calibrate import CALIBRATION_PROMPTS
+from alignloop.train._recipe import BORDER_SHARE
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Preset:
     learning_rate: float
     """LoRA rate for models under ``SMALL_MODEL_PARAMS``; larger models train at ``LARGE_MODEL_LR``."""
     max_length: int
+    border_share: float = BORDER_SHARE
+    """Share of borderline-safe prompts among the helpful train prompts (the rest are ordinary ones)."""
     sft_weight: float = 1.0
     """Weight of DPO's NLL term on ``chosen``: with 1.0 the refusal itself is learned, not only the contrast."""
     merge_scale: float = 1.0

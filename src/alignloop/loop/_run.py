@@ -212,6 +212,7 @@ def _stages(
                 judge=VerdictJudge(judge, name="guard"),
                 max_new_tokens=p.data_tokens,
                 progress=adv,
+                border_share=p.border_share,
             )
         return {"pairs": str(res.pairs_path), "counts": res.counts}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,11 @@ from alignloop.train._judge import Judge, KeywordJudge
 
 SOURCES = ("cai", "helpfulness", "context_distillation", "rlaif", "redteam")
 DEFAULT_SOURCES = ("cai", "helpfulness", "redteam")
+BORDER_SHARE = 0.75
+"""Share of borderline-safe prompts in a capped helpful group (the rest are ordinary prompts). Pairs on
+borderline prompts teach where refusing stops; with 3/4 instead of 1/2 of the CPU preset's 180, four DPO
+seeds on SmolLM2-135M left 0.213 harmful compliance instead of 0.296 at 7.3% against 6.0% over-refusal,
+with the same helpfulness retention (docs/design.md)."""
 
 
 @dataclass
@@ -65,12 +71,14 @@ def build_alignment_data(
     mode: str = "auto",
     max_new_tokens: int = 64,
     progress: Callable[[int], None] | None = None,
+    border_share: float = BORDER_SHARE,
 ) -> DataResult:
     """Generate every requested source into ``out_dir`` and merge them into ``pairs.jsonl``.
 
     Prompts default to the ``train`` split of the bundled seed prompts (harmful for ``cai``,
-    ``context_distillation`` and ``rlaif``; half borderline, half benign for ``helpfulness``);
-    ``limit`` caps each group. Each source keeps its own resumable file, so a killed run continues.
+    ``context_distillation`` and ``rlaif``; borderline and benign for ``helpfulness``). ``limit``
+    caps each group; ``border_share`` of a capped helpful group is borderline, the rest benign.
+    Each source keeps its own resumable file, so a killed run continues.
     """
     from alignloop._util.errors import UserError
 
@@ -84,11 +92,10 @@ def build_alignment_data(
     judge = judge or KeywordJudge()
     harm = _spread(train_prompts(harmful if harmful is not None else seed_prompts(label="harmful")), limit)
     if helpful is None:
-        # half borderline-safe (where a safety-tuned model over-refuses), half ordinary (keeps everyday
-        # answers intact: with two thirds borderline, SmolLM2 began refusing café tweets and poems)
+        # borderline-safe prompts carry the contrast with harmful ones; ordinary ones keep everyday answers
         border = spread_train("borderline")
         benign = spread_train("benign")
-        n_border = len(border) if limit is None else min(len(border), -(-limit // 2))
+        n_border = len(border) if limit is None else min(len(border), math.ceil(limit * border_share))
         n_benign = len(benign) if limit is None else min(len(benign), limit - n_border)
         helpf = _spread(border[:n_border] + benign[:n_benign], None)
     else:
