@@ -74,11 +74,12 @@ PRESETS = {
     "default": Preset("default", eval_limit=40, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
                       data_limit=180, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
                       learning_rate=2e-3, max_length=128, merge_scale=1.5),
-    # quick calibrates on 96 prompts: with 32 one refusal is 3.1 points, and two of them (6.2%) sent a
-    # smoke model to alpha -0.4 chasing a 6% target
+    # quick calibrates on 64 prompts: with 32 one refusal is 3.1 points, and two of them (6.2%) sent a
+    # smoke model to alpha -0.4 chasing a 6% target; 96 cost 102 s when a barely trained model (0%
+    # over-refusal) walked up to +0.4, a third of the smoke run
     "quick": Preset("quick", eval_limit=12, eval_suites=_SUITES, eval_tokens=48, redteam_budget=8,
                     data_limit=24, data_tokens=40, epochs=2.0, max_steps=-1, batch_size=4,
-                    learning_rate=2e-3, max_length=128, steer_prompts=96, steer_tokens=16,
+                    learning_rate=2e-3, max_length=128, steer_prompts=64, steer_tokens=16,
                     steer_direction_prompts=40),
 }
 
