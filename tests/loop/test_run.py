@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from alignloop.loop import STAGES, preset, run_loop
+from alignloop.train._recipe import BORDER_SHARE
 
 
 @pytest.fixture
@@ -189,6 +190,8 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     # steering needs borderline train prompts left out of training; the GPU preset trains on all of them
     assert cpu.steer_target is None and gpu.steer_target == 0.0
     assert preset(False, steer_target=0.08).steer_target == 0.08 and preset(False, steer_target=0.08).name != cpu.name
+    assert cpu.border_share == BORDER_SHARE and preset(False, border_share=0.5).border_share == 0.5
+    assert preset(False, border_share=0.5).name != cpu.name
 
 
 def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,7 +210,11 @@ def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--rl-steps", "60"])
     assert res.exit_code == 0 and seen["rl_steps"] == 60 and seen["steer_target"] is None
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--steer-target", "0"])
-    assert res.exit_code == 0 and seen["steer_target"] == 0.0
+    assert res.exit_code == 0 and seen["steer_target"] == 0.0 and seen["border_share"] is None
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--border-share", "0.5"])
+    assert res.exit_code == 0 and seen["border_share"] == 0.5
+    bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--border-share", "2"])
+    assert bad.exit_code == 2 and "--border-share" in bad.output
     bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "-3"])
     assert bad.exit_code == 2 and "--data-limit" in bad.output
 

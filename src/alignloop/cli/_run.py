@@ -14,7 +14,7 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
 @model_option
 @constitution_option
 @click.option(
-    "--quick", is_flag=True, help="Smaller evals, red-team and data: about 5 minutes on 2 CPU cores."
+    "--quick", is_flag=True, help="Smaller evals, red-team and data: about 4 minutes on 2 CPU cores."
 )
 @click.option(
     "--limit",
@@ -42,6 +42,12 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
     help="Over-refusal the trained model is steered to, on held-out borderline train prompts "
     "(default: 0.6 x the constitution's over-refusal gate; 0: no steering).",
 )
+@click.option(
+    "--border-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Share of the helpful train prompts that are borderline-safe, the rest ordinary (default: 0.75).",
+)
 @json_option
 def command(
     out_dir: str,
@@ -52,6 +58,7 @@ def command(
     data_limit: int | None,
     rl_steps: int,
     steer_target: float | None,
+    border_share: float | None,
     as_json: bool,
 ) -> None:
     """Baseline eval, red-team, data generation, DPO with LoRA, [GRPO,] steering, eval, comparison, gates, report.
@@ -76,6 +83,7 @@ def command(
             data_limit=data_limit,
             rl_steps=rl_steps,
             steer_target=steer_target,
+            border_share=border_share,
             progress=progress_bar,
         )
     if as_json:

@@ -92,6 +92,7 @@ def preset(
     data_limit: int | None = None,
     rl_steps: int | None = None,
     steer_target: float | None = None,
+    border_share: float | None = None,
 ) -> Preset:
     """The preset for the flags and the machine.
 
@@ -102,7 +103,8 @@ def preset(
     on all of them on CPU (44 min), DPO kept refusal and cut over-refusal from 8-14% to 2.3%; on one H100 the whole
     ``default-gpu`` loop took about 7.5 minutes. ``data_limit`` overrides the prompts per side (0: all of them);
     ``rl_steps`` adds that many GRPO steps after DPO; ``steer_target`` sets the over-refusal the
-    steering stage aims at (0 turns it off).
+    steering stage aims at (0 turns it off); ``border_share`` sets the share of borderline-safe
+    prompts on the helpful side (the rest are ordinary ones).
     """
     p = PRESETS["quick" if quick else "default"]
     if limit is None and not quick and device == "cuda":
@@ -134,4 +136,6 @@ def preset(
         p = replace(p, name=f"{p.name}-rl{rl_steps}", rl_steps=rl_steps)
     if steer_target is not None:
         p = replace(p, name=f"{p.name}-steer{steer_target:g}", steer_target=steer_target)
+    if border_share is not None:
+        p = replace(p, name=f"{p.name}-border{border_share:g}", border_share=border_share)
     return p

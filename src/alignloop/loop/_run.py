@@ -61,6 +61,7 @@ def run_loop(
     data_limit: int | None = None,
     rl_steps: int | None = None,
     steer_target: float | None = None,
+    border_share: float | None = None,
     progress: ProgressFactory | None = None,
 ) -> dict[str, Any]:
     """Run the whole loop into ``out_dir`` and return ``summary.json``'s content.
@@ -68,7 +69,8 @@ def run_loop(
     The preset follows ``quick``/``limit`` and the hardware (see :func:`preset`); ``data_limit`` sets
     the harmful and helpful train prompts each (0: every train prompt); ``rl_steps`` adds an online
     RL stage (GRPO, rewarded by the guard) after DPO; ``steer_target`` sets the over-refusal the
-    trained model is steered to (default: ``STEER_GATE_SHARE`` of the constitution's gate; 0: none).
+    trained model is steered to (default: ``STEER_GATE_SHARE`` of the constitution's gate; 0: none);
+    ``border_share`` sets the share of borderline-safe prompts among the helpful train prompts.
 
     Writes ``DIR/model/`` (merged; loads with AutoModelForCausalLM/AutoTokenizer), ``DIR/report.html``
     and ``DIR/summary.json``; records the run in the store as kind ``loop``.
@@ -81,7 +83,13 @@ def run_loop(
     from alignloop._util.hardware import detect
 
     p = preset(
-        quick, limit, device=detect().device, data_limit=data_limit, rl_steps=rl_steps, steer_target=steer_target
+        quick,
+        limit,
+        device=detect().device,
+        data_limit=data_limit,
+        rl_steps=rl_steps,
+        steer_target=steer_target,
+        border_share=border_share,
     )
     loaded = load_constitution(constitution if constitution not in (None, "default") else None)
     config = {"model": model, "constitution_hash": loaded.hash, "preset": p.to_dict()}
