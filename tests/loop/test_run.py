@@ -59,6 +59,9 @@ def test_loop_runs_every_stage_and_resumes(
     _check_outputs(out)
     assert (out / "eval_baseline" / "results.jsonl").stat().st_mtime_ns == first_eval  # not redone
     assert summary["train"]["steps"] >= 1
+    # the helpful prompt mix is recorded: labels of the helpfulness pairs add up to their count
+    helpful = summary["data_labels"]["helpfulness"]
+    assert set(helpful) <= {"borderline", "benign"} and sum(helpful.values()) == summary["data"]["helpfulness"]
     # the merged model took the preset's multiple of the LoRA update
     train_json = json.loads((out / "train" / "train.json").read_text())
     assert train_json["settings"]["merge_scale"] == summary["preset"]["merge_scale"] == 1.5

@@ -40,13 +40,15 @@ def test_loop_report_is_self_contained_with_all_sections(tmp_path: Path) -> None
         "preset": {"name": "default-rl60"},
         "data": {"cai": 156, "helpfulness": 179},
         "data_generators": {"cai": {"refusal_style": 156}},
+        "data_labels": {"helpfulness": {"borderline": 134, "benign": 45}},
         "train": {"rows": 335, "steps": 84, "seconds_per_pair": 1.13, "resumed_from_step": 20},
         "rl": {"steps": 60, "learning_rate": 0.0003},
         "stage_seconds": {"train": 550.9, "rl": 697.2},
     }
     out = render_loop_report(tmp_path / "r.html", base, after, comparison, gates, rt, transcripts, run=run)
     html = out.read_text()
-    assert "cai</th><td>156 (refusal_style 156)" in html and "helpfulness</th><td>179<" in html
+    assert "cai</th><td>156 (refusal_style 156)" in html
+    assert "helpfulness</th><td>179 (borderline 134, benign 45)<" in html
     assert "84 steps" in html and "resumed from step 20" in html
     assert "GRPO" in html and "60 steps" in html and "rl 697" in html
     assert not re.search(r"(src|href)=['\"]?https?:", html)  # no external assets

@@ -263,3 +263,5 @@ def test_border_share_sets_the_mix_of_a_capped_helpful_group(
     rows = [json.loads(line) for line in res.pairs_path.read_text().splitlines()]
     labels = [r["label"] for r in rows]
     assert len(rows) == 8 and labels.count("borderline") == n_border and labels.count("benign") == 8 - n_border
+    meta = json.loads((tmp_path / "d" / "helpfulness.jsonl.meta.json").read_text())
+    assert meta["labels"].get("borderline", 0) == n_border and meta["labels"].get("benign", 0) == 8 - n_border

@@ -413,6 +413,7 @@ def _report(
             "data": state.get("data").get("counts", {}),
             # which path made each source's pairs (e.g. cai: refusal_style when the model is too small to critique)
             "data_generators": {k: v.get("generators", {}) for k, v in sources.items()},
+            "data_labels": {k: v.get("labels", {}) for k, v in sources.items()},
             **{name: info(name) for name in ("train", "rl", "steer") if state.done(name)},
             "stage_seconds": {s: state.get(s).get("seconds") for s in STAGES if state.done(s)},
             "model_dir": str(out / "model"),

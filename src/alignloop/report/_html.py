@@ -166,9 +166,9 @@ def _provenance(run: dict[str, Any]) -> list[str]:
     preset = run.get("preset") or {}
     if preset:
         rows.append(_row("preset", preset.get("name")))
-    generators = run.get("data_generators") or {}
+    generators, labels = run.get("data_generators") or {}, run.get("data_labels") or {}
     for source, n in (run.get("data") or {}).items():
-        how = _counts(generators.get(source) or {})
+        how = "; ".join(c for c in (_counts(generators.get(source) or {}), _counts(labels.get(source) or {})) if c)
         rows.append(_row(f"pairs: {source}", f"{n} ({how})" if how else n))
     train = run.get("train") or {}
     if train:

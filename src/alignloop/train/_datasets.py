@@ -112,13 +112,20 @@ class DatasetWriter:
     def close(self) -> dict[str, Any]:
         """Close the file and write the sidecar; returns the metadata."""
         self._app.close()
-        gens: dict[str, int] = {}
-        for r in self._app.rows:
-            gens[r.get("generator", "?")] = gens.get(r.get("generator", "?"), 0) + 1
-        self.meta["generators"] = gens
-        self.meta["rows"] = len(self._app.rows)
+        rows = self._app.rows
+        self.meta["generators"] = _tally(r.get("generator", "?") for r in rows)
+        # the prompt mix (e.g. borderline vs benign helpful prompts) is a knob, so it is recorded
+        self.meta["labels"] = _tally(r["label"] for r in rows if r.get("label"))
+        self.meta["rows"] = len(rows)
         write_text_atomic(meta_path(self.path), json.dumps(self.meta, indent=2, sort_keys=True))
         return self.meta
+
+
+def _tally(keys: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for k in keys:
+        out[k] = out.get(k, 0) + 1
+    return out
 
 
 def meta_path(path: str | os.PathLike[str]) -> Path:
