@@ -35,7 +35,9 @@ def _launch(config: Path, args: list[str], cwd: Path) -> subprocess.CompletedPro
     alignloop = shutil.which("alignloop", path=os.path.dirname(sys.executable))
     assert alignloop, "the alignloop console script is not installed next to this Python"
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config), alignloop, *args]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    tmp = cwd / "tmp"  # torch elastic leaves a torchelastic_* folder per launch in the temp dir
+    tmp.mkdir(exist_ok=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "TMPDIR": str(tmp)}
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
