@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -113,19 +114,12 @@ class DatasetWriter:
         """Close the file and write the sidecar; returns the metadata."""
         self._app.close()
         rows = self._app.rows
-        self.meta["generators"] = _tally(r.get("generator", "?") for r in rows)
+        self.meta["generators"] = dict(Counter(r.get("generator", "?") for r in rows))
         # the prompt mix (e.g. borderline vs benign helpful prompts) is a knob, so it is recorded
-        self.meta["labels"] = _tally(r["label"] for r in rows if r.get("label"))
+        self.meta["labels"] = dict(Counter(r["label"] for r in rows if r.get("label")))
         self.meta["rows"] = len(rows)
         write_text_atomic(meta_path(self.path), json.dumps(self.meta, indent=2, sort_keys=True))
         return self.meta
-
-
-def _tally(keys: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for k in keys:
-        out[k] = out.get(k, 0) + 1
-    return out
 
 
 def meta_path(path: str | os.PathLike[str]) -> Path:
