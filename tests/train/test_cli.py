@@ -116,3 +116,9 @@ def test_train_data_passes_the_borderline_share(
 def test_train_data_rejects_a_share_outside_0_1(tiny_model_dir: Path, tmp_path: Path, _alignloop: Any) -> None:
     r = _alignloop("train", "data", "-m", str(tiny_model_dir), "-o", str(tmp_path / "d"), "--border-share", "1.5")
     assert r.returncode == 2 and "--border-share" in r.stderr and not (tmp_path / "d").exists()
+
+
+def test_train_data_rejects_a_share_without_a_limit(tiny_model_dir: Path, tmp_path: Path, _alignloop: Any) -> None:
+    r = _alignloop("train", "data", "-m", str(tiny_model_dir), "-o", str(tmp_path / "d"), "--border-share", "0.5")
+    assert r.returncode == 2 and "only applies with --limit" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "d").exists()

@@ -183,6 +183,9 @@ def data_cmd(
     as_json: bool,
 ) -> None:
     """Generate preference pairs (and CAI SFT data) from the constitution, train split only; resumable."""
+    if border_share is not None and limit is None:
+        # without a cap every helpful train prompt is used, so a share would be silently ignored
+        raise UserError("--border-share only applies with --limit", hint="add --limit N, or drop --border-share")
     from alignloop.models import load_model
     from alignloop.train import build_alignment_data, default_judge
     from alignloop.train._recipe import BORDER_SHARE
