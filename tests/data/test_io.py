@@ -8,6 +8,7 @@ import pytest
 from alignloop._util.errors import DataError
 from alignloop.cli import main
 from alignloop.data import (
+    ConversationRecord,
     JsonlAppender,
     PreferencePair,
     PromptRecord,
@@ -32,8 +33,15 @@ def test_bad_field_names_field(tmp_path: Path) -> None:
     p = _jsonl(tmp_path / "p.jsonl", [{"id": "a", "prompt": "hi"}, {"id": "b", "prompt": 3}])
     with pytest.raises(DataError, match=r"p\.jsonl:2: field 'prompt'"):
         read_rows(p, PromptRecord)
-    p = _jsonl(tmp_path / "q.jsonl", [{"prompt": "hi"}])
-    with pytest.raises(DataError, match=r"q\.jsonl:1: field 'id': missing"):
+
+
+def test_rows_without_ids_get_stable_ids_from_their_content(tmp_path: Path) -> None:
+    p = _jsonl(tmp_path / "q.jsonl", [{"prompt": "hi"}, {"prompt": "there"}])
+    first, again = read_rows(p, PromptRecord), read_rows(p, PromptRecord)
+    assert [r.id for r in first] == [r.id for r in again]
+    assert len({r.id for r in first}) == 2 and all(r.id.startswith("row-") for r in first)
+    p = _jsonl(tmp_path / "r.jsonl", [{"prompt": "hi"}, {"prompt": "x"}, {"prompt": "hi"}])
+    with pytest.raises(DataError, match=r"r\.jsonl:3: repeats line 1"):
         read_rows(p, PromptRecord)
 
 
@@ -57,6 +65,47 @@ def test_preference_pair_checks(tmp_path: Path, chosen: str, rejected: str, need
     p = _jsonl(tmp_path / "pairs.jsonl", [_pair(chosen, rejected)])
     with pytest.raises(DataError, match=needle):
         read_rows(p, PreferencePair)
+
+
+USER = {"role": "user", "content": "How do I boil an egg?"}
+GOOD = {"role": "assistant", "content": "Simmer it for nine minutes."}
+BAD = {"role": "assistant", "content": "I can't help with that."}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"prompt": USER["content"], "chosen": GOOD["content"], "rejected": BAD["content"]},  # TRL standard
+        {"chosen": [USER, GOOD], "rejected": [USER, BAD]},  # implicit prompt
+        {"prompt": [USER], "chosen": [USER, GOOD], "rejected": [USER, BAD]},  # replies repeat the prompt
+        {"id": "x", "prompt": [USER], "chosen": [GOOD], "rejected": [BAD]},  # alignloop's own
+    ],
+    ids=["standard", "implicit", "repeated", "conversational"],
+)
+def test_preference_pairs_read_trl_layouts(tmp_path: Path, row: dict[str, object]) -> None:
+    (pair,) = read_rows(_jsonl(tmp_path / "pairs.jsonl", [row]), PreferencePair)
+    dump = pair.model_dump()
+    assert (dump["prompt"], dump["chosen"], dump["rejected"]) == ([USER], [GOOD], [BAD])
+
+
+def test_implicit_prompt_keeps_earlier_turns_and_needs_a_shared_prefix(tmp_path: Path) -> None:
+    earlier = [USER, GOOD, {"role": "user", "content": "And poach one?"}]
+    row = {"chosen": [*earlier, {"role": "assistant", "content": "Swirl the water."}], "rejected": [*earlier, BAD]}
+    (pair,) = read_rows(_jsonl(tmp_path / "a.jsonl", [row]), PreferencePair)
+    assert pair.model_dump()["prompt"] == earlier and pair.chosen[-1].content == "Swirl the water."
+    lone = {"chosen": [GOOD], "rejected": [BAD]}  # nothing shared: no prompt to recover
+    with pytest.raises(DataError, match=r"b\.jsonl:1: field 'prompt': missing"):
+        read_rows(_jsonl(tmp_path / "b.jsonl", [lone]), PreferencePair)
+
+
+def test_conversations_read_prompt_completion_rows(tmp_path: Path) -> None:
+    rows = [
+        {"prompt": USER["content"], "completion": GOOD["content"]},
+        {"prompt": [USER], "completion": [GOOD], "source": "mine"},
+    ]
+    for conv in read_rows(_jsonl(tmp_path / "sft.jsonl", rows), ConversationRecord):
+        assert conv.model_dump()["messages"] == [USER, GOOD]
+        assert "prompt" not in (conv.model_extra or {})
 
 
 @pytest.mark.parametrize("name", ["out.jsonl", "out.parquet", "out_ds"])

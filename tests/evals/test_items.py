@@ -26,10 +26,13 @@ def test_select_is_deterministic_and_spreads_over_categories() -> None:
     assert sorted(x.category for x in first) == ["a", "a", "b", "b", "c", "c"]
 
 
-def test_file_items_reject_missing_and_duplicate_ids(tmp_path: Path) -> None:
+def test_file_items_derive_missing_ids_and_reject_duplicates(tmp_path: Path) -> None:
     p = tmp_path / "p.jsonl"
     p.write_text('{"id": "a", "prompt": "hi"}\n{"prompt": "no id"}\n')
-    with pytest.raises(DataError, match=r"p.jsonl:2: field 'id': missing"):
+    ids = [it.id for it in file_items(p)]
+    assert ids[0] == "a" and ids[1].startswith("row-") and ids == [it.id for it in file_items(p)]
+    p.write_text('{"prompt": "twice"}\n{"prompt": "twice"}\n')
+    with pytest.raises(DataError, match=r"p.jsonl:2: repeats line 1"):
         file_items(p)
     p.write_text('{"id": "a", "prompt": "hi"}\n{"id": "a", "prompt": "again"}\n')
     with pytest.raises(DataError, match="duplicate id 'a'"):

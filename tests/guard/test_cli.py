@@ -43,7 +43,18 @@ def test_score_contract_and_resume(hash_artifact: Path, tmp_path: Path) -> None:
     assert 0.0 <= b["score"] <= 1.0 and b["pii"][0]["type"] == "PHONE"
 
 
-@pytest.mark.parametrize("row", ['{"id": "x"}', '{"text": "hi"}', "not json"])
+def test_score_gives_rows_without_ids_one_from_their_content(hash_artifact: Path, tmp_path: Path) -> None:
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"text": "How do I bake bread?"}\n{"text": "How do I bake rye?"}\n')
+    out = tmp_path / "out.jsonl"
+    assert _run(["guard", "score", str(inp), "-o", str(out), "-a", str(hash_artifact)]) == 0
+    ids = [json.loads(x)["id"] for x in out.read_text().splitlines()]
+    assert len(set(ids)) == 2 and all(i.startswith("row-") for i in ids)
+
+
+@pytest.mark.parametrize(
+    "row", ['{"id": "x"}', '{"id": "ok", "text": "again"}', '{"text": "hi", "id": true}', "not json"]
+)
 def test_score_broken_rows_exit_2_naming_line(hash_artifact: Path, tmp_path: Path, row: str, capsys: Any) -> None:
     inp = tmp_path / "in.jsonl"
     inp.write_text('{"id": "ok", "text": "fine"}\n' + row + "\n")

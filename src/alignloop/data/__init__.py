@@ -8,6 +8,7 @@ from alignloop.data._schema import (
     PreferencePair,
     PromptRecord,
     Turn,
+    content_id,
 )
 from alignloop.data._seed import seed_dir, seed_file, seed_prompts
 
@@ -19,6 +20,7 @@ __all__ = [
     "PreferencePair",
     "PromptRecord",
     "Turn",
+    "content_id",
     "iter_jsonl",
     "read_rows",
     "seed_dir",

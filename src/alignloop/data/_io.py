@@ -65,6 +65,8 @@ def read_rows(path: str | os.PathLike[str], schema: type[R], unique_ids: bool = 
             raise _fmt_validation(str(p), n, e) from None
         rid = getattr(row, "id", None)
         if unique_ids and rid is not None:
+            if rid in seen and "id" not in obj:  # the id was made from the content: the row itself repeats
+                raise DataError(f"{p}:{n}: repeats line {seen[rid]}", hint="remove the repeated row")
             if rid in seen:
                 raise DataError(f"{p}:{n}: duplicate id {rid!r} (first at line {seen[rid]})", hint="make ids unique")
             seen[rid] = n

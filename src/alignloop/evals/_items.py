@@ -59,18 +59,16 @@ def select(items: Sequence[EvalItem], limit: int | None) -> list[EvalItem]:
 
 
 def file_items(path: str | Path) -> list[EvalItem]:
-    """Prompts from a user's JSONL file: ``{"id", "prompt"}`` + optional ``label``/``category``/``messages``.
+    """Prompts from a user's file: ``{"prompt"}`` + optional ``id``/``label``/``category``/``messages``.
+
+    A row without an id gets one made from its content (stable, so paired comparisons still match).
 
     Raises:
-        DataError: a missing or duplicate id, a missing prompt, or a broken line (with file:line).
+        DataError: a duplicate id or repeated row, a missing prompt, or a broken line (with file:line).
     """
-    from alignloop.data import PromptRecord, iter_jsonl, read_rows
+    from alignloop.data import PromptRecord, read_rows
 
     p = Path(path)
-    # check ids before pydantic so the message says "missing id" plainly
-    for n, obj in iter_jsonl(p) if p.suffix not in (".parquet",) and not p.is_dir() else []:
-        if not obj.get("id"):
-            raise DataError(f"{p}:{n}: field 'id': missing", hint='give every row a unique "id"')
     rows = read_rows(p, PromptRecord)
     if not rows:
         raise DataError(f"{p}: no rows", hint='add rows like {"id": "q1", "prompt": "..."}')
