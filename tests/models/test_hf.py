@@ -39,8 +39,8 @@ def test_folder_without_config_is_a_user_error(tmp_path: Path) -> None:
         load_model(str(tmp_path))
 
 
-def test_fallback_chat_template(tiny_hf_model: HFChatModel) -> None:
-    tiny_hf_model.tokenizer.chat_template = None
+def test_fallback_chat_template(tiny_hf_model: HFChatModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tiny_hf_model.tokenizer, "chat_template", None)  # the tokenizer is shared by the session
     from alignloop.models import ensure_chat_template
 
     assert ensure_chat_template(tiny_hf_model.tokenizer)
@@ -56,8 +56,12 @@ def test_complete_flags_replies_cut_at_the_budget(tiny_hf_model: HFChatModel) ->
     first = tiny_hf_model.complete(convs, cfg)
     # a random model emits no end token in 3 steps unless told that its first token is one
     assert [c.finished for c in first] == [False, False] and all(c.cut for c in first)
-    ids = tiny_hf_model.tokenizer(first[0].text, add_special_tokens=False)["input_ids"]
-    tiny_hf_model.model.generation_config.eos_token_id = ids[0]
+    import torch
+
+    prompt = tiny_hf_model.tokenizer(tiny_hf_model.render(convs[0]), return_tensors="pt", add_special_tokens=False)
+    with torch.no_grad():  # the greedy first token (its text may be empty: a special token decodes to "")
+        first_token = int(tiny_hf_model.model(**prompt).logits[0, -1].argmax())
+    tiny_hf_model.model.generation_config.eos_token_id = first_token
     again = tiny_hf_model.complete(convs[:1], cfg)
     assert again[0].finished is True and not again[0].cut
     assert tiny_hf_model.generate(convs[:1], cfg) == [again[0].text]
@@ -128,3 +132,23 @@ def test_other_runtime_errors_are_not_retried(tiny_hf_model: HFChatModel, monkey
     with pytest.raises(RuntimeError, match="shapes"):
         tiny_hf_model.generate([[{"role": "user", "content": "hi"}]] * 3, GenerationConfig(max_new_tokens=2))
     assert tiny_hf_model.batch_size == 4
+
+
+def test_templates_that_reject_a_system_turn_get_it_folded_into_the_user_turn(
+    tiny_hf_model: HFChatModel, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jinja2
+
+    tok = tiny_hf_model.tokenizer  # shared by the session: monkeypatch puts its template back
+    gemma_like = "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    monkeypatch.setattr(tok, "chat_template", gemma_like + tok.chat_template)
+    conv = [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Hi"}]
+    with caplog.at_level("WARNING", logger="alignloop.models"):
+        text = tiny_hf_model.render(conv)  # type: ignore[arg-type]
+        again = tiny_hf_model.render(conv)  # type: ignore[arg-type]
+    assert text == again == tiny_hf_model.render([{"role": "user", "content": "Be kind.\n\nHi"}])
+    assert sum("rejects a system turn" in r.message for r in caplog.records) == 1
+    assert len(tiny_hf_model.complete([conv], GenerationConfig(max_new_tokens=2))) == 1
+    monkeypatch.setattr(tok, "chat_template", "{{ raise_exception('broken template') }}")  # raised as is
+    with pytest.raises(jinja2.TemplateError, match="broken template"):
+        tiny_hf_model.render([{"role": "user", "content": "Hi"}])

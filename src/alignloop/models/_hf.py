@@ -26,6 +26,15 @@ FALLBACK_CHAT_TEMPLATE = (
 )
 
 
+def fold_system(msgs: Sequence[Any]) -> list[Any]:
+    """``msgs`` with a leading system turn merged into the user turn after it (or made one)."""
+    system, rest = msgs[0]["content"], [dict(m) for m in msgs[1:]]
+    if rest and rest[0]["role"] == "user":
+        rest[0]["content"] = f"{system}\n\n{rest[0]['content']}"
+        return rest
+    return [{"role": "user", "content": system}, *rest]
+
+
 def ensure_chat_template(tokenizer: PreTrainedTokenizerBase) -> bool:
     """Give ``tokenizer`` a plain User/Assistant template if it has none. Returns True if one was added."""
     if getattr(tokenizer, "chat_template", None):
@@ -65,6 +74,7 @@ class HFChatModel(ChatModel):
         self.name = name
         self.batch_size = batch_size
         self.max_prompt_tokens = max_prompt_tokens
+        self._folds_system = False
         self.model.eval()
 
     @property
@@ -73,10 +83,28 @@ class HFChatModel(ChatModel):
         return next(self.model.parameters()).device
 
     def render(self, conv: Conversation, add_generation_prompt: bool = True) -> str:
-        """The prompt text for ``conv`` under the tokenizer's chat template."""
-        return str(
-            self.tokenizer.apply_chat_template(list(conv), tokenize=False, add_generation_prompt=add_generation_prompt)  # type: ignore[arg-type]
-        )
+        """The prompt text for ``conv`` under the tokenizer's chat template.
+
+        Templates that reject a system turn (Gemma's, older Mistral ones) get it folded into the first
+        user turn instead, with a warning the first time.
+        """
+        from jinja2 import TemplateError
+
+        msgs = list(conv)
+        try:
+            return self._apply(msgs, add_generation_prompt)
+        except TemplateError:
+            if not msgs or msgs[0]["role"] != "system":
+                raise
+            folded = fold_system(msgs)
+            out = self._apply(folded, add_generation_prompt)  # still failing: the template's own error
+            if not self._folds_system:
+                self._folds_system = True
+                log.warning("%s: the chat template rejects a system turn; folded into the first user turn", self.name)
+            return out
+
+    def _apply(self, msgs: list[Any], generation_prompt: bool) -> str:
+        return str(self.tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=generation_prompt))
 
     def _encode(self, texts: Sequence[str]) -> list[list[int]]:
         ids = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
