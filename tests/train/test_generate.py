@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -265,3 +266,18 @@ def test_border_share_sets_the_mix_of_a_capped_helpful_group(
     assert len(rows) == 8 and labels.count("borderline") == n_border and labels.count("benign") == 8 - n_border
     meta = json.loads((tmp_path / "d" / "helpfulness.jsonl.meta.json").read_text())
     assert meta["labels"].get("borderline", 0) == n_border and meta["labels"].get("benign", 0) == 8 - n_border
+
+
+def test_a_capped_helpful_group_takes_topics_and_categories_in_turn(loaded: Any, tmp_path: Path) -> None:
+    from alignloop.data import seed_prompts
+
+    res = build_alignment_data(
+        ScriptedModel(_complier), loaded, tmp_path / "d", sources=("helpfulness",), harmful=[], limit=40
+    )
+    by_text = {r.prompt: r for r in seed_prompts()}
+    picked = [by_text[json.loads(line)["prompt"][-1]["content"]] for line in res.pairs_path.read_text().splitlines()]
+    topics = Counter(r.topic for r in picked if r.label == "benign")
+    categories = Counter(r.category for r in picked if r.label == "borderline")
+    # 10 ordinary prompts over the bundle's 10 topics, 30 borderline ones over its 12 categories
+    assert len(topics) == 10 and max(topics.values()) == 1
+    assert len(categories) == 12 and max(categories.values()) - min(categories.values()) <= 1

@@ -47,13 +47,21 @@ class DataResult:
     """Per-source provenance sidecars."""
 
 
+def _group(record: PromptRecord) -> str | None:
+    # ordinary prompts have no harm category: their topic (coding, writing, ...) takes its place
+    return record.category or record.topic
+
+
 def _spread(records: Sequence[PromptRecord], limit: int | None) -> list[PromptRecord]:
-    # a limit takes each category in turn: hash order alone gave 9 to 21 of 180 harmful prompts per category
-    return spread(records, limit, id_of=lambda r: r.id, category_of=lambda r: r.category)
+    # a limit takes each category in turn: hash order alone gave 9 to 21 of 180 harmful prompts per category.
+    # The salt keeps the order apart from the id hash the bundle's splits were drawn with: unsalted, its
+    # train rows hashed high, and 36 of the first 45 ordinary prompts were ones added later (train only).
+    return spread(records, limit, id_of=lambda r: r.id, category_of=_group, salt="train:")
 
 
 def spread_train(label: str, limit: int | None = None) -> list[PromptRecord]:
-    """The bundled train-split seed prompts with ``label``, in spread order (categories in turn)."""
+    """The bundled train-split seed prompts with ``label``: with a ``limit``, categories (topics for
+    ordinary prompts) take turns; without one, all of them in hash order."""
     return _spread(train_prompts(seed_prompts(label=label)), limit)
 
 
@@ -93,11 +101,11 @@ def build_alignment_data(
     harm = _spread(train_prompts(harmful if harmful is not None else seed_prompts(label="harmful")), limit)
     if helpful is None:
         # borderline-safe prompts carry the contrast with harmful ones; ordinary ones keep everyday answers
-        border = spread_train("borderline")
-        benign = spread_train("benign")
-        n_border = len(border) if limit is None else min(len(border), math.ceil(limit * border_share))
-        n_benign = len(benign) if limit is None else min(len(benign), limit - n_border)
-        helpf = _spread(border[:n_border] + benign[:n_benign], None)
+        n_all = {label: len(train_prompts(seed_prompts(label=label))) for label in ("borderline", "benign")}
+        n_border = n_all["borderline"] if limit is None else min(n_all["borderline"], math.ceil(limit * border_share))
+        n_benign = n_all["benign"] if limit is None else min(n_all["benign"], limit - n_border)
+        # capped, each side takes categories (topics for ordinary prompts) in turn
+        helpf = _spread(spread_train("borderline", n_border) + spread_train("benign", n_benign), None)
     else:
         helpf = _spread(train_prompts(helpful), limit)
     metas: dict[str, Any] = {}
