@@ -43,6 +43,11 @@ def main() -> None:
     f1, fpr = _f1_fpr(y[sub], flagged[sub], ~y[sub].astype(bool))
     f1k, fprk = _f1_fpr(y[sub], base[sub] > 0, ~y[sub].astype(bool))
     print(f"borderline vs harmful       guard F1 {f1:.3f} FPR {fpr:.3f}  keyword F1 {f1k:.3f} FPR {fprk:.3f}")
+    benign = np.array([r.label == "benign" for r in dev])
+    print(
+        f"ordinary prompts flagged    guard {flagged[benign].mean():.3f}  keyword {(base[benign] > 0).mean():.3f}"
+        f"  (n={int(benign.sum())})"
+    )
 
     inj = [r for r in seed_file("injection.jsonl") if split_of(str(r["id"]), r.get("split")) == "dev"]
     ordinary = [r.prompt for r in dev if r.label != "harmful"]
