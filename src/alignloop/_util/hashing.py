@@ -13,5 +13,5 @@ def sha256_text(text: str) -> str:
 
 
 def sha256_json(obj: Any) -> str:
-    """Hex sha256 of ``obj`` serialised as canonical JSON (sorted keys, no spaces)."""
-    return sha256_text(json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    """Hex sha256 of ``obj`` serialised as canonical JSON (sorted keys, no spaces; other types as text)."""
+    return sha256_text(json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str))

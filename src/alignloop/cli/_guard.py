@@ -65,20 +65,20 @@ def check(text: str, prompt: str | None, constitution: str, artifact: str | None
 def score(in_file: str, out_file: str, batch_size: int, constitution: str, artifact: str | None) -> None:
     """Score IN_FILE rows {"id","text"} or {"id","prompt","response"} into OUT_FILE (resumable).
 
-    A row without an id gets one made from its content."""
+    A row without an id gets one made from its content.
+    """
     from alignloop._util.errors import DataError
-    from alignloop.data import JsonlAppender, content_id, iter_jsonl
+    from alignloop.data import JsonlAppender, content_id, iter_jsonl, repeat_error
 
     rows: list[tuple[str, str | None, str]] = []
     seen: dict[str, int] = {}
     for n, obj in iter_jsonl(in_file):
-        rid = obj.get("id", content_id(obj))
+        rid = obj["id"] if "id" in obj else content_id(obj)
         if not isinstance(rid, (str, int)) or isinstance(rid, bool):
             raise DataError(f"{in_file}:{n}: field 'id': not a string", hint="give every row a string id")
         first = seen.setdefault(str(rid), n)
         if first != n:  # the output is keyed by id: a second row with it would never be scored
-            what = f"duplicate id {rid!r} (first at line {first})" if "id" in obj else f"repeats line {first}"
-            raise DataError(f"{in_file}:{n}: {what}", hint="make rows unique")
+            raise repeat_error(in_file, n, rid, first, derived="id" not in obj)
         if isinstance(obj.get("text"), str):
             rows.append((str(rid), None, obj["text"]))
         elif isinstance(obj.get("prompt"), str) and isinstance(obj.get("response"), str):

@@ -1,6 +1,6 @@
 """Data: row schemas, readers/writers (JSONL, Parquet, datasets), and the bundled seed prompts."""
 
-from alignloop.data._io import JsonlAppender, iter_jsonl, read_rows, to_hf_dataset, write_rows
+from alignloop.data._io import JsonlAppender, iter_jsonl, read_rows, repeat_error, to_hf_dataset, write_rows
 from alignloop.data._schema import (
     SCHEMAS,
     ConversationRecord,
@@ -23,6 +23,7 @@ __all__ = [
     "content_id",
     "iter_jsonl",
     "read_rows",
+    "repeat_error",
     "seed_dir",
     "seed_file",
     "seed_prompts",

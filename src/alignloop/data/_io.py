@@ -23,6 +23,13 @@ def _fmt_validation(path: str, line: int, err: ValidationError) -> DataError:
     return DataError(f"{path}:{line}: field {field!r}: {msg}", hint="fix or remove that row")
 
 
+def repeat_error(path: str | os.PathLike[str], line: int, rid: object, first: int, derived: bool) -> DataError:
+    """The error for a row whose id an earlier row had; ``derived`` ids come from content, so the row repeats."""
+    if derived:
+        return DataError(f"{path}:{line}: repeats line {first}", hint="remove the repeated row")
+    return DataError(f"{path}:{line}: duplicate id {rid!r} (first at line {first})", hint="make ids unique")
+
+
 def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line_number, object)`` for each non-blank line; a broken line is a :class:`DataError`."""
     p = Path(path)
@@ -65,10 +72,8 @@ def read_rows(path: str | os.PathLike[str], schema: type[R], unique_ids: bool = 
             raise _fmt_validation(str(p), n, e) from None
         rid = getattr(row, "id", None)
         if unique_ids and rid is not None:
-            if rid in seen and "id" not in obj:  # the id was made from the content: the row itself repeats
-                raise DataError(f"{p}:{n}: repeats line {seen[rid]}", hint="remove the repeated row")
             if rid in seen:
-                raise DataError(f"{p}:{n}: duplicate id {rid!r} (first at line {seen[rid]})", hint="make ids unique")
+                raise repeat_error(p, n, rid, seen[rid], derived="id" not in obj)
             seen[rid] = n
         rows.append(row)
     return rows

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from alignloop._util.hashing import sha256_text
+from alignloop._util.hashing import sha256_json
 
 DERIVED_ID_PREFIX = "row-"
 """Ids made from a row's content when it has none (see :func:`content_id`)."""
@@ -15,8 +14,7 @@ DERIVED_ID_PREFIX = "row-"
 
 def content_id(data: dict[str, Any]) -> str:
     """A stable id for a row without one: a hash of its content, so rereading the file gives the same id."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return DERIVED_ID_PREFIX + sha256_text(text)[:16]
+    return DERIVED_ID_PREFIX + sha256_json(data)[:16]
 
 
 class _Row(BaseModel):

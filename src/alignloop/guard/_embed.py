@@ -119,20 +119,13 @@ class OnnxEmbedder:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def _run(self, texts: list[str]) -> np.ndarray:
-        encs = self._tok.encode_batch(texts)
-        n = max(len(e.ids) for e in encs)
-        ids = np.zeros((len(encs), n), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for i, e in enumerate(encs):
-            ids[i, : len(e.ids)] = e.ids
-            mask[i, : len(e.ids)] = 1
-        (hidden,) = self._sess.run(
-            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        )
-        m = mask[..., None].astype(np.float32)
-        pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
-        out: np.ndarray = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    def _run(self, text: str) -> np.ndarray:
+        ids = np.array([self._tok.encode(text).ids], dtype=np.int64)
+        mask = np.ones_like(ids)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        (hidden,) = self._sess.run(None, feeds)
+        pooled = hidden[0].sum(0) / max(ids.shape[1], 1)
+        out: np.ndarray = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
         return out.astype(np.float32)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -155,7 +148,7 @@ class OnnxEmbedder:
                     out[i] = hit
         if todo:
             for i in todo:
-                out[i] = self._run([texts[i]])[0]
+                out[i] = self._run(texts[i])
             with self._lock:
                 for i in todo:
                     self._cache[texts[i]] = out[i]

@@ -101,11 +101,11 @@ def build_alignment_data(
     harm = _spread(train_prompts(harmful if harmful is not None else seed_prompts(label="harmful")), limit)
     if helpful is None:
         # borderline-safe prompts carry the contrast with harmful ones; ordinary ones keep everyday answers
-        n_all = {label: len(train_prompts(seed_prompts(label=label))) for label in ("borderline", "benign")}
-        n_border = n_all["borderline"] if limit is None else min(n_all["borderline"], math.ceil(limit * border_share))
-        n_benign = n_all["benign"] if limit is None else min(n_all["benign"], limit - n_border)
+        border, benign = (train_prompts(seed_prompts(label=label)) for label in ("borderline", "benign"))
+        n_border = len(border) if limit is None else min(len(border), math.ceil(limit * border_share))
+        n_benign = len(benign) if limit is None else min(len(benign), limit - n_border)
         # capped, each side takes categories (topics for ordinary prompts) in turn
-        helpf = _spread(spread_train("borderline", n_border) + spread_train("benign", n_benign), None)
+        helpf = _spread(_spread(border, n_border) + _spread(benign, n_benign), None)
     else:
         helpf = _spread(train_prompts(helpful), limit)
     metas: dict[str, Any] = {}
