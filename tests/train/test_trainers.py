@@ -42,6 +42,41 @@ def test_dpo_changes_weights_and_exports_loadable_model(
     assert json.loads((tmp_path / "dpo" / "train.json").read_text())["kind"] == "dpo"
 
 
+def test_dpo_shows_its_loss_on_the_bar_and_keeps_the_log_in_train_json(
+    tiny_model_dir: Path, tmp_path: Path, pairs: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import contextlib
+
+    steps: list[int] = []
+    notes: list[str] = []
+
+    class Bar:
+        def __call__(self, n: int = 1) -> None:
+            steps.append(n)
+
+        def status(self, text: str) -> None:
+            notes.append(text)
+
+    res = train_dpo(
+        str(tiny_model_dir), pairs, tmp_path / "dpo", FAST, merge=False,
+        progress_factory=lambda total: contextlib.nullcontext(Bar()),
+    )
+    assert sum(steps) == res.steps == 3
+    # one note per logged step (logging_steps=1), with the DPO margin beside the loss
+    assert len(notes) >= 3 and all(n.startswith("loss ") and " · margin " in n for n in notes[:3])
+    # the trainer's log dicts no longer interleave with the bar
+    assert "'loss'" not in capsys.readouterr().out
+    history = json.loads((tmp_path / "dpo" / "train.json").read_text())["history"]
+    assert [h["step"] for h in history if "loss" in h] == [1, 2, 3]
+
+
+def test_log_note_picks_the_known_keys_in_order() -> None:
+    from alignloop.train._common import log_note
+
+    assert log_note({"reward": 0.25, "loss": 1.23456, "epoch": 1.0}) == "loss 1.23 · reward 0.25"
+    assert log_note({"train_runtime": 3.0}) == ""
+
+
 def test_dpo_resumes_from_last_checkpoint(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
     out = tmp_path / "dpo"
     first = train_dpo(

@@ -61,9 +61,23 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+class BarAdvance:
+    """``advance(n)`` for one rich task; ``status(text)`` shows a short live note after the bar."""
+
+    def __init__(self, prog: Any, task: Any) -> None:
+        self._prog = prog
+        self._task = task
+
+    def __call__(self, n: int = 1) -> None:
+        self._prog.advance(self._task, n)
+
+    def status(self, text: str) -> None:
+        self._prog.update(self._task, status=text)
+
+
 @contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Any]:
-    """A rich progress bar on stderr; yields a function ``advance(n)``."""
+def progress_bar(description: str, total: int | None) -> Iterator[BarAdvance]:
+    """A rich progress bar on stderr; yields ``advance(n)``, which also has ``status(text)``."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -80,8 +94,9 @@ def progress_bar(description: str, total: int | None) -> Iterator[Any]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[status]}"),
         console=Console(stderr=True),
         transient=False,
     ) as prog:
-        task = prog.add_task(description, total=total)
-        yield lambda n=1: prog.advance(task, n)
+        task = prog.add_task(description, total=total, status="")
+        yield BarAdvance(prog, task)

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import shutil
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from alignloop._util.errors import ModelError, UserError, is_oom
 from alignloop.train._settings import TrainSettings
 
 log = logging.getLogger("alignloop.train")
+
+# PEFT and TRL read transformers 5's deprecated ``is_gradient_checkpointing``; users cannot act on it
+warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
 
 MIN_REPLY_TOKENS = 16
 """A row whose rendered prompt leaves fewer tokens than this for the reply is dropped (and counted)."""
@@ -129,9 +133,29 @@ def last_checkpoint(output_dir: str | os.PathLike[str]) -> str | None:
     return None
 
 
+LOG_NOTES = (("loss", "loss"), ("rewards/margins", "margin"), ("reward", "reward"))
+"""Trainer log keys shown next to the progress bar (DPO logs a margin, GRPO a reward), with their labels."""
+
+
+def log_note(logs: dict[str, Any]) -> str:
+    """A short live summary of one trainer log entry, e.g. ``loss 0.412 · margin 1.73``."""
+    parts = []
+    for key, label in LOG_NOTES:
+        v = logs.get(key)
+        if isinstance(v, int | float):
+            parts.append(f"{label} {v:.3g}")
+    return " · ".join(parts)
+
+
 def progress_callback(progress: Callable[[int], None] | None) -> Any:
-    """A TrainerCallback that advances ``progress`` once per optimizer step."""
+    """A TrainerCallback that advances ``progress`` once per optimizer step.
+
+    When ``progress`` also has a ``status(text)`` method (the CLI's bars do), each log entry's loss
+    (and DPO margin or GRPO reward) is shown next to the bar instead of printed as a dict.
+    """
     from transformers import TrainerCallback
+
+    status = getattr(progress, "status", None)
 
     class _Progress(TrainerCallback):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -142,6 +166,11 @@ def progress_callback(progress: Callable[[int], None] | None) -> Any:
                 # a resumed run starts at the checkpoint's step; report the jump once
                 progress(max(state.global_step - self.seen, 0))
             self.seen = state.global_step
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any) -> None:
+            # step entries only: the closing summary logs ``train_loss`` and would replace the last loss
+            if status is not None and logs and "loss" in logs:
+                status(log_note(logs))
 
     return _Progress()
 

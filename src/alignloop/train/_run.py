@@ -144,6 +144,11 @@ def run_trainer(
     cm = progress_factory(total_steps(trainer)) if progress_factory else contextlib.nullcontext(None)
     with cm as advance:
         trainer.add_callback(progress_callback(advance))
+        if getattr(advance, "status", None) is not None:
+            # the bar shows the loss; the full log stays in train.json's history and the checkpoints
+            from transformers.trainer_callback import PrinterCallback
+
+            trainer.remove_callback(PrinterCallback)
         with oom_as_user_error(settings):
             out = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - t0
@@ -179,6 +184,10 @@ def run_trainer(
     if main:
         write_text_atomic(
             output_dir / "train.json",
-            json.dumps({**res.to_dict(), "settings": settings.to_dict()}, indent=2, default=str),
+            json.dumps(
+                {**res.to_dict(), "settings": settings.to_dict(), "history": trainer.state.log_history},
+                indent=2,
+                default=str,
+            ),
         )
     return res
