@@ -1,3 +1,5 @@
+"""The CLI's shared progress bar (``cli/_common.progress_bar``)."""
+
 from __future__ import annotations
 
 import pytest
