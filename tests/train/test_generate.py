@@ -268,8 +268,11 @@ def test_border_share_sets_the_mix_of_a_capped_helpful_group(
     assert meta["labels"].get("borderline", 0) == n_border and meta["labels"].get("benign", 0) == 8 - n_border
 
 
-def test_a_capped_helpful_group_takes_topics_and_categories_in_turn(loaded: Any, tmp_path: Path) -> None:
+def test_a_capped_helpful_group_keeps_the_topic_mix_and_takes_categories_in_turn(
+    loaded: Any, tmp_path: Path
+) -> None:
     from alignloop.data import seed_prompts
+    from alignloop.train._datasets import train_prompts
 
     res = build_alignment_data(
         ScriptedModel(_complier), loaded, tmp_path / "d", sources=("helpfulness",), harmful=[], limit=40
@@ -278,6 +281,9 @@ def test_a_capped_helpful_group_takes_topics_and_categories_in_turn(loaded: Any,
     picked = [by_text[json.loads(line)["prompt"][-1]["content"]] for line in res.pairs_path.read_text().splitlines()]
     topics = Counter(r.topic for r in picked if r.label == "benign")
     categories = Counter(r.category for r in picked if r.label == "borderline")
-    # 10 ordinary prompts over the bundle's 10 topics, 30 borderline ones over its 12 categories
-    assert len(topics) == 10 and max(topics.values()) == 1
+    # 10 ordinary prompts in proportion to the train pool's topics (writing is the largest), 30 borderline
+    # ones in turn over its 12 categories
+    pool = Counter(r.topic for r in train_prompts(seed_prompts(label="benign")))
+    assert sum(topics.values()) == 10 and topics.most_common(1)[0][0] == pool.most_common(1)[0][0]
+    assert all(abs(topics[t] - 10 * n / pool.total()) < 1 for t, n in pool.items()), topics
     assert len(categories) == 12 and max(categories.values()) - min(categories.values()) <= 1

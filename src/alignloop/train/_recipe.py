@@ -52,11 +52,11 @@ def _group(record: PromptRecord) -> str | None:
     return record.category or record.topic
 
 
-def _spread(records: Sequence[PromptRecord], limit: int | None) -> list[PromptRecord]:
+def _spread(records: Sequence[PromptRecord], limit: int | None, *, proportional: bool = False) -> list[PromptRecord]:
     # a limit takes each category in turn: hash order alone gave 9 to 21 of 180 harmful prompts per category.
     # The salt keeps the order apart from the id hash the bundle's splits were drawn with: unsalted, its
     # train rows hashed high, and 36 of the first 45 ordinary prompts were ones added later (train only).
-    return spread(records, limit, id_of=lambda r: r.id, category_of=_group, salt="train:")
+    return spread(records, limit, id_of=lambda r: r.id, category_of=_group, salt="train:", proportional=proportional)
 
 
 def spread_train(label: str, limit: int | None = None) -> list[PromptRecord]:
@@ -104,8 +104,10 @@ def build_alignment_data(
         border, benign = (train_prompts(seed_prompts(label=label)) for label in ("borderline", "benign"))
         n_border = len(border) if limit is None else min(len(border), math.ceil(limit * border_share))
         n_benign = len(benign) if limit is None else min(len(benign), limit - n_border)
-        # capped, each side takes categories (topics for ordinary prompts) in turn
-        helpf = _spread(_spread(border, n_border) + _spread(benign, n_benign), None)
+        # capped, borderline prompts take harm categories in turn. Ordinary topics keep the pool's mix
+        # instead: in turn, writing (137 of 458) got 4 of 45 pairs, and writing requests were most of the
+        # ordinary prompts the aligned model refused (docs/design.md)
+        helpf = _spread(_spread(border, n_border) + _spread(benign, n_benign, proportional=True), None)
     else:
         helpf = _spread(train_prompts(helpful), limit)
     metas: dict[str, Any] = {}
