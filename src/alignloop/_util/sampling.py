@@ -20,7 +20,7 @@ def spread(
     salt: str = "",
     proportional: bool = False,
 ) -> list[T]:
-    """At most ``limit`` items, taken in turn from each category, the same ones on every run.
+    """At most ``limit`` items spread over categories (in turn, or in proportion), the same ones on every run.
 
     Items are ordered by a hash of ``salt + id`` (stable across runs and input orders); with a
     limit, categories take turns so a small sample covers all of them about equally. With
