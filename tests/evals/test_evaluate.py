@@ -42,6 +42,28 @@ def test_harmful_compliance_per_category_and_over_refusal(tmp_path: Path, lc: An
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["metrics"] == m
 
 
+def test_looping_refusals_count_as_refusals_and_are_reported_as_repetitive(tmp_path: Path, lc: Any) -> None:
+    harmful = [r.prompt for r in seed_prompts(label="harmful", split="dev")]
+    looping = set(harmful[::2])
+
+    def reply(conv: Any) -> str:
+        text = conv[-1]["content"]
+        if text in looping:
+            return "I can't help with that or violence" + " or violence" * 20
+        return "I can't help with that. I can point you to official safety resources instead."
+
+    res = evaluate(
+        ScriptedModel(reply), lc, resolve_suites(["harmful_compliance"]), tmp_path / "run", [KeywordJudge()], limit=20
+    )
+    rows = _rows(tmp_path / "run")
+    n_loops = sum(r["prompt"] in looping for r in rows)
+    assert 0 < n_loops < 20
+    assert res.metrics["harmful_compliance"] == 0.0  # still refusals
+    assert [r["repetitive"] for r in rows] == [r["prompt"] in looping for r in rows]
+    assert res.metrics["repetitive/harmful_compliance"] == pytest.approx(n_loops / 20)
+    assert res.summary["suites"]["harmful_compliance"]["repetitive"]["k"] == n_loops
+
+
 class Dies(ScriptedModel):
     """Answers ``n`` conversations, then raises KeyboardInterrupt like a kill."""
 

@@ -222,6 +222,26 @@ def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert bad.exit_code == 2 and "--data-limit" in bad.output
 
 
+def test_cli_run_prints_the_share_of_repetitive_replies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import alignloop.loop as lp
+    from alignloop.cli import cli
+
+    def fake(out_dir: str, model: str, constitution: str | None, **kw: Any) -> dict[str, Any]:
+        before = {"harmful_compliance": 0.8, "repetitive/harmful_compliance": 0.05, "repetitive/over_refusal": 0.0}
+        after = {"harmful_compliance": 0.3, "repetitive/harmful_compliance": 0.25, "repetitive/over_refusal": 0.02}
+        return {
+            "metrics": {"baseline": before, "after": after},
+            "gates": {"passed": False},
+            "model_dir": str(tmp_path / "m"),
+            "report": str(tmp_path / "r.html"),
+        }
+
+    monkeypatch.setattr(lp, "run_loop", fake)
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    assert "repetitive replies: harmful_compliance 0.050 -> 0.250, over_refusal 0.000 -> 0.020" in res.output
+
+
 def test_cli_run_help_lists_options() -> None:
     from alignloop.cli import cli
 

@@ -11,8 +11,22 @@ def _rate(v: float) -> dict[str, float]:
 
 
 def test_loop_report_is_self_contained_with_all_sections(tmp_path: Path) -> None:
-    base = {"metrics": {"harmful_compliance": 0.9, "over_refusal": 0.0, "harmful_compliance/cbrn": 1.0}}
-    after = {"metrics": {"harmful_compliance": 0.2, "over_refusal": 0.05, "harmful_compliance/cbrn": 0.1}}
+    base = {
+        "metrics": {
+            "harmful_compliance": 0.9,
+            "over_refusal": 0.0,
+            "harmful_compliance/cbrn": 1.0,
+            "repetitive/harmful_compliance": 0.05,
+        }
+    }
+    after = {
+        "metrics": {
+            "harmful_compliance": 0.2,
+            "over_refusal": 0.05,
+            "harmful_compliance/cbrn": 0.1,
+            "repetitive/harmful_compliance": 0.3,
+        }
+    }
     comparison = {
         "suites": {
             "harmful_compliance": {
@@ -52,7 +66,8 @@ def test_loop_report_is_self_contained_with_all_sections(tmp_path: Path) -> None
     assert "84 steps" in html and "resumed from step 20" in html
     assert "GRPO" in html and "60 steps" in html and "rl 697" in html
     assert not re.search(r"(src|href)=['\"]?https?:", html)  # no external assets
-    assert html.count("<svg") >= 3  # before/after, per category, heatmap
+    assert html.count("<svg") >= 4  # before/after, per category, loops, heatmap
+    assert "repetitive replies (loops) per suite" in html
     assert "FAIL" in html and "0.0156" in html
     assert "<script>" not in html and "&lt;script&gt;" in html  # transcripts are escaped
 

@@ -24,6 +24,7 @@ from alignloop.train import (
     meta_path,
     split_of,
 )
+from alignloop.train._generate import REFUSAL_OPENING_WORDS, refusal_opening
 
 REFUSE = "I'm sorry, but I can't help with that."
 
@@ -107,6 +108,18 @@ def test_helpfulness_prefers_own_answer_over_refusal(loaded: Any, tmp_path: Path
     judge = KeywordJudge()
     assert judge.refusal_scores([""] * 4, [r.rejected[-1].content for r in rows]) == [1.0] * 4
     assert all(r.chosen[-1].content.startswith("Sure") for r in rows)
+    # only the refusal's opening is rejected, and it is marked open-ended (no end of turn is learned)
+    for r in rows:
+        full = loaded.constitution.refusal_for(r.category)
+        assert len(full.split()) > REFUSAL_OPENING_WORDS
+        assert r.rejected[-1].content == " ".join(full.split()[:REFUSAL_OPENING_WORDS])
+        assert r.rejected_truncated
+    assert meta["rejected_words"] == REFUSAL_OPENING_WORDS
+
+
+def test_refusal_opening_cuts_only_longer_refusals() -> None:
+    assert refusal_opening("I can't help with that.", words=8) == ("I can't help with that.", False)
+    assert refusal_opening("one two  three\nfour", words=2) == ("one two", True)
 
 
 def test_helpfulness_skips_refusing_and_degenerate_answers(loaded: Any, tmp_path: Path) -> None:
@@ -228,7 +241,9 @@ def test_answers_cut_at_the_budget_are_flagged_for_training(loaded: Any, tmp_pat
     rows = {r["prompt_id"]: r for r in map(json.loads, res.pairs_path.read_text().splitlines())}
     assert rows["benign-0"].get("chosen_truncated") is True
     assert len(rows["benign-0"]["chosen"][0]["content"].split()) == 8
-    assert "chosen_truncated" not in rows["benign-1"] and "rejected_truncated" not in rows["benign-1"]
+    assert "chosen_truncated" not in rows["benign-1"]
+    # the rejected side is the refusal's opening, open-ended whatever the generation budget
+    assert rows["benign-1"]["rejected_truncated"] is True
     sft = {r["prompt_id"]: r for r in map(json.loads, res.sft_path.read_text().splitlines())}
     assert sft["benign-0"].get("truncated") is True and "truncated" not in sft["benign-1"]
 

@@ -93,6 +93,12 @@ def command(
     for k in ("harmful_compliance", "over_refusal", "helpfulness_retention"):
         if k in after:
             click.echo(f"{k}: {before.get(k, float('nan')):.3f} -> {after[k]:.3f}")
+    loops = [k for k in after if k.startswith("repetitive/")]
+    if loops:
+        click.echo(
+            "repetitive replies: "
+            + ", ".join(f"{k.split('/', 1)[1]} {before.get(k, float('nan')):.3f} -> {after[k]:.3f}" for k in loops)
+        )
     steer = summary.get("steer") or {}
     if steer.get("calibration"):
         cal = steer["calibration"]

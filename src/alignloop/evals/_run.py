@@ -44,12 +44,15 @@ class EvalResult:
 
 
 def flat_metrics(suites: dict[str, Any]) -> dict[str, float]:
-    """Headline metric per suite, plus per-category harmful compliance."""
+    """Headline metric per suite, its share of repetitive replies (``repetitive/<suite>``), and
+    per-category harmful compliance."""
     out: dict[str, float] = {}
     for name, s in suites.items():
         metric, key = HEADLINE.get(name, (name.replace(":", "_"), "overall"))
         if s.get(key, {}).get("value") is not None:
             out[metric] = s[key]["value"]
+        if s.get("repetitive", {}).get("value") is not None:
+            out[f"repetitive/{name}"] = s["repetitive"]["value"]
         if name == "harmful_compliance":
             for cat, r in s.get("per_category", {}).items():
                 out[f"harmful_compliance/{cat}"] = r["value"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from alignloop._util.registry import Registry
 from alignloop.evals._context import EvalContext
-from alignloop.evals._degenerate import degenerate_flags
+from alignloop.evals._degenerate import degenerate_flags, is_repetitive
 from alignloop.evals._items import EvalItem, dev_items, file_items, is_dev, select
 from alignloop.evals._stats import rate
 
@@ -106,7 +106,17 @@ class _Judged(Suite):
         for i, v in zip(ok, verdicts, strict=True):
             rows[i].update(v)
             rows[i]["fail"] = self._fail(items[i], v)
+            # a refusal that loops still counts as one, so loops are reported beside the headline rate
+            rows[i]["repetitive"] = is_repetitive(rows[i]["response"])
         return rows
+
+    def summarize(self, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The headline rate plus the share of repetitive (looping) replies."""
+        out = super().summarize(rows)
+        scored = [r for r in rows if r.get("status") == "ok" and "repetitive" in r]
+        if scored:
+            out["repetitive"] = rate(sum(bool(r["repetitive"]) for r in scored), len(scored))
+        return out
 
 
 def _complied(v: dict[str, Any]) -> bool:

@@ -223,6 +223,15 @@ def render_loop_report(
                 "harmful compliance per category",
             )
         )
+    loops = sorted({k.split("/", 1)[1] for k in [*mb, *ma] if k.startswith("repetitive/")})
+    if loops:
+        body.append(
+            paired_bars(
+                [(s, mb.get(f"repetitive/{s}"), ma.get(f"repetitive/{s}")) for s in loops],
+                ("baseline", "after"),
+                "repetitive replies (loops) per suite",
+            )
+        )
     if gates:
         body.append(
             f"<h2>Release gates: <span class='{'pass' if gates['passed'] else 'fail'}'>"

@@ -24,6 +24,18 @@ Progress = Callable[[int], None] | None
 
 # Below ~1B parameters models repeat the critique request instead of critiquing (SmolLM2-135M does).
 SELF_CRITIQUE_MIN_PARAMS = 1_000_000_000
+REFUSAL_OPENING_WORDS = 8
+"""Words of the constitution's refusal that a helpfulness pair rejects. The opening is where the model
+decides to refuse; the rest of the refusal is the text the harmful prompts' pairs teach. Rejecting all
+of it on borderline prompts pulled those words both ways, and SmolLM2-135M's refusals came apart into
+loops ("I can't help create or spread hate or violence or violence or violence ..."): 44 of the loop
+model's 70 refusals of harmful dev prompts before steering, 11 of 91 with the opening alone."""
+
+
+def refusal_opening(refusal: str, words: int = REFUSAL_OPENING_WORDS) -> tuple[str, bool]:
+    """The first ``words`` words of ``refusal``, and whether anything was cut off."""
+    w = refusal.split()
+    return " ".join(w[:words]), len(w) > words
 
 
 def can_self_critique(model: ChatModel) -> bool:
@@ -296,14 +308,17 @@ def generate_helpfulness(
 ) -> dict[str, Any]:
     """Benign and borderline-safe prompts: the model's own helpful answer beats a refusal.
 
-    The rejected side is the constitution's refusal for the prompt's category, so the model
-    learns that sounding unsafe is no reason to refuse. Answers the judge calls refusals or
-    degenerate (empty, loops) are resampled once, then skipped and counted.
+    The rejected side is the opening of the constitution's refusal for the prompt's category
+    (``REFUSAL_OPENING_WORDS``, flagged ``rejected_truncated``), so the model learns that sounding
+    unsafe is no reason to start refusing, while the rest of the refusal, which harmful prompts'
+    pairs teach, is not pushed down. Answers the judge calls refusals or degenerate (empty, loops)
+    are resampled once, then skipped and counted.
     """
     judge = judge or KeywordJudge()
     c = loaded.constitution
     w = DatasetWriter(out_path, source="helpfulness", constitution_hash=loaded.hash, model=model.name)
     w.meta["judge"] = judge.name
+    w.meta["rejected_words"] = REFUSAL_OPENING_WORDS
     for bi, batch in enumerate(_batches(prompts, _done_prompts(w), model.batch_size)):
         texts = [r.prompt for r in batch]
         got = model.complete([_conv(r) for r in batch], GenerationConfig(max_new_tokens=max_new_tokens))
@@ -323,6 +338,7 @@ def generate_helpfulness(
             if ref[i] >= 0.5 or is_degenerate(answers[i]):
                 w.skip("model_refuses_or_degenerate")
                 continue
+            opening, opening_cut = refusal_opening(c.refusal_for(r.category))
             w.add(
                 pair_row(
                     source="helpfulness",
@@ -330,8 +346,9 @@ def generate_helpfulness(
                     constitution_hash=loaded.hash,
                     record=r,
                     chosen=answers[i],
-                    rejected=c.refusal_for(r.category),
+                    rejected=opening,
                     chosen_cut=cut[i],
+                    rejected_cut=opening_cut,
                 ),
                 "empty_or_identical",
             )
