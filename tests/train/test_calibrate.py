@@ -12,7 +12,7 @@ import pytest
 
 from alignloop._util.errors import UserError
 from alignloop.train import refusal_direction, search_alpha, steer_refusal
-from alignloop.train._calibrate import calibration_prompts, noise_band
+from alignloop.train._calibrate import MAX_UP_ALPHA, calibration_prompts, noise_band
 
 UNIT = 0.05
 GRID = [round(k * UNIT, 2) for k in range(-8, 9)]
@@ -82,6 +82,19 @@ def test_search_caps_alpha_and_reports_an_unreachable_target() -> None:
         search_alpha(always, 0, 0.05)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_search_pushes_up_no_further_than_max_up(seed: int) -> None:
+    rng = random.Random(seed)
+    model = Thresholds([round(rng.uniform(-0.6, 0.8) / UNIT) * UNIT for _ in range(100)])
+    res = search_alpha(model, 100, 0.12, max_up=0.2)
+    ok = [a for a in GRID if a <= 0.2 + 1e-9 and model.rate(a) <= 0.12]
+    assert res.alpha == pytest.approx(max(ok)) if ok else res.alpha == pytest.approx(-0.4)
+    assert all(float(a) <= 0.2 + 1e-9 for a in res.tried)
+    never = Thresholds([9.0] * 10)
+    assert search_alpha(never, 10, 0.05, max_up=0.2).alpha == pytest.approx(0.2)
+    assert search_alpha(Thresholds([-9.0] * 10), 10, 0.05, max_up=0.2).alpha == pytest.approx(-0.4)
+
+
 def test_search_leaves_a_model_within_the_tolerance_as_trained() -> None:
     near = Thresholds([-0.15] * 7 + [0.3] * 93)  # 7% at 0, 0% below -0.15
     res = search_alpha(near, 100, 0.06, tolerance=0.02)
@@ -130,7 +143,8 @@ def _bias(path: Path, layer: int) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("refuse", "alpha", "tolerance"), [(False, 0.4, None), (True, -0.4, None), (True, -0.4, 0.5), (True, 0.0, 1.0)]
+    ("refuse", "alpha", "tolerance"),
+    [(False, MAX_UP_ALPHA, None), (True, -0.4, None), (True, -0.4, 0.5), (True, 0.0, 1.0)],
 )
 def test_steer_to_a_target_saves_the_searched_alpha(
     tiny_model_dir: Path, tmp_path: Path, refuse: bool, alpha: float, tolerance: float | None
@@ -187,7 +201,8 @@ def test_calibration_replies_come_from_the_model_shifted_by_each_alpha(tiny_mode
         return [False] * len(replies)
 
     res = _calibrate(lm, tok, shift, direction, CALIBRATION, refused, 0.05, 0.0, 6, None)
-    assert res.alpha == pytest.approx(0.4) and len(seen) == 5
+    # nothing refused: walks up 0, 0.1, 0.2 and stops at the upward cap
+    assert res.alpha == pytest.approx(MAX_UP_ALPHA) and len(seen) == 3
     assert len({tuple(r) for r in seen.values()}) > 1  # the shift changes what is generated
     cfg = GenerationConfig(max_new_tokens=6)
     for alpha in (0.0, 0.2):

@@ -10,6 +10,7 @@ import pytest
 
 from alignloop._util.errors import UserError
 from alignloop.train import refusal_direction, steer_refusal
+from alignloop.train._calibrate import MAX_UP_ALPHA
 from alignloop.train._steer import STEER_FILE
 
 HARMFUL = [
@@ -124,8 +125,8 @@ def test_cli_steers_to_a_target_over_refusal(
     args = ("train", "steer", "-m", str(tiny_model_dir), "-o", str(out), "--limit", "4")
     assert run(*args, "--target", "0.05", "--json") == 0
     got = json.loads(capsys.readouterr().out)
-    # a random model never says "I can't": nothing is refused, so the search goes to the top of its range
-    assert got["alpha"] == pytest.approx(0.4) and got["calibration"]["prompts"] == 160
+    # a random model never says "I can't": nothing is refused, so the search goes to its upward cap
+    assert got["alpha"] == pytest.approx(MAX_UP_ALPHA) and got["calibration"]["prompts"] == 160
     assert json.loads((out / STEER_FILE).read_text())["calibration"]["target"] == 0.05
     assert run(*args, "--target", "0.05", "--alpha", "0.1") == 2
     assert "exactly one of --alpha and --target" in capsys.readouterr().err

@@ -214,24 +214,14 @@ def render_loop_report(
     mb, ma = baseline_summary.get("metrics", {}), after_summary.get("metrics", {})
     keys = [k for k in dict.fromkeys([*mb, *ma]) if "/" not in k]
     body = [paired_bars([(k, mb.get(k), ma.get(k)) for k in keys], ("baseline", "after"), "before / after")]
-    cats = sorted({k.split("/", 1)[1] for k in [*mb, *ma] if k.startswith("harmful_compliance/")})
-    if cats:
-        body.append(
-            paired_bars(
-                [(c, mb.get(f"harmful_compliance/{c}"), ma.get(f"harmful_compliance/{c}")) for c in cats],
-                ("baseline", "after"),
-                "harmful compliance per category",
-            )
-        )
-    loops = sorted({k.split("/", 1)[1] for k in [*mb, *ma] if k.startswith("repetitive/")})
-    if loops:
-        body.append(
-            paired_bars(
-                [(s, mb.get(f"repetitive/{s}"), ma.get(f"repetitive/{s}")) for s in loops],
-                ("baseline", "after"),
-                "repetitive replies (loops) per suite",
-            )
-        )
+    for prefix, title in (
+        ("harmful_compliance", "harmful compliance per category"),
+        ("repetitive", "repetitive replies (loops) per suite"),
+    ):
+        names = sorted({k.split("/", 1)[1] for k in [*mb, *ma] if k.startswith(f"{prefix}/")})
+        if names:
+            rows = [(n, mb.get(f"{prefix}/{n}"), ma.get(f"{prefix}/{n}")) for n in names]
+            body.append(paired_bars(rows, ("baseline", "after"), title))
     if gates:
         body.append(
             f"<h2>Release gates: <span class='{'pass' if gates['passed'] else 'fail'}'>"

@@ -28,6 +28,13 @@ from typing import Any
 CALIBRATION_PROMPTS = 160
 """Borderline prompts an over-refusal target is measured on by default (``alignloop run``, ``train steer``)."""
 
+MAX_UP_ALPHA = 0.2
+"""Largest upward shift a target search takes in ``train steer --target`` and the loop. Calibration reads
+over-refusal lower than dev's more casual borderline prompts, and the gap grows with the shift: with
+refusals no longer pushed down whole (``REFUSAL_OPENING_WORDS``), the loop's seed-0 model read 4.4% at
++0.4 on calibration and 10.0% on dev, 6 of 70 check prompts refused; at +0.2, 6.2% and 2 of 70
+(as trained, 3.8% and 0 of 70). Earlier seeds overshot past +0.2 the same way (+0.25: 10.8%)."""
+
 RefusedAt = Callable[[float, Sequence[int]], list[bool]]
 """``(alpha, prompt indices) -> refused?`` per index: generate at ``alpha`` and judge."""
 
@@ -66,8 +73,11 @@ def search_alpha(
     max_alpha: float = 0.4,
     resolution: float = 0.05,
     tolerance: float = 0.0,
+    max_up: float | None = None,
 ) -> AlphaSearch:
-    """The largest alpha in ``[-max_alpha, max_alpha]`` (a multiple of ``resolution``) with over-refusal <= ``target``.
+    """The largest alpha in ``[-max_alpha, max_up]`` (a multiple of ``resolution``) with over-refusal <= ``target``.
+
+    ``max_up`` defaults to ``max_alpha``.
 
     Starts at 0 and walks by ``step`` towards the target (up while the rate is within it, down while
     it is over), then halves the last interval down to ``resolution``. Typically three full passes
@@ -79,6 +89,7 @@ def search_alpha(
         raise ValueError("search_alpha needs at least one calibration prompt")
     unit = resolution
     k_step, k_max = max(1, round(step / unit)), max(1, round(max_alpha / unit))
+    k_up = k_max if max_up is None else max(0, round(max_up / unit))
     refused_from = [k_max + 1] * n  # smallest k measured refused (refused at every k above it)
     answered_to = [-k_max - 1] * n  # largest k measured answered (answered at every k below it)
     rates: dict[int, float] = {}
@@ -108,8 +119,8 @@ def search_alpha(
         ok = 0
     elif r0 <= target:
         ok = 0
-        while k < k_max:
-            k = min(k + k_step, k_max)
+        while k < k_up:
+            k = min(k + k_step, k_up)
             if rate(k) <= target:
                 ok = k
             else:

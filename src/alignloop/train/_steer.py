@@ -28,7 +28,7 @@ from typing import Any
 
 from alignloop._util.atomic import atomic_path
 from alignloop._util.errors import UserError
-from alignloop.train._calibrate import AlphaSearch, noise_band, search_alpha
+from alignloop.train._calibrate import MAX_UP_ALPHA, AlphaSearch, noise_band, search_alpha
 
 STEER_FILE = "alignloop_steer.json"
 """Provenance written next to the weights: source model, layer, alpha, direction norm, prompt counts."""
@@ -200,7 +200,8 @@ def steer_refusal(
     Instead of ``alpha``, a ``target`` over-refusal rate picks it (:func:`~alignloop.train._calibrate.search_alpha`):
     greedy replies of ``max_new_tokens`` to the ``calibration`` conversations (borderline-safe
     prompts the model was not trained on), judged by ``refused``, at a few alphas; the largest alpha
-    within the target wins. ``progress`` is called with the replies generated. A model whose rate at
+    within the target wins, pushing up by at most ``MAX_UP_ALPHA``. ``progress`` is called with the
+    replies generated. A model whose rate at
     alpha 0 is over the target by at most ``tolerance`` (default: one standard error at the target,
     :func:`~alignloop.train._calibrate.noise_band`) keeps alpha 0.
 
@@ -282,4 +283,4 @@ def _calibrate(
         replies = chat.generate([convs[i] for i in idx], cfg, progress=progress)
         return refused([texts[i] for i in idx], replies)
 
-    return search_alpha(refused_at, len(convs), target, tolerance=tolerance)
+    return search_alpha(refused_at, len(convs), target, tolerance=tolerance, max_up=MAX_UP_ALPHA)
