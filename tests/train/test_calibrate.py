@@ -92,6 +92,10 @@ def test_search_pushes_up_no_further_than_max_up(seed: int) -> None:
     assert all(float(a) <= 0.2 + 1e-9 for a in res.tried)
     never = Thresholds([9.0] * 10)
     assert search_alpha(never, 10, 0.05, max_up=0.2).alpha == pytest.approx(0.2)
+    # a cap above max_alpha measures every alpha it walks to
+    wide = Thresholds([0.55] * 10)
+    res = search_alpha(wide, 10, 0.05, max_up=0.6)
+    assert res.alpha == pytest.approx(0.5) and res.tried["+0.60"] == 1.0
     assert search_alpha(Thresholds([-9.0] * 10), 10, 0.05, max_up=0.2).alpha == pytest.approx(-0.4)
 
 

@@ -90,8 +90,9 @@ def search_alpha(
     unit = resolution
     k_step, k_max = max(1, round(step / unit)), max(1, round(max_alpha / unit))
     k_up = k_max if max_up is None else max(0, round(max_up / unit))
-    refused_from = [k_max + 1] * n  # smallest k measured refused (refused at every k above it)
-    answered_to = [-k_max - 1] * n  # largest k measured answered (answered at every k below it)
+    k_out = max(k_max, k_up) + 1  # past either end of the range, so no alpha searched starts out known
+    refused_from = [k_out] * n  # smallest k measured refused (refused at every k above it)
+    answered_to = [-k_out] * n  # largest k measured answered (answered at every k below it)
     rates: dict[int, float] = {}
     generated = 0
 
