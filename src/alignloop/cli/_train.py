@@ -461,7 +461,7 @@ def steer_cmd(
     """Move a model's refuse/answer threshold without retraining (folded into an MLP bias).
 
     \b
-    --alpha 0.15 shifts by a fixed amount; --target 0.06 searches for the largest shift whose
+    --alpha 0.15 shifts by a fixed amount; --target 0.06 searches for the largest shift (up to +0.2) whose
     over-refusal on held-out borderline train prompts (judged by the constitution's guard) stays within 6%.
     """
     from alignloop.train import steer_refusal

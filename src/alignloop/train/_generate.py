@@ -28,8 +28,8 @@ REFUSAL_OPENING_WORDS = 8
 """Words of the constitution's refusal that a helpfulness pair rejects. The opening is where the model
 decides to refuse; the rest of the refusal is the text the harmful prompts' pairs teach. Rejecting all
 of it on borderline prompts pulled those words both ways, and SmolLM2-135M's refusals came apart into
-loops ("I can't help create or spread hate or violence or violence or violence ..."): 44 of the loop
-model's 70 refusals of harmful dev prompts before steering, 11 of 91 with the opening alone."""
+loops ("I can't help create or spread hate or violence or violence or violence ..."): 40 of the loop
+model's 130 harmful dev replies (``is_repetitive``), 1 to 5 on three seeds with the opening alone."""
 
 
 def refusal_opening(refusal: str, words: int = REFUSAL_OPENING_WORDS) -> tuple[str, bool]:

@@ -201,9 +201,9 @@ def steer_refusal(
     greedy replies of ``max_new_tokens`` to the ``calibration`` conversations (borderline-safe
     prompts the model was not trained on), judged by ``refused``, at a few alphas; the largest alpha
     within the target wins, pushing up by at most ``MAX_UP_ALPHA``. ``progress`` is called with the
-    replies generated. A model whose rate at
-    alpha 0 is over the target by at most ``tolerance`` (default: one standard error at the target,
-    :func:`~alignloop.train._calibrate.noise_band`) keeps alpha 0.
+    replies generated. A model whose rate at alpha 0 is over the target by at most ``tolerance``
+    (default: one standard error at the target, :func:`~alignloop.train._calibrate.noise_band`) keeps
+    alpha 0.
 
     Raises:
         UserError: the architecture has no MLP bias to fold into, ``layer`` is out of range, or
