@@ -145,14 +145,16 @@ def test_seed_data_volume_and_splits() -> None:
     cats = {r.category for r in harmful}
     assert len(cats) == 12
     for r in harmful + borderline + benign:
-        assert r.split in ("train", "dev"), r.id
-    train_ids = {r.id for r in seed_prompts(split="train")}
-    dev_ids = {r.id for r in seed_prompts(split="dev")}
-    assert train_ids and dev_ids and not train_ids & dev_ids
+        assert r.split in ("train", "dev", "test"), r.id
+    ids = {s: {r.id for r in seed_prompts(split=s)} for s in ("train", "dev", "test")}
+    assert all(ids.values())
+    assert not ids["train"] & ids["dev"] and not ids["train"] & ids["test"] and not ids["dev"] & ids["test"]
     train_text = {r.prompt for r in seed_prompts(split="train")}
     assert not train_text & {r.prompt for r in seed_prompts(split="dev")}
-    for c in cats:  # every category is evaluated
+    assert not train_text & {r.prompt for r in seed_prompts(split="test")}
+    for c in cats:  # every category is tuned on and reported
         assert seed_prompts(split="dev", label="harmful", category=c)
+        assert seed_prompts(split="test", label="harmful", category=c)
     assert sum(bool(r.messages) for r in harmful) >= 30  # multi-turn forms exist
 
 

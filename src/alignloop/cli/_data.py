@@ -32,7 +32,7 @@ def _load(source: str, schema: str, split: str | None, label: str | None, catego
 
 
 _filters = [
-    click.option("--split", type=click.Choice(["train", "dev"]), default=None),
+    click.option("--split", type=click.Choice(["train", "dev", "test"]), default=None),
     click.option("--label", default=None, help="harmful, borderline or benign (prompts)."),
     click.option("--category", default=None, help="A constitution category id."),
 ]

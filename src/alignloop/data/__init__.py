@@ -11,14 +11,17 @@ from alignloop.data._schema import (
     content_id,
 )
 from alignloop.data._seed import seed_dir, seed_file, seed_prompts
+from alignloop.data._splits import SPLITS, Split, split_of
 
 __all__ = [
     "SCHEMAS",
+    "SPLITS",
     "ConversationRecord",
     "JsonlAppender",
     "LabelledExample",
     "PreferencePair",
     "PromptRecord",
+    "Split",
     "Turn",
     "content_id",
     "iter_jsonl",
@@ -27,6 +30,7 @@ __all__ = [
     "seed_dir",
     "seed_file",
     "seed_prompts",
+    "split_of",
     "to_hf_dataset",
     "write_rows",
 ]

@@ -49,7 +49,7 @@ class PromptRecord(_Row):
     category: str | None = None
     style: str | None = None
     topic: str | None = None
-    split: Literal["train", "dev"] | None = None
+    split: Literal["train", "dev", "test"] | None = None
 
     def conversation(self) -> list[dict[str, str]]:
         """The full message list to send to a chat model."""

@@ -6,11 +6,10 @@ import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from alignloop.data._schema import PromptRecord
-
-Split = Literal["train", "dev"]
+from alignloop.data._splits import Split, split_of
 
 
 def seed_dir() -> Path:
@@ -38,11 +37,11 @@ def seed_prompts(
     label: str | None = None,
     category: str | None = None,
 ) -> list[PromptRecord]:
-    """Bundled prompts filtered by split (``train``/``dev``), label and category."""
+    """Bundled prompts filtered by split (``train``/``dev``/``test``), label and category."""
     return [
         r
         for r in _all_prompts()
-        if (split is None or r.split == split)
+        if (split is None or split_of(r.id, r.split) == split)
         and (label is None or r.label == label)
         and (category is None or r.category == category)
     ]

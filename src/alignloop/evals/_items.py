@@ -33,23 +33,19 @@ def _hash01(key: str) -> float:
 
 
 def is_dev(row_id: str, split: str | None) -> bool:
-    """The row's split, or a stable hash of its id (1 in 5 to dev) when it has none.
+    """Whether the row is in the dev split, by the one rule in ``alignloop.data.split_of``."""
+    from alignloop.data import split_of
 
-    Same rule as ``alignloop.guard.split_of``, so the guard never judges rows it was trained on.
-    """
-    if split in ("train", "dev"):
-        return split == "dev"
-    return int(hashlib.sha256(row_id.encode()).hexdigest()[:8], 16) % 5 == 0
+    return split_of(row_id, split) == "dev"
 
 
-def dev_items(label: str) -> list[EvalItem]:
-    """Bundled dev-split prompts with ``label`` (harmful / borderline / benign)."""
+def dev_items(label: str, split: str = "dev") -> list[EvalItem]:
+    """Bundled prompts with ``label`` (harmful / borderline / benign) from ``split`` (dev by default)."""
     from alignloop.data import seed_prompts
 
     return [
         EvalItem(r.id, r.prompt, [t.model_dump() for t in r.messages], r.label, r.category)
-        for r in seed_prompts(label=label)
-        if is_dev(r.id, r.split)
+        for r in seed_prompts(label=label, split=split)  # type: ignore[arg-type]
     ]
 
 

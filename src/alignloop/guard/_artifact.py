@@ -7,7 +7,6 @@ thresholds, constitution hash, data hash, embedder id, created time, metrics), `
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from alignloop._util.errors import DataError, UserError
 from alignloop._util.hashing import sha256_json
 from alignloop._util.paths import cache_dir
 from alignloop.constitution import LoadedConstitution
+from alignloop.data import split_of
 from alignloop.guard._embed import Embedder, HashEmbedder, default_embedder
 from alignloop.guard._heads import (
     LEX_DIM,
@@ -41,13 +41,6 @@ from alignloop.guard._refusal import RefusalDetector, training_rows
 FORMAT_VERSION = 4
 POSITIVE = frozenset({"harmful", "unsafe", "violating", "injection", "positive"})
 NEGATIVE = frozenset({"benign", "borderline", "safe", "allowed", "negative"})
-
-
-def split_of(row_id: str, split: str | None) -> str:
-    """The row's split, or a stable hash-based one (1 in 5 to ``dev``) when it has none."""
-    if split in ("train", "dev"):
-        return split
-    return "dev" if int(hashlib.sha256(row_id.encode()).hexdigest()[:8], 16) % 5 == 0 else "train"
 
 
 @dataclass

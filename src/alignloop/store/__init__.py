@@ -7,6 +7,19 @@ Alembic to the newest revision whenever a store is opened.
 
 from alignloop.store._engine import DB_URL_ENV, default_url
 from alignloop.store._info import KINDS, STATUSES, RunInfo
+from alignloop.store._ops_tables import AuditRow, IncidentEventRow, IncidentRow, TraceRow
 from alignloop.store._store import RunNotFoundError, RunStore
 
-__all__ = ["DB_URL_ENV", "KINDS", "STATUSES", "RunInfo", "RunNotFoundError", "RunStore", "default_url"]
+__all__ = [
+    "DB_URL_ENV",
+    "KINDS",
+    "STATUSES",
+    "AuditRow",
+    "IncidentEventRow",
+    "IncidentRow",
+    "RunInfo",
+    "RunNotFoundError",
+    "RunStore",
+    "TraceRow",
+    "default_url",
+]

@@ -12,6 +12,7 @@ from typing import Any
 from alignloop._util.atomic import write_text_atomic
 from alignloop._util.hashing import sha256_text
 from alignloop.data import JsonlAppender, PreferencePair, PromptRecord
+from alignloop.data import split_of as data_split_of
 
 
 def row_id(source: str, *parts: str) -> str:
@@ -20,14 +21,12 @@ def row_id(source: str, *parts: str) -> str:
 
 
 def split_of(record: PromptRecord) -> str:
-    """The record's split; rows without one get a deterministic 80/20 train/dev split by id hash."""
-    if record.split:
-        return record.split
-    return "dev" if int(sha256_text(record.id)[:8], 16) % 5 == 0 else "train"
+    """The record's split by the one rule in ``alignloop.data.split_of``."""
+    return data_split_of(record.id, record.split)
 
 
 def train_prompts(records: Iterable[PromptRecord]) -> list[PromptRecord]:
-    """Only the ``train`` split: dev prompts are never trained on."""
+    """Only the ``train`` split: dev and test prompts are never trained on."""
     return [r for r in records if split_of(r) == "train"]
 
 
