@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("alignloop.cli._train:group", "Make training data and train (SFT, reward model, DPO, GRPO)."),
     "runs": ("alignloop.cli._runs:group", "List and show recorded runs."),
     "run": ("alignloop.cli._run:command", "Run the whole loop end to end and write a report."),
+    "audit": ("alignloop.cli._audit:group", "Show, export and verify the hash-chained audit log."),
+    "release": ("alignloop.cli._release:group", "Approve or reject models written by `alignloop run`."),
+    "card": ("alignloop.cli._card:command", "Write a Hugging Face model card for an `alignloop run` folder."),
+    "compliance": ("alignloop.cli._compliance:group", "Map EU AI Act, NIST AI 600-1, ISO 42001 items to evidence."),
+    "incident": ("alignloop.cli._incident:group", "Open, update, close and list AI incidents."),
 }
 
 

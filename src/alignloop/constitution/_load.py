@@ -111,5 +111,21 @@ def load_constitution(source: str | os.PathLike[str] | None = None) -> LoadedCon
 
 
 def constitution_hash(c: Constitution) -> str:
-    """Content hash of a constitution (independent of YAML formatting and comments)."""
-    return sha256_json(c.model_dump(mode="json"))
+    """Content hash of a constitution (independent of YAML formatting and comments).
+
+    Categories' ``frameworks`` references are left out: they tie the constitution to compliance
+    frameworks but change no stage's behaviour, so adding them must not invalidate artifacts.
+    """
+    h = sha256_json(c.model_dump(mode="json", exclude={"categories": {"__all__": {"frameworks"}}}))
+    _BY_HASH[h] = c
+    return h
+
+
+_BY_HASH: dict[str, Constitution] = {}
+# every constitution hashed in this process, so the audit log can record the content (and a diff)
+# of a constitution a run uses for the first time, knowing only the hash the run was recorded with
+
+
+def constitution_by_hash(h: str) -> Constitution | None:
+    """The constitution with content hash ``h`` if this process has loaded it, else None."""
+    return _BY_HASH.get(h)

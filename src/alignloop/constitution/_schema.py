@@ -73,8 +73,24 @@ class Category(_Strict):
     """What to do with a model response in this category."""
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     """Probability above which the category fires; the guard's calibrated default if unset."""
+    frameworks: list[str] = Field(default_factory=list)
+    """Framework items this category addresses, as ``FRAMEWORK:ITEM`` (e.g. ``nist-ai-600-1:cbrn``); the
+    compliance register (``alignloop compliance report``) counts this category's evals as their evidence.
+    Governance metadata only: left out of the content hash, since no stage behaves differently by it."""
 
     _v_id = field_validator("id")(_check_id)
+
+    @field_validator("frameworks")
+    @classmethod
+    def _v_frameworks(cls, v: list[str]) -> list[str]:
+        if v:
+            from alignloop.govern._frameworks import check_reference
+
+            for ref in v:
+                check_reference(ref)
+            if len(set(v)) != len(v):
+                raise ValueError(f"duplicate framework references in {v}")
+        return v
 
 
 class RefusalStyle(_Strict):

@@ -6,6 +6,7 @@ Alembic to the newest revision whenever a store is opened.
 """
 
 from alignloop.store._engine import DB_URL_ENV, default_url
+from alignloop.store._govern_tables import ReleaseRow
 from alignloop.store._info import KINDS, STATUSES, RunInfo
 from alignloop.store._ops_tables import AuditRow, IncidentEventRow, IncidentRow, TraceRow
 from alignloop.store._store import RunNotFoundError, RunStore
@@ -17,6 +18,7 @@ __all__ = [
     "AuditRow",
     "IncidentEventRow",
     "IncidentRow",
+    "ReleaseRow",
     "RunInfo",
     "RunNotFoundError",
     "RunStore",

@@ -191,8 +191,11 @@ class RunStore:
             output_dir=os.path.abspath(output_dir) if output_dir is not None else None,
             started_at=_start_time(),
         )
+        from alignloop.govern._hooks import run_started
+
         with self._session.begin() as s:
             s.add(row)
+            run_started(s, row)  # a constitution new to the audit log is recorded with the run
         return run_id
 
     def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
@@ -226,6 +229,8 @@ class RunStore:
         """Mark the run ``completed`` or ``failed`` (with ``error``) and record its duration."""
         if status not in ("completed", "failed"):
             raise ValueError(f"finish status must be 'completed' or 'failed', got {status!r}")
+        from alignloop.govern._hooks import run_finished
+
         if error is not None and len(error) > _MAX_ERROR_CHARS:
             error = "...\n" + error[-_MAX_ERROR_CHARS:]
         with self._session.begin() as s:
@@ -236,6 +241,7 @@ class RunStore:
             started = _utc(row.started_at)
             assert started is not None
             row.duration_s = max(0.0, (row.finished_at - started).total_seconds())
+            run_finished(s, row)  # the audit entry commits with the status it records
 
     def resume_run(self, run_id: str) -> None:
         """Claim a ``running`` (or interrupted) run for this process, e.g. when a killed job is rerun."""
