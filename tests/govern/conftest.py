@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.store.conftest import PG_ENV, _pg_schema_url
 
 from alignloop.store import RunStore
 
 
-@pytest.fixture
-def store() -> Iterator[RunStore]:
-    """The default store (SQLite in the isolated ALIGNLOOP_HOME)."""
-    with RunStore.open() as st:
-        yield st
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} is not set"),
+            ],
+        ),
+    ]
+)
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunStore]:
+    """The default store: SQLite in the isolated ALIGNLOOP_HOME, or a fresh PostgreSQL schema set as
+    ``ALIGNLOOP_DB_URL`` (so the CLI and ``RunStore.open()`` use it too)."""
+    if request.param == "sqlite":
+        with RunStore.open() as st:
+            yield st
+        return
+    for url in _pg_schema_url(os.environ[PG_ENV]):
+        monkeypatch.setenv("ALIGNLOOP_DB_URL", url)
+        with RunStore.open() as st:
+            yield st
 
 
 def _suite(metric: str, key: str, k: int, n: int, **extra: Any) -> dict[str, Any]:

@@ -128,7 +128,9 @@ def test_hmac_chain_needs_the_key_and_resists_a_recomputed_plain_chain(
     end = entries[-1]
     end["prev_hash"], end["keyed"] = prev, False
     end["hash"] = entry_digest(end, None)
-    forged = _write(tmp_path / "f.jsonl", [json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() for e in entries])
+    forged = _write(
+        tmp_path / "f.jsonl", [json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() for e in entries]
+    )
     res = verify_file(forged, b"s3cret")
     assert not res.ok and res.bad_line == 2
     # ... and a chain forged plain from the first entry on passes only without --require-keyed
@@ -137,7 +139,9 @@ def test_hmac_chain_needs_the_key_and_resists_a_recomputed_plain_chain(
     for e in entries[1:]:
         e["prev_hash"] = prev
         e["hash"] = prev = entry_digest(e, None)
-    forged = _write(tmp_path / "f.jsonl", [json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() for e in entries])
+    forged = _write(
+        tmp_path / "f.jsonl", [json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() for e in entries]
+    )
     assert verify_file(forged, b"s3cret").ok
     assert not verify_file(forged, b"s3cret", require_keyed=True).ok
 

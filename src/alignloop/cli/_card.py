@@ -33,5 +33,5 @@ def command(run_dir: str, out: str, license_: str | None, db_url: str | None) ->
     if not Path(run_dir).is_dir():
         raise UserError(f"no run folder {run_dir}", hint="give the folder written by `alignloop run -o DIR`")
     card = write_card(run_dir, out, license_, store_url=db_url)
-    n = len(card.data.eval_results or [])
+    n = len(getattr(card.data, "eval_results", None) or [])
     click.echo(f"wrote {out} ({n} eval results)")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from alignloop.store._ops_tables import AuditRow
@@ -57,6 +57,23 @@ def row_entry(row: AuditRow) -> dict[str, Any]:
     }
 
 
+_PG_APPEND_LOCK = 0x61756474
+"""Arbitrary constant key of the PostgreSQL advisory lock that serialises appends ("audt")."""
+
+
+def _serialize_appends(session: Session) -> None:
+    """Make concurrent appenders take turns until their transactions end.
+
+    ``SELECT ... FOR UPDATE`` on the newest row is not enough on PostgreSQL: a transaction that waited
+    for that lock still reads the same newest row afterwards (it cannot see the row the winner
+    inserted), so both would write the same ``seq``. A transaction-scoped advisory lock makes the
+    second appender wait until the first commits, then read a fresh newest row. SQLite needs nothing:
+    the store begins every transaction with ``BEGIN IMMEDIATE``, which already admits one writer.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+
+
 def append_audit(
     session: Session,
     *,
@@ -75,7 +92,8 @@ def append_audit(
         details: JSON-serialisable facts worth keeping (hashes, diffs, gate results).
     """
     key = audit_key()
-    last = session.execute(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1).with_for_update()).scalar()
+    _serialize_appends(session)
+    last = session.execute(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).scalar()
     seq = (last.seq + 1) if last is not None else 1
     prev = last.hash if last is not None else GENESIS
     ts = datetime.now(timezone.utc)

@@ -89,7 +89,6 @@ def eval_results(run_dir: Path, summary: dict[str, Any]) -> list[EvalResult]:
                 metric_name=shown,
                 metric_value=value,
                 metric_args=args or None,
-                source_name="alignloop run",
             )
         )
     return results

@@ -34,6 +34,10 @@ def assess(item: Item, fw: Framework, ev: Evidence) -> dict[str, Any]:
     else:
         status = "evidenced"
     notes = []
+    unevaluated = [c for c in ev.mapped.get(ref, []) if c not in ev.category_metrics]
+    if "category_evals" in have and unevaluated:
+        status = "partial" if status == "evidenced" else status
+        notes.append(f"mapped categories without an eval: {', '.join(unevaluated)}")
     if "category_evals" in missing:
         cats = ev.mapped.get(ref)
         notes.append(

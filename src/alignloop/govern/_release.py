@@ -77,21 +77,25 @@ def _info(s: Session, row: RunRow) -> ReleaseInfo:
     gates = read_gates(row.output_dir)
     passed = bool(gates["passed"]) if gates is not None else None
     decision = s.get(ReleaseRow, row.id)
-    base = {"run_id": row.id, "gates_passed": passed, "model_dir": _model_dir(s, row), "output_dir": row.output_dir}
     if decision is not None:
         decided = decision.decided_at
         decided = decided.replace(tzinfo=timezone.utc) if decided.tzinfo is None else decided
-        return ReleaseInfo(
-            **base,
-            status=decision.status,
-            decided_by=decision.decided_by,
-            note=decision.note,
-            override=decision.override,
-            decided_at=decided.isoformat(),
-        )
-    if row.status != "completed" or passed is None:
-        return ReleaseInfo(**base, status="not_finished")
-    return ReleaseInfo(**base, status="staged" if passed else "gates_failed")
+        status = decision.status
+    elif row.status != "completed" or passed is None:
+        status = "not_finished"
+    else:
+        status = "staged" if passed else "gates_failed"
+    return ReleaseInfo(
+        run_id=row.id,
+        status=status,
+        gates_passed=passed,
+        model_dir=_model_dir(s, row),
+        output_dir=row.output_dir,
+        decided_by=decision.decided_by if decision else None,
+        note=decision.note if decision else None,
+        override=decision.override if decision else None,
+        decided_at=decided.isoformat() if decision else None,
+    )
 
 
 def _loop_run(s: Session, store: RunStore, ref: str) -> RunRow:
