@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -64,17 +65,27 @@ def show(
     if not entries:
         con.print("the audit log is empty")
         return
-    from rich.table import Table
+    import shutil
 
-    t = Table(box=None, header_style="bold", pad_edge=False)
-    for col in ("#", "time (UTC)", "actor", "action", "subject", "details"):
-        t.add_column(col, overflow="fold")
+    # plain fixed columns, one line per entry cut to the terminal: tables squeeze columns away at 80
+    width = shutil.get_terminal_size((100, 20)).columns
+    click.echo(f"{'#':>5}  {'time (UTC)':<14}  {'actor':<10}  {'action':<19}  {'subject':<12}  details")
     for e in entries:
-        d = {k: v for k, v in (e["details"] or {}).items() if k not in ("content", "diff", "metrics", "checks")}
-        t.add_row(
-            str(e["seq"]), e["ts"][:19], e["actor"], e["action"], e["subject"][:24], json.dumps(d, default=str)[:80]
+        when = e["ts"][5:16].replace("T", " ")
+        line = (
+            f"{e['seq']:>5}  {when:<14}  {e['actor'][:10]:<10}  {e['action']:<19}  {e['subject'][:12]:<12}  {_brief(e)}"
         )
-    con.print(t)
+        click.echo(line[:width])
+
+
+def _brief(entry: dict[str, Any]) -> str:
+    """Scalar details as ``key=value``: hashes shortened, bulky fields (content, diff, metrics) left out."""
+    parts = []
+    for k, v in (entry["details"] or {}).items():
+        if isinstance(v, bool | int | float | str) and k not in ("diff",):
+            text = str(v)
+            parts.append(f"{k}={text[:12] if len(text) == 64 else text}")
+    return " ".join(parts)
 
 
 @group.command()

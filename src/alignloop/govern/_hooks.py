@@ -81,7 +81,8 @@ def record_constitution(session: Session, chash: str, first_run: str | None = No
             "name": content.get("name") if content else None,
             "version": content.get("version") if content else None,
             "content": content,
-            "diff": diff if content is not None else None,
+            # the first constitution has nothing to differ from: its content is the record
+            "diff": diff if content is not None and prev_content is not None else None,
             "first_run": first_run,
         },
     )

@@ -102,11 +102,11 @@ def _loop_run(s: Session, store: RunStore, ref: str) -> RunRow:
     """The loop run ``ref`` names: a run folder, a run id, or a unique id prefix."""
     p = Path(ref)
     if p.is_dir():
-        full = str(p.resolve())
-        rows = s.scalars(select(RunRow).where(RunRow.kind == "loop", RunRow.output_dir == full)).all()
+        loops = s.scalars(select(RunRow).where(RunRow.kind == "loop")).all()
+        rows = [r for r in loops if _same_path(ref, r.output_dir)]
         if not rows:
             raise UserError(
-                f"no recorded `alignloop run` wrote {full}",
+                f"no recorded `alignloop run` wrote {p.resolve()}",
                 hint="give a run id from `alignloop runs list --kind loop`, or the folder the run wrote",
             )
         return max(rows, key=lambda r: r.started_at)
