@@ -117,7 +117,14 @@ def test_hmac_chain_needs_the_key_and_resists_a_recomputed_plain_chain(
     lines = _export(store, tmp_path / "a.jsonl")
     assert verify_file(tmp_path / "a.jsonl", b"s3cret").ok
     assert not verify_file(tmp_path / "a.jsonl", b"wrong").ok
-    assert "ALIGNLOOP_AUDIT_KEY" in verify_file(tmp_path / "a.jsonl", None).reason
+    res = verify_file(tmp_path / "a.jsonl", None)
+    assert res.needs_key and "ALIGNLOOP_AUDIT_KEY" in res.reason
+    monkeypatch.delenv("ALIGNLOOP_AUDIT_KEY")
+    from alignloop._util.errors import UserError
+
+    got = CliRunner().invoke(cli, ["audit", "verify", "--file", str(tmp_path / "a.jsonl")])
+    assert isinstance(got.exception, UserError)  # exit 2: a missing key is not tampering
+    monkeypatch.setenv("ALIGNLOOP_AUDIT_KEY", "s3cret")
     # someone who can write the file but has no key edits entry 2 and recomputes a plain SHA-256 chain
     entries = [json.loads(x) for x in lines]
     entries[1]["actor"] = "mallory"

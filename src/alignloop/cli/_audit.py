@@ -123,6 +123,14 @@ def verify(ctx: click.Context, path: str | None, require_keyed: bool, db_url: st
     else:
         with transaction(db_url) as s:
             res = verify_store(s, key, require_keyed=require_keyed)
+    if res.needs_key:
+        from alignloop._util.errors import UserError
+
+        where = f"line {res.bad_line}" if res.bad_line else f"entry #{res.bad_seq}"
+        raise UserError(
+            f"cannot verify past {where}: it carries an HMAC and no key is set",
+            hint="set ALIGNLOOP_AUDIT_KEY to the audit key and verify again",
+        )
     if as_json:
         from dataclasses import asdict
 

@@ -129,6 +129,7 @@ def append_audit(
 END_KIND = "end"
 """``kind`` of an export's last line: the number of entries and the head hash, chained like an entry,
 so cutting entries off the end of a file (or the end line itself) is detected."""
+_NEEDS_KEY = f"set {AUDIT_KEY_ENV}"
 _FIELDS = ("seq", "ts", "actor", "action", "subject", "details", "prev_hash", "keyed", "hash")
 
 
@@ -147,6 +148,8 @@ class VerifyResult:
     bad_line: int | None = None
     """1-based line of the bad entry in an exported file (None for the store)."""
     reason: str = ""
+    needs_key: bool = False
+    """The chain could not be checked past a keyed entry because no key was given (not tampering)."""
 
     def describe(self) -> str:
         """One line for people."""
@@ -218,7 +221,7 @@ class _Chain:
         keyed = e.get("keyed")
         if keyed is True:
             if self.key is None:
-                return f"the entry carries an HMAC: set {AUDIT_KEY_ENV} to the key it was written with"
+                return f"the entry carries an HMAC: {_NEEDS_KEY} to the key it was written with"
             want = entry_digest(e, self.key)
         elif keyed is False:
             if self.require_keyed or self.seen_keyed:
@@ -256,7 +259,8 @@ def verify_entries(
     for e in entries:
         why = chain.problem(e)
         if why:
-            return chain.result(False, bad_seq=e.get("seq") if isinstance(e.get("seq"), int) else None, reason=why)
+            seq = e.get("seq") if isinstance(e.get("seq"), int) else None
+            return chain.result(False, bad_seq=seq, reason=why, needs_key=_NEEDS_KEY in why)
         chain.accept(e)
     return chain.result()
 
@@ -302,12 +306,12 @@ def verify_file(path: str | os.PathLike[str], key: bytes | None = None, *, requi
             if why is None and i != len(raw_lines):
                 why = "lines follow the end line"
             if why:
-                return chain.result(False, bad_line=i, reason=why)
+                return chain.result(False, bad_line=i, reason=why, needs_key=_NEEDS_KEY in why)
             return chain.result()
         why = chain.problem(e)
         if why:
             seq = e.get("seq") if isinstance(e.get("seq"), int) else None
-            return chain.result(False, bad_line=i, bad_seq=seq, reason=why)
+            return chain.result(False, bad_line=i, bad_seq=seq, reason=why, needs_key=_NEEDS_KEY in why)
         chain.accept(e)
     return chain.result(False, bad_line=len(raw_lines) + 1, reason="no end line: the file was cut short")
 
@@ -320,7 +324,7 @@ def _end_problem(e: dict[str, Any], chain: _Chain, key: bytes | None) -> str | N
     if not isinstance(e["keyed"], bool):
         return "'keyed' must be true or false"
     if e["keyed"] and key is None:
-        return f"the end line carries an HMAC: set {AUDIT_KEY_ENV}"
+        return f"the end line carries an HMAC: {_NEEDS_KEY}"
     want = entry_digest(e, key if e["keyed"] else None)
     if not isinstance(e["hash"], str) or not hmac.compare_digest(want, e["hash"]):
         return "the end line does not match its hash"
