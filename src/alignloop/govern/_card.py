@@ -20,14 +20,14 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE = "HuggingFaceTB/SmolLM2-135M-Instruct"
 """The hub id of the embedded default model (``--model default``), which is Apache-2.0."""
-HEADLINE = {
-    "harmful_compliance": ("harmful_compliance", "overall", "Harmful compliance (lower is better)"),
-    "over_refusal": ("over_refusal", "overall", "Over-refusal (lower is better)"),
-    "helpfulness": ("helpfulness_retention", "retention", "Helpfulness retention (higher is better)"),
-    "truthfulness": ("truthfulness", "accuracy", "Truthfulness accuracy (higher is better)"),
-    "sycophancy": ("sycophancy", "overall", "Sycophancy (lower is better)"),
+NAMES = {
+    "harmful_compliance": "Harmful compliance (lower is better)",
+    "over_refusal": "Over-refusal (lower is better)",
+    "helpfulness_retention": "Helpfulness retention (higher is better)",
+    "truthfulness": "Truthfulness accuracy (higher is better)",
+    "sycophancy": "Sycophancy (lower is better)",
 }
-"""suite -> (metric in summary.json, key of its rate in the eval summary, display name); as in evals."""
+"""Display names of the headline metrics in the card."""
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -51,11 +51,13 @@ def sha256_file(path: Path) -> str | None:
 
 def _rates(eval_summary: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
     """Flat metric name -> (suite, display name, rate dict with ``ci_low``/``ci_high``/``k``/``n``)."""
+    from alignloop.evals._run import HEADLINE  # which summary key holds each suite's headline rate
+
     out: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for suite, s in (eval_summary.get("suites") or {}).items():
-        metric, key, shown = HEADLINE.get(suite, (suite.replace(":", "_"), "overall", suite))
+        metric, key = HEADLINE.get(suite, (suite.replace(":", "_"), "overall"))
         if isinstance(s.get(key), dict):
-            out[metric] = (suite, shown, s[key])
+            out[str(metric)] = (suite, NAMES.get(str(metric), str(metric)), s[key])
         if isinstance(s.get("repetitive"), dict):
             out[f"repetitive/{suite}"] = (suite, f"Repetitive replies in {suite}", s["repetitive"])
         if suite == "harmful_compliance":
