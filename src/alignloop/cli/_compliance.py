@@ -72,7 +72,12 @@ def report(frameworks: tuple[str, ...], html_path: str | None, db_url: str | Non
                 + ([f"outside: {it['outside']}"] if it["outside"] else [])
             )
             st = it["status"]
-            t.add_row(f"{it['id']} {it['title']}", f"[{_STYLE[st]}]{st}[/]", ev or "-", "\n".join(miss) or "-")
+            t.add_row(
+                f"{it['id']} {it['title']}",
+                f"[{_STYLE[st]}]{st}[/]",
+                ev or "-",
+                "\n".join(f"- {m}" for m in miss) or "-",
+            )
         con.print(t)
     if html_path:
         con.print(f"wrote {html_path}")
