@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("alignloop.cli._train:group", "Make training data and train (SFT, reward model, DPO, GRPO)."),
     "runs": ("alignloop.cli._runs:group", "List and show recorded runs."),
     "run": ("alignloop.cli._run:command", "Run the whole loop end to end and write a report."),
+    "serve": ("alignloop.cli._serve:serve", "Serve a model behind the guards (OpenAI-compatible gateway)."),
+    "keys": ("alignloop.cli._serve:keys", "Create, list and revoke the gateway's API keys."),
 }
 
 
