@@ -10,7 +10,7 @@ import time
 import anyio
 
 from alignloop.serve._errors import unauthorized
-from alignloop.serve._keys import ApiKey, active_keys, hash_key
+from alignloop.serve._keys import ApiKey, hash_key, list_keys
 from alignloop.store import RunStore
 
 REFRESH_S = 2.0
@@ -18,25 +18,32 @@ REFRESH_S = 2.0
 
 
 class KeyRing:
-    """Active keys by hash; with no key at all (and ``required`` off) requests are anonymous."""
+    """Active keys by hash.
+
+    Requests are anonymous only while no key has ever been created (and ``required`` is off): revoking
+    the last key must not open the gateway.
+    """
 
     def __init__(self, store: RunStore | None, required: bool = False, refresh_s: float = REFRESH_S) -> None:
         self.store = store
         self.required = required
         self.refresh_s = refresh_s
         self._keys: dict[str, ApiKey] = {}
+        self._any = False
         self._loaded = -1e9
 
     def refresh(self) -> None:
         """Re-read the active keys."""
         if self.store is not None:
-            self._keys = active_keys(self.store)
+            keys = list_keys(self.store)
+            self._keys = {k.key_hash: k for k in keys if k.active}
+            self._any = bool(keys)
         self._loaded = time.monotonic()
 
     @property
     def open(self) -> bool:
-        """Whether requests need no key (no key exists and none is required)."""
-        return not self._keys and not self.required
+        """Whether requests need no key (none was ever created and none is required)."""
+        return not self._any and not self.required
 
     async def authenticate(self, header: str | None) -> ApiKey | None:
         """The key an ``Authorization`` header presents; None for anonymous access.
