@@ -241,13 +241,15 @@ class _Checker:
         self.ex = ex
         self.blocked = False
         self.broken = False
+        self.pending = ""
+        """Text fed but not yet released: a fail-open fault releases it unchecked."""
         self.inner: Any = None
         try:
             self.inner = gw.checks.guard.stream(_last_user(ex.messages))
         except Exception as e:
             self._fault(e)
 
-    def _fault(self, e: BaseException) -> str:
+    def _fault(self, e: BaseException, text: str = "") -> str:
         from alignloop.serve._guarding import fault_decision
 
         d = fault_decision("", e, self.ex.policy.fail_open, self.gw.checks.refusal)
@@ -256,7 +258,8 @@ class _Checker:
         if d.action == "block":
             self.blocked = True
             return "\n" + d.text
-        return ""
+        out, self.pending = self.pending + text, ""
+        return out
 
     async def _call(self, fn: Any, *args: Any) -> str:
         import anyio
@@ -265,9 +268,11 @@ class _Checker:
         try:
             out = str(await anyio.to_thread.run_sync(fn, *args))
         except Exception as e:
-            return self._fault(e)
+            return self._fault(e, *args)
         finally:
             self.ex.guard_out_ms += (time.perf_counter() - t0) * 1000
+        buf, released = getattr(self.inner, "buffer", None), getattr(self.inner, "released", None)
+        self.pending = buf[released:] if isinstance(buf, str) and isinstance(released, int) else ""
         d = getattr(self.inner, "decision", None)
         if d is not None:
             self.ex.decisions["output"] = d
