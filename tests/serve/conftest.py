@@ -74,7 +74,9 @@ def make_upstream_app(up: Upstream) -> Any:
             return {
                 **base,
                 "object": "chat.completion",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": up.reply}, "finish_reason": "stop"}],
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": up.reply}, "finish_reason": "stop"}
+                ],
                 "usage": {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12},
             }
         pieces = up.pieces if up.pieces is not None else re.findall(r"\S+\s*", up.reply)
@@ -85,12 +87,19 @@ def make_upstream_app(up: Upstream) -> Any:
             for i, p in enumerate(pieces):
                 if up.mode == "drop" and i == len(pieces) // 2:
                     raise RuntimeError("connection dropped")  # uvicorn closes the socket mid-body
-                chunk = {**base, "object": "chat.completion.chunk",
-                         "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]}
+                chunk = {
+                    **base,
+                    "object": "chat.completion.chunk",
+                    "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}],
+                }
                 yield f"data: {json.dumps(chunk)}\n\n"
                 if up.delay:
                     await asyncio.sleep(up.delay)
-            end = {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            end = {
+                **base,
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
             yield f"data: {json.dumps(end)}\n\n"
             yield "data: [DONE]\n\n"
 

@@ -14,8 +14,12 @@ def _client(srv: Any, key: str = "none") -> openai.OpenAI:
 def test_plain_completion_through_the_sdk(gateway: Any, upstream: Any) -> None:
     with gateway() as srv:
         r = _client(srv).chat.completions.create(
-            model="fake-model", messages=[{"role": "user", "content": "capital of France?"}],
-            max_tokens=20, temperature=0.2, top_p=0.9, stop=["\n\n"],
+            model="fake-model",
+            messages=[{"role": "user", "content": "capital of France?"}],
+            max_tokens=20,
+            temperature=0.2,
+            top_p=0.9,
+            stop=["\n\n"],
         )
     assert r.choices[0].message.content == "Paris is the capital of France."
     assert r.choices[0].finish_reason == "stop"

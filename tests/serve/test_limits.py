@@ -81,9 +81,10 @@ def test_upstream_500_answers_502(gateway: Any, upstream: Any) -> None:
 
 def test_upstream_500_on_a_stream_is_502(gateway: Any, upstream: Any) -> None:
     upstream[0].mode = "error"
-    with gateway() as srv, httpx.stream(
-        "POST", srv.url + "/v1/chat/completions", json={"messages": MSG, "stream": True}, timeout=20
-    ) as r:
+    with (
+        gateway() as srv,
+        httpx.stream("POST", srv.url + "/v1/chat/completions", json={"messages": MSG, "stream": True}, timeout=20) as r,
+    ):
         body = r.read().decode()
     assert r.status_code == 200  # headers went out before the model answered
     assert '"upstream_error"' in body and body.rstrip().endswith("data: [DONE]")
@@ -95,7 +96,7 @@ def test_upstream_drop_mid_stream_is_an_error_event(gateway: Any, upstream: Any)
     with gateway() as srv:
         client = openai.OpenAI(base_url=srv.url + "/v1", api_key="x", max_retries=0)
         got = []
-        with pytest.raises(openai.APIError, match="stream broke|without"):
+        with pytest.raises(openai.APIError, match=r"stream broke|without"):
             for c in client.chat.completions.create(model="m", messages=MSG, stream=True):  # type: ignore[arg-type]
                 got.append(c.choices[0].delta.content or "")
     # held-back text is not released when the stream breaks (fail-closed)

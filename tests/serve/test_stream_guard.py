@@ -47,9 +47,10 @@ def test_harmful_reply_one_sentence_at_a_time_is_cut_with_the_refusal(
         "Step two is to mix it under heat. ",
     ]
     upstream[0].pieces = sentences
-    with gateway() as srv, httpx.stream(
-        "POST", srv.url + "/v1/chat/completions", json={"messages": MSG, "stream": True}, timeout=20
-    ) as r:
+    with (
+        gateway() as srv,
+        httpx.stream("POST", srv.url + "/v1/chat/completions", json={"messages": MSG, "stream": True}, timeout=20) as r,
+    ):
         raw = r.read().decode()
     assert raw.rstrip().endswith("data: [DONE]") and raw.count("data: [DONE]") == 1
     with gateway() as srv:
@@ -86,7 +87,7 @@ def test_broken_guard_fails_closed_by_default(gateway: Any, upstream: Any, fake_
     with gateway() as srv:
         client = openai.OpenAI(base_url=srv.url + "/v1", api_key="x", max_retries=0)
         r = client.chat.completions.create(model="m", messages=MSG)  # type: ignore[arg-type]
-        pieces, reason = _stream(srv)
+        _, reason = _stream(srv)
     assert r.choices[0].finish_reason == "content_filter" and upstream[0].requests == []
     assert r.model_extra is not None and r.model_extra["alignloop"]["input"]["reasons"][0]["category"] == "guard_error"
     assert reason == "content_filter"

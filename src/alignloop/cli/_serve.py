@@ -32,10 +32,18 @@ def require_approved_hook(model: str) -> None:
     show_default=True,
     help="How prompts and responses are kept in traces.",
 )
-@click.option("--mode", "default_mode", type=MODE_CHOICE, default="both", show_default=True,
-              help="Guard mode for keys that set none.")
+@click.option(
+    "--mode",
+    "default_mode",
+    type=MODE_CHOICE,
+    default="both",
+    show_default=True,
+    help="Guard mode for keys that set none.",
+)
 @click.option("--fail-open", is_flag=True, help="Let traffic through unchecked when a check errors (default: refuse).")
-@click.option("--timeout", "timeout_s", default=60.0, show_default=True, help="Seconds to wait for the model (504 after).")
+@click.option(
+    "--timeout", "timeout_s", default=60.0, show_default=True, help="Seconds to wait for the model (then 504)."
+)
 @click.option("--max-body-bytes", default=1_000_000, show_default=True, help="Larger bodies get 413.")
 @click.option("--max-messages", default=256, show_default=True, help="More messages get 413.")
 @click.option("--require-approved", is_flag=True, help="Refuse to serve a model without an approved release.")
@@ -141,8 +149,14 @@ def list_(show_all: bool, as_json: bool, db_url: str | None) -> None:
     if as_json:
         emit_json(
             [
-                {"name": k.name, "mode": k.mode, "rate": k.rate, "fail_open": k.fail_open,
-                 "created_at": k.created_at, "revoked_at": k.revoked_at}
+                {
+                    "name": k.name,
+                    "mode": k.mode,
+                    "rate": k.rate,
+                    "fail_open": k.fail_open,
+                    "created_at": k.created_at,
+                    "revoked_at": k.revoked_at,
+                }
                 for k in rows
             ]
         )

@@ -10,8 +10,8 @@ from alignloop.serve._backends import Backend, LocalBackend, Reply, StreamEnd, U
 from alignloop.serve._errors import GatewayError
 from alignloop.serve._keys import ApiKey, create_key, hash_key, list_keys, revoke_key
 from alignloop.serve._metrics import Metrics
-from alignloop.serve._modes import MODES, Mode, parse_mode, parse_rate
 from alignloop.serve._moderation import OPENAI_CATEGORIES, TO_OPENAI
+from alignloop.serve._modes import MODES, Mode, parse_mode, parse_rate
 from alignloop.serve._traces import LOG_CONTENT, TraceWriter
 
 __all__ = [

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from alignloop.models import ChatModel, GenerationConfig
+from alignloop.models import ChatModel, GenerationConfig, Message
 from alignloop.serve._errors import GatewayError, upstream_failed, upstream_timeout
 
 
@@ -196,7 +196,7 @@ class LocalBackend(Backend):
         return GenerationConfig(
             max_new_tokens=int(body.get("max_tokens") or body.get("max_completion_tokens") or 256),
             temperature=float(body.get("temperature") or 0.0),
-            top_p=float(body.get("top_p") if body.get("top_p") is not None else 1.0),
+            top_p=float(body.get("top_p") or 1.0),
             seed=body.get("seed"),
             stop=stops,
         )
@@ -208,7 +208,7 @@ class LocalBackend(Backend):
         return len(text.split())
 
     async def complete(self, body: dict[str, Any]) -> Reply:
-        msgs = [{"role": m["role"], "content": m["content"]} for m in body["messages"]]
+        msgs: list[Message] = [{"role": m["role"], "content": m["content"]} for m in body["messages"]]
         cfg = self._config(body)
         loop = asyncio.get_running_loop()
         t0 = time.perf_counter()

@@ -12,7 +12,7 @@ from alignloop.guard import Decision
 from alignloop.serve._backends import StreamEnd
 from alignloop.serve._errors import GatewayError, error_body
 from alignloop.serve._exchange import Exchange, record
-from alignloop.serve._guarding import Policy, strongest
+from alignloop.serve._guarding import strongest
 from alignloop.serve._modes import checks_input, checks_output
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ def parse_request(body: Any, max_messages: int) -> tuple[list[dict[str, Any]], d
     if not isinstance(msgs, list) or not msgs:
         raise GatewayError(400, "'messages' must be a non-empty list")
     if len(msgs) > max_messages:
-        raise GatewayError(413, f"{len(msgs)} messages; this gateway takes at most {max_messages}", code="too_many_messages")
+        msg = f"{len(msgs)} messages; this gateway takes at most {max_messages}"
+        raise GatewayError(413, msg, code="too_many_messages")
     out = []
     for i, m in enumerate(msgs):
         if not isinstance(m, dict) or not isinstance(m.get("role"), str):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from typing import ClassVar
 
 # latency buckets in seconds: the gateway's own overhead sits in the low milliseconds
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -29,7 +30,7 @@ def _escape(v: str) -> str:
 class Metrics:
     """Thread-safe counters and histograms; gauges are read through callbacks at scrape time."""
 
-    HELP = {
+    HELP: ClassVar[dict[str, str]] = {
         "alignloop_requests_total": "Requests answered, by endpoint and status code.",
         "alignloop_guard_actions_total": "Guard decisions, by stage (input/output) and action.",
         "alignloop_guard_errors_total": "Guard checks that raised, by stage.",
@@ -84,7 +85,7 @@ class Metrics:
                 out += [f"# HELP {name} {self.HELP.get(name, name)}", f"# TYPE {name} histogram"]
                 for k, h in sorted(hseries.items()):
                     for i, b in enumerate(BUCKETS):
-                        le = 'le="%g"' % b
+                        le = f'le="{b:g}"'
                         out.append(f"{name}_bucket{_labels(k, le)} {h[i]:g}")
                     inf = 'le="+Inf"'
                     out.append(f"{name}_bucket{_labels(k, inf)} {h[len(BUCKETS)]:g}")

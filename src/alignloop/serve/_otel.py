@@ -23,7 +23,8 @@ def tracer_from_env() -> tuple[Any, Any] | None:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "alignloop-serve")}))
+    service = os.environ.get("OTEL_SERVICE_NAME", "alignloop-serve")
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     return provider.get_tracer("alignloop.serve"), provider
 
