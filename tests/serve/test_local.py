@@ -81,3 +81,32 @@ def test_real_guard_behind_the_gateway(gateway: Any, upstream: Any, hash_artifac
         mod = client.moderations.create(input="hello")
     assert "example.com" not in out and "[EMAIL]" in out
     assert len(mod.results) == 1
+
+
+def test_concurrent_checks_share_one_batch() -> None:
+    import asyncio
+
+    from tests.serve.conftest import FakeGuard
+
+    from alignloop.serve._guarding import Checks, Policy
+
+    class Counting(FakeGuard):
+        def __init__(self) -> None:
+            super().__init__()
+            self.batches: list[int] = []
+
+        def check_inputs(self, texts: list[str]) -> list[Any]:
+            time.sleep(0.05)  # long enough for the other requests to queue up behind the first
+            self.batches.append(len(texts))
+            return [self.check_input(t) for t in texts]
+
+    guard = Counting()
+    checks = Checks(guard, "no")
+    policy = Policy("both", False, None)
+
+    async def go() -> list[Any]:
+        return list(await asyncio.gather(*(checks.inputs([f"text {i}", "bomb"], policy) for i in range(10))))
+
+    out = asyncio.run(go())
+    assert sum(guard.batches) == 20 and len(guard.batches) < 10
+    assert all(ds[0].action == "allow" and ds[1].action == "block" for ds in out)

@@ -7,6 +7,8 @@ is recorded among the decision's reasons.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -63,24 +65,70 @@ def open_faults(d: Decision, original: str, fail_open: bool) -> Decision:
     return d
 
 
+class _Batcher:
+    """Joins checks that arrive while one is running into the next batch (one embedding pass).
+
+    Nothing waits for a batch to fill: a lone request runs at once, so concurrency 1 pays nothing,
+    while under load the guard's batched path replaces many single passes.
+    """
+
+    def __init__(self, fn: Callable[[list[Any]], list[Decision]], max_batch: int = 64) -> None:
+        self.fn = fn
+        self.max_batch = max_batch
+        self.pending: list[tuple[Any, asyncio.Future[Decision]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, items: list[Any]) -> list[Decision]:
+        loop = asyncio.get_running_loop()
+        futs: list[asyncio.Future[Decision]] = []
+        for it in items:
+            f: asyncio.Future[Decision] = loop.create_future()
+            self.pending.append((it, f))
+            futs.append(f)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._drain())
+        return list(await asyncio.gather(*futs))
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch :]
+            try:
+                out = await anyio.to_thread.run_sync(self.fn, [it for it, _ in batch])
+            except Exception as e:  # every waiter sees the fault; Checks turns it into a decision
+                for _, f in batch:
+                    if not f.done():
+                        f.set_exception(e)
+                continue
+            for (_, f), d in zip(batch, out, strict=True):
+                if not f.done():  # the request may have gone away
+                    f.set_result(d)
+
+
 class Checks:
-    """The guard's checks as awaitables, each run in a worker thread."""
+    """The guard's checks as awaitables, batched across concurrent requests, run in a worker thread."""
 
     def __init__(self, guard: GuardLike, refusal: str) -> None:
         self.guard = guard
         self.refusal = refusal
+        self._inputs = _Batcher(self._check_inputs)
+        self._outputs = _Batcher(self._check_outputs)
+
+    def _check_inputs(self, texts: list[str]) -> list[Decision]:
+        batched = getattr(self.guard, "check_inputs", None)
+        if batched is not None:
+            return list(batched(texts))
+        return [self.guard.check_input(t) for t in texts]
+
+    def _check_outputs(self, pairs: list[tuple[str, str]]) -> list[Decision]:
+        batched = getattr(self.guard, "check_outputs", None)
+        if batched is not None:
+            return list(batched([p for p, _ in pairs], [r for _, r in pairs]))
+        return [self.guard.check_output(p, r) for p, r in pairs]
 
     async def inputs(self, texts: list[str], policy: Policy) -> list[Decision]:
-        """Check each user message (batched when the guard can)."""
-        batched = getattr(self.guard, "check_inputs", None)
-
-        def run() -> list[Decision]:
-            if batched is not None:
-                return list(batched(texts))
-            return [self.guard.check_input(t) for t in texts]
-
+        """Check each user message."""
         try:
-            out = await anyio.to_thread.run_sync(run)
+            out = await self._inputs.submit(texts)
         except Exception as e:  # a broken check must not become a 500; the policy decides
             return [fault_decision(t, e, policy.fail_open, self.refusal) for t in texts]
         return [open_faults(d, t, policy.fail_open) for d, t in zip(out, texts, strict=True)]
@@ -88,7 +136,7 @@ class Checks:
     async def output(self, prompt: str, response: str, policy: Policy) -> Decision:
         """Check a whole response."""
         try:
-            d = await anyio.to_thread.run_sync(self.guard.check_output, prompt, response)
+            (d,) = await self._outputs.submit([(prompt, response)])
         except Exception as e:
             return fault_decision(response, e, policy.fail_open, self.refusal)
         return open_faults(d, response, policy.fail_open)
