@@ -134,6 +134,12 @@ def create_app(gw: Gateway) -> FastAPI:
     async def _invalid(_req: Request, e: RequestValidationError) -> JSONResponse:
         return JSONResponse(error_body(str(e.errors())[:500], "invalid_request_error"), status_code=400)
 
+    @app.exception_handler(Exception)
+    async def _bug(_req: Request, e: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        gw.metrics.inc("alignloop_requests_total", endpoint="error", status="500")
+        return JSONResponse(error_body(f"internal error: {type(e).__name__}", "server_error"), status_code=500)
+
     return app
 
 
