@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,3 +53,15 @@ def test_serve_refuses_a_public_host_without_keys(tmp_path: Path) -> None:
 def test_loopback_detection() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3")
+
+
+def test_worker_processes_rebuild_the_same_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from alignloop.serve import ServeConfig, _app
+
+    cfg = ServeConfig(model="http://127.0.0.1:9/v1#m", log_content="none", default_mode="pre_call", timeout_s=5)
+    seen: list[ServeConfig] = []
+    monkeypatch.setenv(_app.CONFIG_ENV, _app.config_env(cfg))
+    monkeypatch.setattr(_app, "build_gateway", lambda c: seen.append(c) or object())
+    monkeypatch.setattr(_app, "create_app", lambda gw: "app")
+    assert _app.app_from_env() == "app"
+    assert seen == [cfg]
