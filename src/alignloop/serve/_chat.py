@@ -184,24 +184,28 @@ async def stream(gw: Gateway, body: dict[str, Any], ex: Exchange) -> AsyncIterat
         pending = ""
         end = StreamEnd()
         t_up = time.perf_counter()
-        async for item in gw.backend.stream({**body, "messages": ex.upstream_messages}):
-            if isinstance(item, StreamEnd):
-                end = item
-                continue
-            full.append(item)
-            if checker is None:
-                shown.append(item)
-                yield chunks.delta(item)
-                continue
-            pending += item
-            if len(pending) >= FEED_CHARS or pending.rstrip(" ").endswith(_SENTENCE_END):
-                out = await checker.feed(pending)
-                pending = ""
-                if out:
-                    shown.append(out)
-                    yield chunks.delta(out)
-                if checker.blocked:
-                    break
+        upstream = gw.backend.stream({**body, "messages": ex.upstream_messages})
+        try:
+            async for item in upstream:
+                if isinstance(item, StreamEnd):
+                    end = item
+                    continue
+                full.append(item)
+                if checker is None:
+                    shown.append(item)
+                    yield chunks.delta(item)
+                    continue
+                pending += item
+                if len(pending) >= FEED_CHARS or pending.rstrip(" ").endswith(_SENTENCE_END):
+                    out = await checker.feed(pending)
+                    pending = ""
+                    if out:
+                        shown.append(out)
+                        yield chunks.delta(out)
+                    if checker.blocked:
+                        break
+        finally:
+            await upstream.aclose()  # type: ignore[attr-defined]  # a block stops the model's stream at once
         ex.upstream_ms = (time.perf_counter() - t_up) * 1000 - ex.guard_out_ms
         ex.input_tokens, ex.output_tokens = end.input_tokens, end.output_tokens
         reason = end.finish_reason
