@@ -29,6 +29,19 @@ async def _ask(app: Any, conv: list[dict[str, str]], max_tokens: int) -> tuple[s
         return str(choice["message"]["content"]), str(choice["finish_reason"])
 
 
+class _Recording:
+    """A ChatModel proxy that keeps each reply, keyed by the last user message."""
+
+    def __init__(self, model: Any, seen: dict[str, str]) -> None:
+        self.model, self.seen, self.name = model, seen, model.name
+
+    def complete(self, conversations: Any, config: Any = None, progress: Any = None) -> Any:
+        out = self.model.complete(conversations, config)
+        for conv, c in zip(conversations, out, strict=True):
+            self.seen[conv[-1]["content"]] = c.text
+        return out
+
+
 def measure(
     model: Any,
     guard: Any,
@@ -49,15 +62,28 @@ def measure(
         max_tokens: reply length.
         mode: the gateway's guard mode.
     """
+    import sys
+
     from alignloop.models import GenerationConfig
     from alignloop.serve import Gateway, LocalBackend, ServeConfig, create_app
 
-    gw = Gateway(ServeConfig(default_mode=mode), LocalBackend(model, timeout=600), guard, constitution, None)  # type: ignore[arg-type]
+    seen: dict[str, str] = {}  # the model's own reply per prompt, captured on the way: its "alone" answer
+    recorder = _Recording(model, seen)
+    gw = Gateway(ServeConfig(default_mode=mode), LocalBackend(recorder, timeout=600), guard, constitution, None)  # type: ignore[arg-type]
     app = create_app(gw)
     guarded: list[tuple[str, str]] = []
-    for rec in prompts:
+    t0 = time.perf_counter()
+    for n, rec in enumerate(prompts, 1):
         guarded.append(asyncio.run(_ask(app, rec.conversation(), max_tokens)))
-    alone = model.generate([rec.conversation() for rec in prompts], GenerationConfig(max_new_tokens=max_tokens))
+        print(f"\r{n}/{len(prompts)} prompts, {time.perf_counter() - t0:.0f} s", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    # prompts the guard blocked never reached the model: generate those alone now (greedy: same replies)
+    missing = [rec for rec in prompts if rec.prompt not in seen]
+    if missing:
+        cfg = GenerationConfig(max_new_tokens=max_tokens)
+        for rec, text in zip(missing, model.generate([r.conversation() for r in missing], cfg), strict=True):
+            seen[rec.prompt] = text
+    alone = [seen[rec.prompt] for rec in prompts]
     texts = [rec.prompt for rec in prompts]
     v_guarded = judge.judge(texts, [t for t, _ in guarded])
     v_alone = judge.judge(texts, alone)
