@@ -72,6 +72,7 @@ def measure(
     gw = Gateway(ServeConfig(default_mode=mode), LocalBackend(recorder, timeout=600), guard, constitution, None)  # type: ignore[arg-type]
     app = create_app(gw)
     guarded: list[tuple[str, str]] = []
+    model.generate([[{"role": "user", "content": "Hello"}]], GenerationConfig(max_new_tokens=4))  # first call is slow
     t0 = time.perf_counter()
     for n, rec in enumerate(prompts, 1):
         guarded.append(asyncio.run(_ask(app, rec.conversation(), max_tokens)))
