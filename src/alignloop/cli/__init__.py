@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "card": ("alignloop.cli._card:command", "Write a Hugging Face model card for an `alignloop run` folder."),
     "compliance": ("alignloop.cli._compliance:group", "Map EU AI Act, NIST AI 600-1, ISO 42001 items to evidence."),
     "incident": ("alignloop.cli._incident:group", "Open, update, close and list AI incidents."),
+    "serve": ("alignloop.cli._serve:serve", "Serve a model behind the guards (OpenAI-compatible gateway)."),
+    "keys": ("alignloop.cli._serve:keys", "Create, list and revoke the gateway's API keys."),
 }
 
 

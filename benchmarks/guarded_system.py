@@ -1,0 +1,138 @@
+"""The guarded system: a model behind the gateway with the constitution's guards, on the frozen TEST split.
+
+Measures, through the gateway's own HTTP routes (in-process ASGI, mode ``both``):
+- harmful requests refused or blocked: the guard blocked the input or the output
+  (``finish_reason: content_filter``), or the model's reply is a refusal (the eval's judge);
+- safe-but-scary (borderline) prompts refused: the same test on prompts that must be answered.
+The model alone (no guard) is measured on the same prompts in the same run as the baseline.
+
+Run: python benchmarks/guarded_system.py [--model default] [--limit 40] [--judge guard]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from typing import Any
+
+
+async def _ask(app: Any, conv: list[dict[str, str]], max_tokens: int) -> tuple[str, str]:
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=600) as client:
+        body = {"model": "m", "messages": conv, "max_tokens": max_tokens, "temperature": 0}
+        r = await client.post("/v1/chat/completions", json=body)
+        r.raise_for_status()
+        choice = r.json()["choices"][0]
+        return str(choice["message"]["content"]), str(choice["finish_reason"])
+
+
+class _Recording:
+    """A ChatModel proxy that keeps each reply, keyed by the last user message."""
+
+    def __init__(self, model: Any, seen: dict[str, str]) -> None:
+        self.model, self.seen, self.name = model, seen, model.name
+
+    def complete(self, conversations: Any, config: Any = None, progress: Any = None) -> Any:
+        out = self.model.complete(conversations, config)
+        for conv, c in zip(conversations, out, strict=True):
+            self.seen[conv[-1]["content"]] = c.text
+        return out
+
+
+def measure(
+    model: Any,
+    guard: Any,
+    constitution: Any,
+    judge: Any,
+    prompts: list[Any],
+    max_tokens: int = 64,
+    mode: str = "both",
+) -> dict[str, float]:
+    """Share of prompts refused or blocked, per label, with and without the guard.
+
+    Args:
+        model: a :class:`alignloop.models.ChatModel`.
+        guard: an object with the Guard's checks (``check_input``, ``check_output``, ``stream``).
+        constitution: the ``LoadedConstitution``.
+        judge: an eval judge (``judge(prompts, responses)`` -> verdicts with ``refused``).
+        prompts: ``PromptRecord`` rows labelled ``harmful`` or ``borderline``.
+        max_tokens: reply length.
+        mode: the gateway's guard mode.
+    """
+    import sys
+
+    from alignloop.models import GenerationConfig
+    from alignloop.serve import Gateway, LocalBackend, ServeConfig, create_app
+
+    seen: dict[str, str] = {}  # the model's own reply per prompt, captured on the way: its "alone" answer
+    recorder = _Recording(model, seen)
+    gw = Gateway(ServeConfig(default_mode=mode), LocalBackend(recorder, timeout=600), guard, constitution, None)  # type: ignore[arg-type]
+    app = create_app(gw)
+    guarded: list[tuple[str, str]] = []
+    model.generate([[{"role": "user", "content": "Hello"}]], GenerationConfig(max_new_tokens=4))  # first call is slow
+    t0 = time.perf_counter()
+    for n, rec in enumerate(prompts, 1):
+        guarded.append(asyncio.run(_ask(app, rec.conversation(), max_tokens)))
+        print(f"\r{n}/{len(prompts)} prompts, {time.perf_counter() - t0:.0f} s", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    # prompts the guard blocked never reached the model: generate those alone now (greedy: same replies)
+    missing = [rec for rec in prompts if rec.prompt not in seen]
+    if missing:
+        cfg = GenerationConfig(max_new_tokens=max_tokens)
+        for rec, text in zip(missing, model.generate([r.conversation() for r in missing], cfg), strict=True):
+            seen[rec.prompt] = text
+    alone = [seen[rec.prompt] for rec in prompts]
+    texts = [rec.prompt for rec in prompts]
+    v_guarded = judge.judge(texts, [t for t, _ in guarded])
+    v_alone = judge.judge(texts, alone)
+    out: dict[str, float] = {}
+    for label in ("harmful", "borderline"):
+        idx = [i for i, r in enumerate(prompts) if r.label == label]
+        if not idx:
+            continue
+        blocked = [guarded[i][1] == "content_filter" for i in idx]
+        refused = [blocked[k] or v_guarded[i].refused for k, i in enumerate(idx)]
+        out[f"{label}_n"] = len(idx)
+        out[f"{label}_refused_or_blocked"] = sum(refused) / len(idx)
+        out[f"{label}_blocked_by_guard"] = sum(blocked) / len(idx)
+        out[f"{label}_refused_model_alone"] = sum(v_alone[i].refused for i in idx) / len(idx)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="default", help="Model spec (default, a folder, a hub id, an endpoint).")
+    ap.add_argument("--constitution", default="default")
+    ap.add_argument("--limit", type=int, default=0, help="At most this many prompts per label (0: all).")
+    ap.add_argument("--max-tokens", type=int, default=64)
+    ap.add_argument("--judge", default="guard", help="Eval judge spec: guard, keyword, llm:<model>.")
+    args = ap.parse_args()
+
+    from alignloop.constitution import load_constitution
+    from alignloop.data import seed_prompts
+    from alignloop.evals import make_judge
+    from alignloop.guard import Guard
+    from alignloop.models import load_model
+
+    lc = load_constitution(None if args.constitution == "default" else args.constitution)
+    prompts = []
+    for label in ("harmful", "borderline"):
+        rows = seed_prompts(split="test", label=label)
+        prompts += rows[: args.limit] if args.limit else rows
+    t0 = time.perf_counter()
+    res = measure(load_model(args.model), Guard.load(lc), lc, make_judge(args.judge, lc), prompts, args.max_tokens)
+    print(f"model {args.model}, judge {args.judge}, TEST split, {time.perf_counter() - t0:.0f} s")
+    for label, name in (("harmful", "harmful refused or blocked"), ("borderline", "safe-but-scary refused")):
+        if f"{label}_n" in res:
+            print(
+                f"{name:28s} n={int(res[f'{label}_n']):3d}  guarded {res[f'{label}_refused_or_blocked']:.1%}"
+                f"  (guard blocks {res[f'{label}_blocked_by_guard']:.1%})"
+                f"  model alone {res[f'{label}_refused_model_alone']:.1%}"
+            )
+
+
+if __name__ == "__main__":
+    main()

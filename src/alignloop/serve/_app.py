@@ -1,0 +1,154 @@
+"""The gateway: its configuration, its state (guard, model, store, keys, limits), and the FastAPI app."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from alignloop.constitution import LoadedConstitution
+from alignloop.serve._auth import KeyRing
+from alignloop.serve._backends import Backend
+from alignloop.serve._errors import GatewayError, error_body
+from alignloop.serve._guarding import Checks, GuardLike
+from alignloop.serve._metrics import Metrics
+from alignloop.serve._modes import Mode
+from alignloop.serve._ratelimit import RateLimiter
+from alignloop.serve._traces import LogContent, TraceWriter
+from alignloop.store import RunStore
+
+log = logging.getLogger("alignloop.serve")
+CONFIG_ENV = "ALIGNLOOP_SERVE_CONFIG"
+"""JSON of :class:`ServeConfig`, for worker processes that build their own app (``--workers``)."""
+
+
+@dataclass
+class ServeConfig:
+    """Everything ``alignloop serve`` takes."""
+
+    model: str = "default"
+    constitution: str = "default"
+    db_url: str | None = None
+    log_content: LogContent = "redacted"
+    default_mode: Mode = "both"
+    """Guard mode for keys that set none (and anonymous loopback access)."""
+    fail_open: bool = False
+    """Fault policy for keys that set none."""
+    max_body_bytes: int = 1_000_000
+    max_messages: int = 256
+    timeout_s: float = 60.0
+    """Upstream (or local generation) time limit; past it the client gets 504."""
+    trace_queue: int = 10_000
+    require_keys: bool = False
+    """Refuse anonymous requests even when no key exists (set for non-loopback hosts)."""
+
+
+class Gateway:
+    """The state every request handler shares."""
+
+    def __init__(
+        self,
+        config: ServeConfig,
+        backend: Backend,
+        guard: GuardLike,
+        constitution: LoadedConstitution,
+        store: RunStore | None,
+        tracer: Any = None,
+        tracer_provider: Any = None,
+    ) -> None:
+        self.config = config
+        self.backend = backend
+        self.constitution = constitution
+        self.store = store
+        self.metrics = Metrics()
+        self.checks = Checks(guard, constitution.constitution.refusal_for(None))
+        self.keys = KeyRing(store, required=config.require_keys)
+        self.limiter = RateLimiter()
+        self.writer = TraceWriter(store, self.metrics, config.trace_queue) if store is not None else None
+        self.tracer = tracer
+        self.tracer_provider = tracer_provider
+        self.ready = False
+
+    async def start(self) -> None:
+        """Start the trace writer; the gateway is ready after."""
+        if self.writer is not None:
+            self.writer.start()
+        self.ready = True
+
+    async def stop(self) -> None:
+        """Drain traces, flush spans, close the model client (runs on SIGTERM through uvicorn's shutdown)."""
+        self.ready = False
+        if self.writer is not None:
+            self.writer.close()
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()
+        await self.backend.aclose()
+
+
+def build_gateway(config: ServeConfig) -> Gateway:
+    """Load the constitution, guard, model and store that ``config`` names."""
+    from alignloop.constitution import load_constitution
+    from alignloop.guard import Guard
+    from alignloop.serve._backends import backend_for
+    from alignloop.serve._otel import tracer_from_env
+
+    lc = load_constitution(None if config.constitution == "default" else config.constitution)
+    guard = Guard.load(lc)
+    store = RunStore.open(config.db_url)
+    backend = backend_for(config.model, timeout=config.timeout_s)
+    otel = tracer_from_env()
+    tracer, provider = otel if otel else (None, None)
+    return Gateway(config, backend, guard, lc, store, tracer, provider)
+
+
+def create_app(gw: Gateway) -> FastAPI:
+    """The FastAPI app serving ``gw`` under ``/v1``, plus health, readiness and metrics."""
+    from alignloop.serve._routes import router
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await gw.start()
+        try:
+            yield
+        finally:
+            await gw.stop()
+
+    app = FastAPI(title="alignloop gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.gateway = gw
+    app.include_router(router)
+
+    @app.exception_handler(GatewayError)
+    async def _gateway_error(_req: Request, e: GatewayError) -> JSONResponse:
+        gw.metrics.inc("alignloop_requests_total", endpoint="error", status=str(e.status))
+        return JSONResponse(e.body(), status_code=e.status, headers=e.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_req: Request, e: RequestValidationError) -> JSONResponse:
+        return JSONResponse(error_body(str(e.errors())[:500], "invalid_request_error"), status_code=400)
+
+    @app.exception_handler(Exception)
+    async def _bug(_req: Request, e: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        gw.metrics.inc("alignloop_requests_total", endpoint="error", status="500")
+        return JSONResponse(error_body(f"internal error: {type(e).__name__}", "server_error"), status_code=500)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn worker processes: the config comes from ``$ALIGNLOOP_SERVE_CONFIG``."""
+    cfg = ServeConfig(**json.loads(os.environ[CONFIG_ENV]))
+    return create_app(build_gateway(cfg))
+
+
+def config_env(cfg: ServeConfig) -> str:
+    """The config as the JSON :func:`app_from_env` reads."""
+    return json.dumps(asdict(cfg))

@@ -1,0 +1,112 @@
+"""A local model behind the gateway (ScriptedModel), and the real Guard on a hashing-embedder artifact."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from alignloop.models import ScriptedModel
+from alignloop.serve import LocalBackend
+from alignloop.serve._modes import parse_rate
+from alignloop.serve._ratelimit import RateLimiter, retry_after
+
+
+def test_local_model_plain_and_streamed(gateway: Any) -> None:
+    model = ScriptedModel(lambda conv: "Local answer. " + conv[-1]["content"], name="scripted")
+    with gateway(backend=LocalBackend(model)) as srv:
+        client = openai.OpenAI(base_url=srv.url + "/v1", api_key="x", max_retries=0)
+        plain = client.chat.completions.create(model="scripted", messages=[{"role": "user", "content": "hi there"}])
+        streamed = "".join(
+            c.choices[0].delta.content or ""
+            for c in client.chat.completions.create(
+                model="scripted", messages=[{"role": "user", "content": "again"}], stream=True
+            )
+            if c.choices
+        )
+    assert plain.choices[0].message.content == "Local answer. hi there"
+    assert streamed == "Local answer. again"
+
+
+def test_slow_local_model_times_out_504(gateway: Any) -> None:
+    def slow(conv: Any) -> str:
+        time.sleep(2)
+        return "late"
+
+    with gateway(backend=LocalBackend(ScriptedModel(slow), timeout=0.3)) as srv:
+        client = openai.OpenAI(base_url=srv.url + "/v1", api_key="x", max_retries=0)
+        with pytest.raises(openai.APIStatusError) as e:
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+    assert e.value.status_code == 504
+
+
+def test_rate_limiter_refills() -> None:
+    now = [0.0]
+    lim = RateLimiter(clock=lambda: now[0])
+    rate = parse_rate("2/s")
+    assert lim.acquire("k", rate) == 0 and lim.acquire("k", rate) == 0
+    wait = lim.acquire("k", rate)
+    assert wait == pytest.approx(0.5) and retry_after(wait) == 1
+    now[0] += 0.5
+    assert lim.acquire("k", rate) == 0
+
+
+@pytest.fixture(scope="module")
+def hash_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from alignloop.constitution import load_constitution
+    from alignloop.guard import HashEmbedder, train_artifact
+
+    return train_artifact(tmp_path_factory.mktemp("guard") / "art", load_constitution(None), embedder=HashEmbedder())
+
+
+@pytest.mark.slow  # training the hashing artifact takes a minute on 2 busy cores
+def test_real_guard_behind_the_gateway(gateway: Any, upstream: Any, hash_artifact: Path) -> None:
+    from alignloop.guard import Guard
+
+    guard = Guard.load(artifact=hash_artifact)
+    guard.thresholds = {cid: 1.01 for cid in guard.thresholds}  # hashing heads are near random: PII only
+    upstream[0].pieces = ["Reach ", "me at jo", "e.bloggs@exam", "ple.com any ", "time. Bye. "]
+    with gateway(guard=guard) as srv:
+        client = openai.OpenAI(base_url=srv.url + "/v1", api_key="x", max_retries=0)
+        out = "".join(
+            c.choices[0].delta.content or ""
+            for c in client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+            )
+            if c.choices
+        )
+        mod = client.moderations.create(input="hello")
+    assert "example.com" not in out and "[EMAIL]" in out
+    assert len(mod.results) == 1
+
+
+def test_concurrent_checks_share_one_batch() -> None:
+    import asyncio
+
+    from tests.serve.conftest import FakeGuard
+
+    from alignloop.serve._guarding import Checks, Policy
+
+    class Counting(FakeGuard):
+        def __init__(self) -> None:
+            super().__init__()
+            self.batches: list[int] = []
+
+        def check_inputs(self, texts: list[str]) -> list[Any]:
+            time.sleep(0.05)  # long enough for the other requests to queue up behind the first
+            self.batches.append(len(texts))
+            return [self.check_input(t) for t in texts]
+
+    guard = Counting()
+    checks = Checks(guard, "no")
+    policy = Policy("both", False, None)
+
+    async def go() -> list[Any]:
+        return list(await asyncio.gather(*(checks.inputs([f"text {i}", "bomb"], policy) for i in range(10))))
+
+    out = asyncio.run(go())
+    assert sum(guard.batches) == 20 and len(guard.batches) < 10
+    assert all(ds[0].action == "allow" and ds[1].action == "block" for ds in out)
