@@ -26,6 +26,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("alignloop.cli._train:group", "Make training data and train (SFT, reward model, DPO, GRPO)."),
     "runs": ("alignloop.cli._runs:group", "List and show recorded runs."),
     "run": ("alignloop.cli._run:command", "Run the whole loop end to end and write a report."),
+    "monitor": ("alignloop.cli._monitor:group", "Ingest production traces; windows, drift, alerts; probe endpoints."),
+    "review": ("alignloop.cli._review:group", "Work the review queue of flagged traces; export them as training data."),
+    "dashboard": ("alignloop.cli._dashboard:command", "Web dashboard: runs, gates, monitoring, review queue, incidents."),
 }
 
 

@@ -111,5 +111,9 @@ def load_constitution(source: str | os.PathLike[str] | None = None) -> LoadedCon
 
 
 def constitution_hash(c: Constitution) -> str:
-    """Content hash of a constitution (independent of YAML formatting and comments)."""
-    return sha256_json(c.model_dump(mode="json"))
+    """Content hash of a constitution (independent of YAML formatting and comments).
+
+    The ``monitoring`` section is left out: alert rules change how traffic is watched, not what any
+    guard, score or trained model means, so editing them must not invalidate scores or artifacts.
+    """
+    return sha256_json(c.model_dump(mode="json", exclude={"monitoring"}))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import text
 
+import alignloop.store._monitor_tables
 import alignloop.store._ops_tables  # noqa: F401  (registers the operations tables on Base.metadata)
 from alignloop.store._tables import VERSION_TABLE, Base
 
