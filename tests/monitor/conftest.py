@@ -81,10 +81,21 @@ def store(db_url: str) -> Any:
 
 @pytest.fixture(scope="session")
 def hash_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A guard artifact on the hashing embedder; kept in $ALIGNLOOP_TEST_CACHE between sessions (a minute to train)."""
+    import os
+
     from alignloop.constitution import load_constitution
     from alignloop.guard import HashEmbedder, train_artifact
+    from alignloop.guard._artifact import FORMAT_VERSION
 
-    return train_artifact(tmp_path_factory.mktemp("guard") / "art", load_constitution(None), embedder=HashEmbedder())
+    lc = load_constitution(None)
+    cache = os.environ.get("ALIGNLOOP_TEST_CACHE")
+    if cache:
+        folder = Path(cache) / f"monitor-hash-guard-{lc.short_hash}-v{FORMAT_VERSION}"
+        if not (folder / "meta.json").exists():
+            train_artifact(folder, lc, embedder=HashEmbedder())
+        return folder
+    return train_artifact(tmp_path_factory.mktemp("guard") / "art", lc, embedder=HashEmbedder())
 
 
 @pytest.fixture
@@ -92,3 +103,58 @@ def guard(hash_artifact: Path) -> Any:
     from alignloop.guard import Guard
 
     return Guard.load(artifact=hash_artifact)
+
+
+class FakeGuard:
+    """Keyword rules with the guard's interface: ``nerve`` is cbrn, ``I can't`` a refusal, emails are PII."""
+
+    def __init__(self) -> None:
+        from alignloop.guard import HashEmbedder
+
+        self.embedder = HashEmbedder()
+
+    def _decision(self, text: str, reasons: list[Any], pii: list[Any], refusal: Any = None) -> Any:
+        from alignloop.guard import Decision
+
+        cats = {"cbrn": 1.0 if any(r.detector == "category" for r in reasons) else 0.0}
+        return Decision(
+            action="flag" if reasons else "allow",
+            flagged=bool(reasons),
+            score=max(cats.values()),
+            categories=cats,
+            injection=1.0 if any(r.detector == "injection" for r in reasons) else 0.0,
+            pii=pii,
+            reasons=reasons,
+            text=text,
+            refusal=refusal,
+        )
+
+    def check_inputs(self, texts: list[str]) -> list[Any]:
+        from alignloop.guard import Reason
+
+        out = []
+        for t in texts:
+            reasons = []
+            if "nerve" in t.lower():
+                reasons.append(Reason("category", "cbrn", 0.9, 0.5))
+            if "ignore previous instructions" in t.lower():
+                reasons.append(Reason("injection", "prompt_injection", 0.9, 0.5))
+            out.append(self._decision(t, reasons, []))
+        return out
+
+    def check_outputs(self, prompts: list[str], responses: list[str]) -> list[Any]:
+        from alignloop.guard import PiiSpan, Reason, RefusalVerdict
+
+        out = []
+        for r in responses:
+            reasons = [Reason("category", "cbrn", 0.9, 0.5)] if "nerve" in r.lower() else []
+            pii = [PiiSpan("email", r.index("@") - 1, r.index("@") + 4)] if "@" in r else []
+            refuses = r.startswith("I can't")
+            verdict = RefusalVerdict("refusal" if refuses else "compliance", float(refuses), 0.0, float(not refuses))
+            out.append(self._decision(r, reasons, pii, verdict))
+        return out
+
+
+@pytest.fixture
+def fake_guard() -> FakeGuard:
+    return FakeGuard()

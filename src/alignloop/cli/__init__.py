@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("alignloop.cli._run:command", "Run the whole loop end to end and write a report."),
     "monitor": ("alignloop.cli._monitor:group", "Ingest production traces; windows, drift, alerts; probe endpoints."),
     "review": ("alignloop.cli._review:group", "Work the review queue of flagged traces; export them as training data."),
-    "dashboard": ("alignloop.cli._dashboard:command", "Web dashboard: runs, gates, monitoring, review queue, incidents."),
+    "dashboard": ("alignloop.cli._dashboard:command", "Web dashboard: runs, gates, monitoring, review, incidents."),
 }
 
 
