@@ -37,7 +37,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
 
     def window(shift: float) -> tuple[np.ndarray, list[str]]:
-        k = int(round(args.n * shift))
+        k = round(args.n * shift)
         ib = rng.integers(0, len(base), args.n - k)
         ine = rng.integers(0, len(new), k)
         return np.vstack([eb[ib], en[ine]]), [base[i] for i in ib] + [new[i] for i in ine]

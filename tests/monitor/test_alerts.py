@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-
 from fastapi import Request, Response
+from sqlalchemy import select
 
 from alignloop.constitution._monitoring import Channel, Monitoring, Rule
 from alignloop.monitor import compute_windows, evaluate, ingest_file, list_alerts, score_pending, send, store_firings

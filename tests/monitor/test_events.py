@@ -27,7 +27,7 @@ def test_jsonl_row_keeps_event_time_and_hashes_content() -> None:
 
 
 def test_jsonl_row_without_timestamp_names_the_line() -> None:
-    with pytest.raises(DataError, match="f.jsonl:3: missing timestamp"):
+    with pytest.raises(DataError, match=r"f\.jsonl:3: missing timestamp"):
         trace_from_row({"messages": [{"role": "user", "content": "x"}]}, "f.jsonl:3", NOW)
 
 

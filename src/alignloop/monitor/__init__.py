@@ -9,7 +9,7 @@ windows with Wilson intervals and drift; the review queue turns flagged traces i
 from alignloop.monitor._alerts import evaluate, list_alerts, send, store_firings
 from alignloop.monitor._drift import InputDrift, behaviour_drift, input_drift
 from alignloop.monitor._events import otlp_protobuf_to_json, trace_from_row, traces_from_otlp
-from alignloop.monitor._export import FORMATS, eval_rows, export, feedback_pairs, guard_rows, pair_rows
+from alignloop.monitor._export import FORMATS, eval_rows, export, feedback_pairs, guard_rows, pair_rows, write_feedback
 from alignloop.monitor._incidents import open_incident
 from alignloop.monitor._ingest import IngestResult, apply_retention, ingest_file, ingest_rows, insert_traces
 from alignloop.monitor._report import build_report
@@ -69,4 +69,5 @@ __all__ = [
     "traces_from_otlp",
     "two_proportion_p",
     "wilson",
+    "write_feedback",
 ]

@@ -151,3 +151,16 @@ def feedback_pairs(store: Any, loaded: LoadedConstitution | None = None) -> list
     lc = loaded or load_constitution(None)
     rows = pair_rows(reviewed(store.engine), lc)
     return [PreferencePair.model_validate(r) for r in rows if r["split"] == "train"]
+
+
+def write_feedback(path: str | os.PathLike[str], loaded: LoadedConstitution, store: Any = None) -> dict[str, Any]:
+    """Write :func:`feedback_pairs` to ``path`` for the data recipe; returns its provenance sidecar.
+
+    ``store`` defaults to the run store at ``$ALIGNLOOP_DB_URL`` (else the SQLite one in alignloop's home).
+    """
+    from alignloop.store import RunStore
+
+    st = store or RunStore.open()
+    pairs = feedback_pairs(st, loaded)
+    write_rows(path, pairs)
+    return {"rows": len(pairs), "store": st.url, "labels": {"monitor": len(pairs)}}

@@ -1,0 +1,35 @@
+"""Closing the loop: reviewed production traces become train-split pairs in `train data --source monitor`."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alignloop.constitution import load_constitution
+from alignloop.monitor import enqueue_scored, ingest_file, label, list_items, score_pending
+
+from .conftest import START, traffic_rows, write_jsonl
+
+
+def test_train_data_source_monitor(
+    store: Any, db_url: str, fake_guard: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignloop.models import ScriptedModel
+    from alignloop.train import build_alignment_data
+
+    rows = traffic_rows(40, START, timedelta(hours=1), seed=3, response="nerve agent recipe")
+    ingest_file(store.engine, write_jsonl(tmp_path / "t.jsonl", rows))
+    score_pending(store.engine, fake_guard, "h")
+    enqueue_scored(store.engine, "h", 0.0)
+    for item in list_items(store.engine, limit=100):
+        label(store.engine, item.id, "approved", reviewer="ana")
+    monkeypatch.setenv("ALIGNLOOP_DB_URL", db_url)
+    res = build_alignment_data(ScriptedModel("ok"), load_constitution(None), tmp_path / "data", sources=("monitor",))
+    got = [json.loads(x) for x in (tmp_path / "data" / "pairs.jsonl").read_text().splitlines()]
+    assert res.counts["monitor"] == len(got) > 0
+    assert all(r["split"] == "train" and r["source"] == "monitor" for r in got)
+    assert len(got) < 40  # dev and test rows stay out of training
