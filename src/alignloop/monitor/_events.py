@@ -57,8 +57,12 @@ def normalise_messages(messages: Any, where: str) -> list[dict[str, Any]]:
     return [{"role": str(m.get("role", "user")), "content": _content(m.get("content"))} for m in messages]
 
 
-def trace_from_row(row: dict[str, Any], where: str, now: datetime) -> dict[str, Any]:
-    """A ``traces`` row from ``{"messages", "response", "model", "timestamp"}`` (+ key, latency_ms, id)."""
+def trace_from_row(row: dict[str, Any], where: str, now: datetime, raw: bytes | None = None) -> dict[str, Any]:
+    """A ``traces`` row from ``{"messages", "response", "model", "timestamp"}`` (+ key, latency_ms, id).
+
+    Without an ``id`` the row's is a hash of its line as read (``raw``; else of its canonical JSON):
+    replaying the same file stores nothing twice.
+    """
     if "messages" not in row and "prompt" not in row:
         raise DataError(
             f"{where}: no messages",
@@ -72,7 +76,8 @@ def trace_from_row(row: dict[str, Any], where: str, now: datetime) -> dict[str, 
         response = _content(response)
     rid = row.get("id")
     if not isinstance(rid, str) or not rid or len(rid) > 64:
-        rid = hashlib.sha256(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+        data = raw.strip() if raw is not None else json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
+        rid = hashlib.sha256(data).hexdigest()
     latency = row.get("latency_ms")
     return {
         "id": rid,

