@@ -23,7 +23,7 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--shift", type=float, default=0.1)
-    ap.add_argument("--alpha", type=float, default=0.025, help="the input family's half of drift_alpha 0.05")
+    ap.add_argument("--alpha", type=float, default=0.01, help="the input family's share of drift_alpha 0.05")
     args = ap.parse_args()
     from alignloop.data import seed_prompts
     from alignloop.guard import HashEmbedder, default_embedder

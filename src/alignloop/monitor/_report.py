@@ -41,7 +41,8 @@ class _Sample:
 
 def add_drift(engine: Engine, windows: list[Window], embedder: Embedder | None, alpha: float) -> None:
     """Fill ``window.drift`` of every window against the first window of its scope (the reference)."""
-    half = alpha / 2  # input and behaviour families share the window's false alarm budget
+    # input and behaviour families share the window's false alarm budget (see alignloop.monitor._drift)
+    alpha_in, alpha_beh = alpha / 5, alpha * 4 / 5
     refs: dict[str, tuple[Window, _Sample | None]] = {}
     for w in windows:
         if w.scope not in refs:
@@ -52,9 +53,9 @@ def add_drift(engine: Engine, windows: list[Window], embedder: Embedder | None, 
         drift: dict[str, Any] = {"reference": False, "reference_start": ref.start.isoformat()}
         if embedder is not None and ref_sample is not None:
             cur = _Sample(engine, w, embedder)
-            res = input_drift(ref_sample.emb, cur.emb, cur.texts, alpha=half, current_ids=cur.ids)
+            res = input_drift(ref_sample.emb, cur.emb, cur.texts, alpha=alpha_in, current_ids=cur.ids)
             drift["input"] = res.to_dict() if res is not None else {"detected": False, "skipped": "too few prompts"}
-        drift["behaviour"] = behaviour_drift(ref, w, alpha=half)
+        drift["behaviour"] = behaviour_drift(ref, w, alpha=alpha_beh)
         drift["detected"] = bool(drift.get("input", {}).get("detected")) or drift["behaviour"]["detected"]
         w.drift = drift
 
