@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -65,9 +68,45 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'mon.db'}"
+PG_ENV = "ALIGNLOOP_TEST_PG_URL"
+
+
+def _pg_schema_url(base: str) -> Iterator[str]:
+    # the same isolation as tests/store: a schema per test, dropped afterwards
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} is not set"),
+            ],
+        ),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a fresh SQLite file, or (with $ALIGNLOOP_TEST_PG_URL) a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'mon.db'}"
+    else:
+        yield from _pg_schema_url(os.environ[PG_ENV])
 
 
 @pytest.fixture
@@ -82,8 +121,6 @@ def store(db_url: str) -> Any:
 @pytest.fixture(scope="session")
 def hash_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A guard artifact on the hashing embedder; kept in $ALIGNLOOP_TEST_CACHE between sessions (a minute to train)."""
-    import os
-
     from alignloop.constitution import load_constitution
     from alignloop.guard import HashEmbedder, train_artifact
     from alignloop.guard._artifact import FORMAT_VERSION

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import JSON, Engine, delete, select
 
 from alignloop._util.errors import DataError
 from alignloop.monitor._events import trace_from_row, traces_from_otlp
@@ -50,7 +50,13 @@ def _insert_sql(engine: Engine) -> tuple[str, list[Any]]:
     mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
     names = ", ".join(c.name for c in cols)
     sql = f"INSERT INTO traces ({names}) VALUES ({', '.join([mark] * len(cols))}) ON CONFLICT (id) DO NOTHING"
-    return sql, [(c.name, c.type.bind_processor(engine.dialect)) for c in cols]
+    procs = [(c.name, c.type.bind_processor(engine.dialect)) for c in cols]
+    if engine.dialect.name == "postgresql":
+        # SQLAlchemy leaves JSON to psycopg's adapters there; at the driver level they need a wrapper
+        from psycopg.types.json import Json
+
+        procs = [(n, Json if isinstance(c.type, JSON) else p) for (n, p), c in zip(procs, cols, strict=True)]
+    return sql, procs
 
 
 def insert_traces(engine: Engine, rows: list[dict[str, Any]]) -> int:
