@@ -36,3 +36,19 @@ def test_windows_follow_event_time_with_wilson_intervals(store: Any, fake_guard:
     assert d["start"] == "2025-03-01T02:00:00+00:00" and d["end"] == "2025-03-01T03:00:00+00:00"
     by_model = compute_windows(store.engine, "h", timedelta(days=1), ["cbrn"], by="model")
     assert [(w.scope, w.n) for w in by_model] == [("model=prod", 100)]
+
+
+def test_database_aggregation_matches_the_exact_windows(store: Any, fake_guard: Any, tmp_path: Path) -> None:
+    from alignloop.monitor._windows import aggregate_windows
+
+    rows = traffic_rows(50, START, timedelta(hours=3), seed=1, response="nerve agent recipe")
+    rows += traffic_rows(70, START + timedelta(minutes=20), timedelta(hours=3), seed=2, shift=0.4)
+    ingest_file(store.engine, write_jsonl(tmp_path / "t.jsonl", rows))
+    score_pending(store.engine, fake_guard, "h")
+    exact = compute_windows(store.engine, "h", timedelta(hours=1), ["cbrn"])
+    fast = aggregate_windows(store.engine, "h", timedelta(hours=1), ["cbrn"])
+    for f, e in zip(fast, exact, strict=True):
+        assert (f.start, f.n) == (e.start, e.n)
+        assert f.counts == e.counts, {k: (v, e.counts[k]) for k, v in f.counts.items() if v != e.counts[k]}
+    later = aggregate_windows(store.engine, "h", timedelta(hours=1), ["cbrn"], since=START + timedelta(hours=1))
+    assert [w.start for w in later] == [w.start for w in exact[1:]]

@@ -50,7 +50,7 @@ def _insert_sql(engine: Engine) -> tuple[str, list[Any]]:
     mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
     names = ", ".join(c.name for c in cols)
     sql = f"INSERT INTO traces ({names}) VALUES ({', '.join([mark] * len(cols))}) ON CONFLICT (id) DO NOTHING"
-    procs = [(c.name, c.type.bind_processor(engine.dialect)) for c in cols]
+    procs: list[tuple[str, Any]] = [(c.name, c.type.bind_processor(engine.dialect)) for c in cols]
     if engine.dialect.name == "postgresql":
         # SQLAlchemy leaves JSON to psycopg's adapters there; at the driver level they need a wrapper
         from psycopg.types.json import Json

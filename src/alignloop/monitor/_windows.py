@@ -147,3 +147,75 @@ def compute_windows(
                 w = windows[(scope, start)] = Window(start=start, end=start + width, scope=scope)
             add_score(w, s, categories)
     return sorted(windows.values(), key=lambda w: (w.start, w.scope))
+
+
+def _bucket(engine: Engine, width: timedelta) -> Any:
+    from sqlalchemy import Integer, cast, func
+
+    secs = int(width.total_seconds())
+    if engine.dialect.name == "postgresql":
+        return func.floor(func.extract("epoch", TraceScoreRow.ts) / secs)
+    return cast(func.strftime("%s", TraceScoreRow.ts), Integer) // secs
+
+
+def aggregate_windows(
+    engine: Engine,
+    constitution_hash: str,
+    width: timedelta,
+    categories: list[str],
+    *,
+    since: datetime | None = None,
+) -> list[Window]:
+    """The same windows as :func:`compute_windows` (scope ``all``), counted by the database.
+
+    A GROUP BY over the ``(constitution_hash, ts)`` index instead of a row-by-row scan in Python: what
+    the dashboard uses. Windows carry no examples and no latency percentiles (``monitor report`` has them).
+    """
+    from sqlalchemy import Integer, and_, cast, func
+
+    def total(cond: Any) -> Any:
+        return func.sum(cast(cond, Integer))
+
+    s = TraceScoreRow
+    bucket = _bucket(engine, width).label("bucket")
+    where = [s.constitution_hash == constitution_hash] + ([s.ts >= since] if since is not None else [])
+    q = (
+        select(
+            bucket,
+            func.count(),
+            total(s.violation),
+            total(s.refusal),
+            total(and_(s.refusal, ~s.input_flagged)),
+            total(~s.input_flagged),
+            total(s.injection),
+            total(s.pii_leak),
+            total(s.loop),
+        )
+        .where(*where)
+        .group_by(bucket)
+        .order_by(bucket)
+    )
+    out: dict[int, Window] = {}
+    with engine.connect() as conn:
+        for b, n, viol, refusal, over, safe, inj, pii, loop in conn.execute(q):
+            start = _EPOCH + int(b) * width
+            w = Window(start=start, end=start + width, scope="all", n=int(n))
+            w.counts = {
+                "violation": [int(viol or 0), int(n)],
+                "refusal": [int(refusal or 0), int(n)],
+                "over_refusal": [int(over or 0), int(safe or 0)],
+                "injection": [int(inj or 0), int(n)],
+                "pii_leak": [int(pii or 0), int(n)],
+                "loop": [int(loop or 0), int(n)],
+            }
+            for c in categories:
+                w.counts[f"violation.{c}"] = [0, int(n)]
+            out[int(b)] = w
+        # per-category counts from the (few) violating rows only
+        vq = select(bucket, s.categories).where(*where, s.violation)
+        for b, cats in conn.execute(vq):
+            hit = out.get(int(b))
+            for c in cats or []:
+                if hit is not None and f"violation.{c}" in hit.counts:
+                    hit.counts[f"violation.{c}"][0] += 1
+    return [out[b] for b in sorted(out)]

@@ -20,7 +20,7 @@ from alignloop.constitution._monitoring import parse_duration
 from alignloop.monitor._alerts import list_alerts
 from alignloop.monitor._report import add_drift
 from alignloop.monitor._review import count_items, label, list_items, next_item
-from alignloop.monitor._windows import compute_windows, floor_time
+from alignloop.monitor._windows import aggregate_windows, floor_time
 from alignloop.monitor.dashboard import _pages as pages
 from alignloop.store import IncidentRow, RunStore
 from alignloop.store._monitor_tables import TraceScoreRow
@@ -48,7 +48,7 @@ def monitoring_report(
     if latest is None:
         return {"window": window or mon.window, "windows": [], "alerts": []}, width
     since = floor_time(latest, width) - (MAX_WINDOWS - 1) * width
-    ws = compute_windows(store.engine, loaded.hash, width, loaded.constitution.category_ids, since=since)
+    ws = aggregate_windows(store.engine, loaded.hash, width, loaded.constitution.category_ids, since=since)
     add_drift(store.engine, ws, None, mon.drift_alpha)
     alerts = list_alerts(store.engine, since=since)
     return {"window": window or mon.window, "windows": [w.to_dict() for w in ws], "alerts": alerts}, width
