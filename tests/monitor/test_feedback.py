@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from alignloop.constitution import load_constitution
 from alignloop.monitor import enqueue_scored, ingest_file, label, list_items, score_pending
@@ -33,3 +34,20 @@ def test_train_data_source_monitor(
     assert res.counts["monitor"] == len(got) > 0
     assert all(r["split"] == "train" and r["source"] == "monitor" for r in got)
     assert len(got) < 40  # dev and test rows stay out of training
+
+
+def test_cli_run_passes_feedback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import alignloop.loop as lp
+    from alignloop.cli import cli
+
+    seen: dict[str, Any] = {}
+
+    def fake(out_dir: str, model: str, constitution: str | None, **kw: Any) -> dict[str, Any]:
+        seen.update(kw)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(lp, "run_loop", fake)
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--feedback", "monitor"])
+    assert res.exit_code == 0 and seen["feedback"] == "monitor"
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r")])
+    assert res.exit_code == 0 and seen["feedback"] is None
