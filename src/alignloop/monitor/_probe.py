@@ -6,7 +6,6 @@ between runs of one model, so the share of probes whose reply changed materially
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -80,7 +79,8 @@ def run_probe(
             .order_by(ProbeRunRow.id.desc())
             .limit(1)
         ).first()
-        changed, idx = (None, []) if last is None else compare(last.replies, replies)
+        previous = None if last is None else list(last.replies)
+        changed, idx = (None, []) if previous is None else compare(previous, replies)
         details = {"changed_ids": [probes[i]["id"] for i in idx], "previous_run": None if last is None else last.id}
         row = ProbeRunRow(
             target=target,
@@ -104,16 +104,11 @@ def run_probe(
             {
                 "id": probes[i]["id"],
                 "prompt": probes[i]["prompt"],
-                "before": last.replies[i][:200],
+                "before": previous[i][:200],
                 "after": replies[i][:200],
             }
             for i in idx[:3]
         ]
-        if last is not None
+        if previous is not None
         else [],
     }
-
-
-def dumps(obj: Any) -> str:
-    """Compact JSON for logs."""
-    return json.dumps(obj, default=str)
