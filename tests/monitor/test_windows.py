@@ -39,7 +39,7 @@ def test_windows_follow_event_time_with_wilson_intervals(store: Any, fake_guard:
 
 
 def test_database_aggregation_matches_the_exact_windows(store: Any, fake_guard: Any, tmp_path: Path) -> None:
-    from alignloop.monitor._windows import aggregate_windows
+    from alignloop.monitor._windows import aggregate_windows, hourly_windows
 
     rows = traffic_rows(50, START, timedelta(hours=3), seed=1, response="nerve agent recipe")
     rows += traffic_rows(70, START + timedelta(minutes=20), timedelta(hours=3), seed=2, shift=0.4)
@@ -50,5 +50,12 @@ def test_database_aggregation_matches_the_exact_windows(store: Any, fake_guard: 
     for f, e in zip(fast, exact, strict=True):
         assert (f.start, f.n) == (e.start, e.n)
         assert f.counts == e.counts, {k: (v, e.counts[k]) for k, v in f.counts.items() if v != e.counts[k]}
+    for width in (timedelta(hours=1), timedelta(hours=2), timedelta(minutes=30)):
+        exact = compute_windows(store.engine, "h", width, ["cbrn"])
+        hourly = hourly_windows(store.engine, "h", width, ["cbrn"])
+        assert [(w.start, w.n, w.counts) for w in hourly] == [(w.start, w.n, w.counts) for w in exact]
+    score_pending(store.engine, fake_guard, "h")  # nothing new: the hourly counts must not grow
+    assert [w.n for w in hourly_windows(store.engine, "h", timedelta(days=1), [])] == [120]
+    exact = compute_windows(store.engine, "h", timedelta(hours=1), ["cbrn"])
     later = aggregate_windows(store.engine, "h", timedelta(hours=1), ["cbrn"], since=START + timedelta(hours=1))
     assert [w.start for w in later] == [w.start for w in exact[1:]]

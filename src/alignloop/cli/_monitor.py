@@ -61,11 +61,12 @@ def score_and_queue(store: RunStore, loaded: LoadedConstitution, guard: Any, res
     from sqlalchemy import delete
 
     from alignloop.monitor import enqueue_scored, score_pending
-    from alignloop.store._monitor_tables import TraceScoreRow
+    from alignloop.store._monitor_tables import HourlyCategoryRow, HourlyRow, TraceScoreRow
 
     if rescore:
         with store.engine.begin() as conn:
-            conn.execute(delete(TraceScoreRow).where(TraceScoreRow.constitution_hash == loaded.hash))
+            for table in (TraceScoreRow, HourlyRow, HourlyCategoryRow):
+                conn.execute(delete(table).where(table.constitution_hash == loaded.hash))
     res = score_pending(store.engine, guard, loaded.hash)
     queued = enqueue_scored(store.engine, loaded.hash, loaded.constitution.monitoring.review_sample)
     return {

@@ -134,11 +134,70 @@ def _aware(dt: datetime) -> datetime:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
 
 
-def _insert_scores(engine: Engine, rows: list[dict[str, Any]]) -> None:
-    # DO NOTHING: a second scorer racing on the same batch leaves the first one's rows
+COUNTS = ("n", "violation", "refusal", "over_refusal", "safe", "injection", "pii_leak", "loop")
+
+
+def _hour(ts: datetime) -> datetime:
+    ts = _aware(ts).astimezone(timezone.utc)
+    return ts.replace(minute=0, second=0, microsecond=0)
+
+
+def hourly_counts(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Score rows counted per (hash, hour, model, key): rows for ``monitor_hourly`` and its categories."""
+    agg: dict[tuple[str, datetime, str, str], dict[str, Any]] = {}
+    cats: dict[tuple[str, datetime, str, str, str], int] = {}
+    for r in rows:
+        key = (r["constitution_hash"], _hour(r["ts"]), str(r["model"])[:255], (r["key_name"] or "")[:255])
+        a = agg.get(key)
+        if a is None:
+            a = agg[key] = dict(zip(("constitution_hash", "hour", "model", "key_name"), key, strict=True))
+            a.update(dict.fromkeys(COUNTS, 0))
+        a["n"] += 1
+        safe = not r["input_flagged"]
+        for name, hit in (
+            ("violation", r["violation"]),
+            ("refusal", r["refusal"]),
+            ("over_refusal", r["refusal"] and safe),
+            ("safe", safe),
+            ("injection", r["injection"]),
+            ("pii_leak", r["pii_leak"]),
+            ("loop", r["loop"]),
+        ):
+            a[name] += int(bool(hit))
+        for c in r["categories"]:
+            cats[(*key, c)] = cats.get((*key, c), 0) + 1
+    names = ("constitution_hash", "hour", "model", "key_name", "category")
+    return list(agg.values()), [{**dict(zip(names, k, strict=True)), "k": v} for k, v in cats.items()]
+
+
+def _insert(engine: Engine) -> Any:
     if engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert
+
+
+def _insert_scores(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    """Store scores and add the new ones to the hourly counts, in one transaction.
+
+    DO NOTHING plus RETURNING: a second scorer racing on the same batch leaves the first one's rows,
+    and only rows this call stored are counted, so the hourly table never double-counts.
+    """
+    from alignloop.store._monitor_tables import HourlyCategoryRow, HourlyRow
+
+    insert = _insert(engine)
     with engine.begin() as conn:
-        conn.execute(insert(TraceScoreRow).on_conflict_do_nothing(), rows)
+        stmt = insert(TraceScoreRow).on_conflict_do_nothing().returning(TraceScoreRow.trace_id)
+        new = {r[0] for r in conn.execute(stmt, rows).all()}
+        hourly, cats = hourly_counts([r for r in rows if r["trace_id"] in new])
+        for table, data, pk, cols in (
+            (HourlyRow, hourly, ("constitution_hash", "hour", "model", "key_name"), COUNTS),
+            (HourlyCategoryRow, cats, ("constitution_hash", "hour", "model", "key_name", "category"), ("k",)),
+        ):
+            if data:
+                up = insert(table)
+                up = up.on_conflict_do_update(
+                    index_elements=list(pk), set_={c: getattr(table, c) + getattr(up.excluded, c) for c in cols}
+                )
+                conn.execute(up, data)

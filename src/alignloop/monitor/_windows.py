@@ -219,3 +219,45 @@ def aggregate_windows(
                 if hit is not None and f"violation.{c}" in hit.counts:
                     hit.counts[f"violation.{c}"][0] += 1
     return [out[b] for b in sorted(out)]
+
+
+def hourly_windows(
+    engine: Engine,
+    constitution_hash: str,
+    width: timedelta,
+    categories: list[str],
+    *,
+    since: datetime | None = None,
+) -> list[Window]:
+    """Windows (scope ``all``) summed from the scorer's hourly counts; widths that are not whole hours
+    fall back to :func:`aggregate_windows`. Reads one row per hour, model and key, whatever the traffic."""
+    from alignloop.store._monitor_tables import HourlyCategoryRow, HourlyRow
+
+    hour = timedelta(hours=1)
+    if width % hour:
+        return aggregate_windows(engine, constitution_hash, width, categories, since=since)
+    out: dict[datetime, Window] = {}
+    h, hc = HourlyRow, HourlyCategoryRow
+    q = select(h).where(h.constitution_hash == constitution_hash)
+    cq = select(hc.hour, hc.category, hc.k).where(hc.constitution_hash == constitution_hash)
+    if since is not None:
+        q, cq = q.where(h.hour >= since), cq.where(hc.hour >= since)
+    with engine.connect() as conn:
+        for r in conn.execute(q):
+            start = floor_time(r.hour, width)
+            w = out.get(start)
+            if w is None:
+                w = out[start] = Window(start=start, end=start + width, scope="all")
+                w.counts = {name: [0, 0] for name in BASE_RATES} | {f"violation.{c}": [0, 0] for c in categories}
+            w.n += r.n
+            for name in BASE_RATES:
+                k = getattr(r, name)
+                w.counts[name][0] += k
+                w.counts[name][1] += r.safe if name == "over_refusal" else r.n
+            for c in categories:
+                w.counts[f"violation.{c}"][1] += r.n
+        for hr, cat, k in conn.execute(cq):
+            w = out.get(floor_time(hr, width))
+            if w is not None and f"violation.{cat}" in w.counts:
+                w.counts[f"violation.{cat}"][0] += k
+    return [out[s] for s in sorted(out)]

@@ -115,3 +115,41 @@ class ProbeRunRow(Base):
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_monitor_probes_target_ts", "target", "ts"),)
+
+
+class HourlyRow(Base):
+    """Scored traces counted per hour, model and key: the dashboard reads these, not the scores.
+
+    The scorer adds each batch's counts in the transaction that stores its scores, so the two agree;
+    any window that is a whole number of hours is a sum of these rows.
+    """
+
+    __tablename__ = "monitor_hourly"
+
+    constitution_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    model: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    """The key, or "" for traces without one."""
+    n: Mapped[int] = mapped_column(Integer)
+    violation: Mapped[int] = mapped_column(Integer)
+    refusal: Mapped[int] = mapped_column(Integer)
+    over_refusal: Mapped[int] = mapped_column(Integer)
+    safe: Mapped[int] = mapped_column(Integer)
+    """Traces whose prompt the guard calls safe (over-refusal's denominator)."""
+    injection: Mapped[int] = mapped_column(Integer)
+    pii_leak: Mapped[int] = mapped_column(Integer)
+    loop: Mapped[int] = mapped_column(Integer)
+
+
+class HourlyCategoryRow(Base):
+    """Violations per category in one hour, model and key (only categories that fired)."""
+
+    __tablename__ = "monitor_hourly_categories"
+
+    constitution_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    model: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    k: Mapped[int] = mapped_column(Integer)

@@ -20,10 +20,10 @@ from alignloop.constitution._monitoring import parse_duration
 from alignloop.monitor._alerts import list_alerts
 from alignloop.monitor._report import add_drift
 from alignloop.monitor._review import count_items, label, list_items, next_item
-from alignloop.monitor._windows import aggregate_windows, floor_time
+from alignloop.monitor._windows import floor_time, hourly_windows
 from alignloop.monitor.dashboard import _pages as pages
 from alignloop.store import IncidentRow, RunStore
-from alignloop.store._monitor_tables import TraceScoreRow
+from alignloop.store._monitor_tables import HourlyRow
 
 MAX_WINDOWS = 48
 
@@ -42,13 +42,12 @@ def monitoring_report(
     mon = loaded.constitution.monitoring
     width = parse_duration(window or mon.window)
     with store.engine.connect() as c:
-        latest = c.execute(
-            select(func.max(TraceScoreRow.ts)).where(TraceScoreRow.constitution_hash == loaded.hash)
-        ).scalar()
+        # the newest hour with scores: one index probe on the hourly counts, not a scan of the scores
+        latest = c.execute(select(func.max(HourlyRow.hour)).where(HourlyRow.constitution_hash == loaded.hash)).scalar()
     if latest is None:
         return {"window": window or mon.window, "windows": [], "alerts": []}, width
     since = floor_time(latest, width) - (MAX_WINDOWS - 1) * width
-    ws = aggregate_windows(store.engine, loaded.hash, width, loaded.constitution.category_ids, since=since)
+    ws = hourly_windows(store.engine, loaded.hash, width, loaded.constitution.category_ids, since=since)
     add_drift(store.engine, ws, None, mon.drift_alpha)
     alerts = list_alerts(store.engine, since=since)
     return {"window": window or mon.window, "windows": [w.to_dict() for w in ws], "alerts": alerts}, width

@@ -84,8 +84,27 @@ def upgrade() -> None:
     )
     op.create_index("ix_monitor_probes_target_ts", "monitor_probes", ["target", "ts"])
 
+    def keys() -> list[sa.Column]:
+        return [
+            sa.Column("constitution_hash", sa.String(64), primary_key=True),
+            sa.Column("hour", sa.DateTime(timezone=True), primary_key=True),
+            sa.Column("model", sa.String(255), primary_key=True),
+            sa.Column("key_name", sa.String(255), primary_key=True),
+        ]
+
+    counts = ("n", "violation", "refusal", "over_refusal", "safe", "injection", "pii_leak", "loop")
+    op.create_table("monitor_hourly", *keys(), *(sa.Column(c, sa.Integer(), nullable=False) for c in counts))
+    op.create_table(
+        "monitor_hourly_categories",
+        *keys(),
+        sa.Column("category", sa.String(64), primary_key=True),
+        sa.Column("k", sa.Integer(), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("monitor_hourly_categories")
+    op.drop_table("monitor_hourly")
     op.drop_table("monitor_probes")
     op.drop_table("monitor_review")
     op.drop_table("monitor_alerts")
