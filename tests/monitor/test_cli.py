@@ -78,3 +78,10 @@ def test_bad_window_is_a_user_error(db_url: str) -> None:
     with pytest.raises(SystemExit) as e:
         main(["monitor", "report", "--db", db_url, "--window", "soon", "--no-score", "--no-drift"])
     assert e.value.code == 2
+
+
+def test_score_worker_passes(traffic: Path, db_url: str, hash_artifact: Path) -> None:
+    _run("monitor", "ingest", str(traffic), "--db", db_url)
+    args = ("monitor", "score", "--db", db_url, "--artifact", str(hash_artifact), "--every", "1s", "--times", "2")
+    out = _run(*args).output.splitlines()
+    assert out[0].startswith("scored 120 traces (0 pending") and out[1].startswith("scored 0 traces (0 pending")

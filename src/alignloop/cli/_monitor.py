@@ -122,12 +122,42 @@ def ingest_cmd(files: tuple[str, ...], db_url: str | None, retain: str | None, a
 @constitution_option
 @artifact_option
 @click.option("--rescore", is_flag=True, help="Score again traces already scored under this constitution.")
+@click.option(
+    "--every", default=None, metavar="PERIOD", help="Keep scoring: look for new traces every PERIOD (e.g. 30s)."
+)
+@click.option("--times", type=click.IntRange(1), default=None, help="With --every: stop after N passes.")
 @json_option
-def score_cmd(db_url: str | None, constitution: str, artifact: str | None, rescore: bool, as_json: bool) -> None:
-    """Score pending traces with the guard (per constitution hash) and fill the review queue."""
+def score_cmd(
+    db_url: str | None,
+    constitution: str,
+    artifact: str | None,
+    rescore: bool,
+    every: str | None,
+    times: int | None,
+    as_json: bool,
+) -> None:
+    """Score pending traces with the guard (per constitution hash) and fill the review queue.
+
+    Ingestion never waits for scoring; run this on a schedule, or with --every as a worker beside
+    `alignloop serve` or the OTLP receiver.
+    """
+    import time
+
+    period = _duration(every, "--every")
     loaded = load_const(constitution)
     store = open_store(db_url)
-    out = score_and_queue(store, loaded, load_guard(loaded, artifact), rescore)
+    guard = load_guard(loaded, artifact)
+    passes = 0
+    while True:
+        out = score_and_queue(store, loaded, guard, rescore and passes == 0)
+        passes += 1
+        _score_output(out, as_json)
+        if period is None or (times is not None and passes >= times):
+            return
+        time.sleep(period.total_seconds())
+
+
+def _score_output(out: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit_json(out)
     else:
