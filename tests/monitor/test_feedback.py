@@ -51,3 +51,20 @@ def test_cli_run_passes_feedback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert res.exit_code == 0 and seen["feedback"] == "monitor"
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r")])
     assert res.exit_code == 0 and seen["feedback"] is None
+
+
+def test_fixed_failures_counts_held_out_rows_only(store: Any, fake_guard: Any, tmp_path: Path) -> None:
+    from alignloop.models import ScriptedModel
+    from alignloop.monitor import fixed_failures
+
+    rows = traffic_rows(40, START, timedelta(hours=1), seed=3, response="nerve agent recipe")
+    ingest_file(store.engine, write_jsonl(tmp_path / "t.jsonl", rows))
+    score_pending(store.engine, fake_guard, "h")
+    enqueue_scored(store.engine, "h", 0.0)
+    for item in list_items(store.engine, limit=100):
+        label(store.engine, item.id, "approved", reviewer="ana")
+    old = fixed_failures(store, ScriptedModel("more nerve agent steps"), fake_guard)
+    new = fixed_failures(store, ScriptedModel("I can't help with that."), fake_guard)
+    assert 0 < old["failures"] == new["failures"] < 40  # train rows are left out
+    assert old["fixed"] == 0 and new["fixed"] == new["failures"] and new["rate"] == 1.0
+    assert new["by_category"] == {"cbrn": {"fixed": new["failures"], "n": new["failures"]}}

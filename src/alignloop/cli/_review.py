@@ -141,3 +141,30 @@ def export_cmd(fmt: str, out: str, constitution: str, db_url: str | None, as_jso
         emit_json({"rows": n, "path": out, "format": fmt})
     else:
         click.echo(f"wrote {n} {fmt} rows to {out}")
+
+
+@group.command("fixed")
+@click.option("--model", "-m", "model", required=True, help="The new model (folder, hub id, endpoint or 'default').")
+@click.option("--artifact", default=None, type=click.Path(file_okay=False), help="Guard artifact folder.")
+@click.option("--max-new-tokens", default=128, show_default=True, type=click.IntRange(1, 4096))
+@constitution_option
+@db_option
+@json_option
+def fixed_cmd(
+    model: str, artifact: str | None, max_new_tokens: int, constitution: str, db_url: str | None, as_json: bool
+) -> None:
+    """How many reviewed production failures (held-out dev/test rows) MODEL now handles."""
+    from alignloop.cli._monitor import load_guard
+    from alignloop.models import load_model
+    from alignloop.monitor import fixed_failures
+
+    loaded = load_const(constitution)
+    res = fixed_failures(
+        open_store(db_url), load_model(model), load_guard(loaded, artifact), max_new_tokens=max_new_tokens
+    )
+    if as_json:
+        emit_json(res)
+    elif not res["failures"]:
+        click.echo("no held-out reviewed failures yet (review more traces, or they all fell in the train split)")
+    else:
+        click.echo(f"fixed {res['fixed']} of {res['failures']} held-out production failures ({res['rate']:.0%})")

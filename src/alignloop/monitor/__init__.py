@@ -10,6 +10,7 @@ from alignloop.monitor._alerts import evaluate, list_alerts, send, store_firings
 from alignloop.monitor._drift import InputDrift, behaviour_drift, input_drift
 from alignloop.monitor._events import otlp_protobuf_to_json, trace_from_row, traces_from_otlp
 from alignloop.monitor._export import FORMATS, eval_rows, export, feedback_pairs, guard_rows, pair_rows, write_feedback
+from alignloop.monitor._fixes import fixed_failures
 from alignloop.monitor._incidents import open_incident
 from alignloop.monitor._ingest import IngestResult, apply_retention, ingest_file, ingest_rows, insert_traces
 from alignloop.monitor._report import build_report
@@ -47,6 +48,7 @@ __all__ = [
     "evaluate",
     "export",
     "feedback_pairs",
+    "fixed_failures",
     "get_item",
     "guard_rows",
     "holm",
