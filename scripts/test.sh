@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/browser.sh  # Chromium for the dashboard's browser tests (skipped when none can be installed)
 . .venv/bin/activate
 PG_URL=$(./scripts/postgres.sh | tail -n 1)
 export ALIGNLOOP_TEST_PG_URL="$PG_URL"

@@ -33,6 +33,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "incident": ("alignloop.cli._incident:group", "Open, update, close and list AI incidents."),
     "serve": ("alignloop.cli._serve:serve", "Serve a model behind the guards (OpenAI-compatible gateway)."),
     "keys": ("alignloop.cli._serve:keys", "Create, list and revoke the gateway's API keys."),
+    "monitor": ("alignloop.cli._monitor:group", "Ingest production traces; windows, drift, alerts; probe endpoints."),
+    "review": ("alignloop.cli._review:group", "Work the review queue of flagged traces; export them as training data."),
+    "dashboard": ("alignloop.cli._dashboard:command", "Web dashboard: runs, gates, monitoring, review, incidents."),
 }
 
 

@@ -48,6 +48,12 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
     default=None,
     help="Share of the helpful train prompts that are borderline-safe, the rest ordinary (default: 0.75).",
 )
+@click.option(
+    "--feedback",
+    type=click.Choice(["monitor"]),
+    default=None,
+    help="Also train on reviewed production traces (alignloop review; train split only).",
+)
 @json_option
 def command(
     out_dir: str,
@@ -59,6 +65,7 @@ def command(
     rl_steps: int,
     steer_target: float | None,
     border_share: float | None,
+    feedback: str | None,
     as_json: bool,
 ) -> None:
     """Baseline eval, red-team, data generation, DPO with LoRA, [GRPO,] steering, eval, comparison, gates, report.
@@ -85,6 +92,7 @@ def command(
             steer_target=steer_target,
             border_share=border_share,
             progress=progress_bar,
+            feedback=feedback,
         )
     if as_json:
         emit_json(summary)

@@ -149,7 +149,8 @@ def _record(kind: str, model: str, config: dict[str, Any], result: dict[str, Any
     multiple=True,
     default=("cai", "helpfulness", "redteam"),
     show_default=True,
-    type=click.Choice(["cai", "helpfulness", "context_distillation", "rlaif", "redteam"]),
+    type=click.Choice(["cai", "helpfulness", "context_distillation", "rlaif", "redteam", "monitor"]),
+    help="monitor: reviewed production traces (alignloop review), train split only.",
 )
 @click.option("--failures", type=click.Path(dir_okay=False), default=None, help="A red-team failures.jsonl.")
 @click.option(

@@ -113,10 +113,14 @@ def load_constitution(source: str | os.PathLike[str] | None = None) -> LoadedCon
 def constitution_hash(c: Constitution) -> str:
     """Content hash of a constitution (independent of YAML formatting and comments).
 
-    Categories' ``frameworks`` references are left out: they tie the constitution to compliance
-    frameworks but change no stage's behaviour, so adding them must not invalidate artifacts.
+    Left out: categories' ``frameworks`` references, which tie the constitution to compliance
+    frameworks, and the ``monitoring`` section, whose alert rules change how traffic is watched.
+    Neither changes what any guard, score or trained model means, so editing them must not
+    invalidate scores or artifacts.
     """
-    h = sha256_json(c.model_dump(mode="json", exclude={"categories": {"__all__": {"frameworks"}}}))
+    h = sha256_json(
+        c.model_dump(mode="json", exclude={"monitoring": True, "categories": {"__all__": {"frameworks"}}})
+    )
     _BY_HASH[h] = c
     return h
 

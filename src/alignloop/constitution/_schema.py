@@ -8,6 +8,8 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from alignloop.constitution._monitoring import Monitoring
+
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -129,6 +131,8 @@ class Constitution(_Strict):
     """What must stay allowed (safety information, fiction, history, medicine, ...)."""
     refusal_style: RefusalStyle
     release_gates: ReleaseGates
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+    """How production traffic is watched (``alignloop monitor``); not part of the constitution hash."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Constitution:
@@ -141,6 +145,10 @@ class Constitution(_Strict):
         unknown = set(self.refusal_style.per_category) - {c.id for c in self.categories}
         if unknown:
             raise ValueError(f"refusal_style.per_category names unknown categories: {sorted(unknown)}")
+        cats = set(self.category_ids)
+        for r in self.monitoring.rules:
+            if r.metric and r.metric.startswith("violation.") and r.metric.split(".", 1)[1] not in cats:
+                raise ValueError(f"monitoring rule {r.name!r}: metric {r.metric!r} names an unknown category")
         return self
 
     # -- convenience -----------------------------------------------------------------

@@ -63,6 +63,7 @@ def run_loop(
     steer_target: float | None = None,
     border_share: float | None = None,
     progress: ProgressFactory | None = None,
+    feedback: str | None = None,
 ) -> dict[str, Any]:
     """Run the whole loop into ``out_dir`` and return ``summary.json``'s content.
 
@@ -70,7 +71,8 @@ def run_loop(
     the harmful and helpful train prompts each (0: every train prompt); ``rl_steps`` adds an online
     RL stage (GRPO, rewarded by the guard) after DPO; ``steer_target`` sets the over-refusal the
     trained model is steered to (default: ``STEER_GATE_SHARE`` of the constitution's gate; 0: none);
-    ``border_share`` sets the share of borderline-safe prompts among the helpful train prompts.
+    ``border_share`` sets the share of borderline-safe prompts among the helpful train prompts;
+    ``feedback="monitor"`` adds the reviewed production traces' train-split pairs (``alignloop review``).
 
     Writes ``DIR/model/`` (merged; loads with AutoModelForCausalLM/AutoTokenizer), ``DIR/report.html``
     and ``DIR/summary.json``; records the run in the store as kind ``loop``.
@@ -93,10 +95,12 @@ def run_loop(
     )
     loaded = load_constitution(constitution if constitution not in (None, "default") else None)
     config = {"model": model, "constitution_hash": loaded.hash, "preset": p.to_dict()}
+    if feedback:
+        config["feedback"] = feedback
     state = LoopState(out, config)
     recorder = _recorder(state, model, loaded.hash, config, out)
     try:
-        summary = _stages(out, model, loaded, p, state, bar)
+        summary = _stages(out, model, loaded, p, state, bar, feedback)
     except BaseException as e:
         if recorder is not None:
             recorder[0].finish_run(recorder[1], status="failed", error=f"{type(e).__name__}: {e}")
@@ -160,7 +164,7 @@ class _Models:
 
 
 def _stages(
-    out: Path, spec: str, loaded: Any, p: Preset, state: LoopState, bar: ProgressFactory
+    out: Path, spec: str, loaded: Any, p: Preset, state: LoopState, bar: ProgressFactory, feedback: str | None = None
 ) -> dict[str, Any]:
     from alignloop.evals import check_gates, compare, evaluate, make_judge, resolve_suites
 
@@ -209,12 +213,14 @@ def _stages(
 
     def _data() -> dict[str, Any]:
         from alignloop.train import VerdictJudge, build_alignment_data
+        from alignloop.train._recipe import DEFAULT_SOURCES
 
         with bar("training data", None) as adv:
             res = build_alignment_data(
                 models.base,
                 loaded,
                 out / "data",
+                sources=(*DEFAULT_SOURCES, "monitor") if feedback == "monitor" else DEFAULT_SOURCES,
                 limit=p.data_limit,
                 failures=out / "redteam" / "failures.jsonl",
                 judge=VerdictJudge(judge, name="guard"),

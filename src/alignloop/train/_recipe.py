@@ -26,7 +26,7 @@ from alignloop.train._generate import (
 )
 from alignloop.train._judge import Judge, KeywordJudge
 
-SOURCES = ("cai", "helpfulness", "context_distillation", "rlaif", "redteam")
+SOURCES = ("cai", "helpfulness", "context_distillation", "rlaif", "redteam", "monitor")
 DEFAULT_SOURCES = ("cai", "helpfulness", "redteam")
 BORDER_SHARE = 0.75
 """Share of borderline-safe prompts in a capped helpful group (the rest are ordinary prompts). Pairs on
@@ -126,6 +126,10 @@ def build_alignment_data(
         metas["rlaif"] = generate_rlaif(model, loaded, harm + helpf, out / "rlaif.jsonl", **kw)
     if "redteam" in sources and failures is not None and Path(failures).exists():
         metas["redteam"] = import_redteam_failures(failures, out / "redteam.jsonl", loaded)
+    if "monitor" in sources:
+        from alignloop.monitor import write_feedback
+
+        metas["monitor"] = write_feedback(out / "monitor.jsonl", loaded)
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for src in metas:

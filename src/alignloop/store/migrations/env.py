@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import text
 
 import alignloop.store._govern_tables
+import alignloop.store._monitor_tables
 import alignloop.store._ops_tables  # noqa: F401  (registers the operations tables on Base.metadata)
 from alignloop.store import _serve_tables  # noqa: F401  (registers the gateway's API keys table)
 from alignloop.store._tables import VERSION_TABLE, Base
