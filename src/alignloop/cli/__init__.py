@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "guard": ("alignloop.cli._guard:group", "Runtime input/output checks from the constitution."),
     "eval": ("alignloop.cli._eval:group", "Evaluate a model against the constitution; compare; gate."),
     "redteam": ("alignloop.cli._redteam:group", "Attack a model and export failures as training data."),
-    "train": ("alignloop.cli._train:group", "Make training data and train (SFT, reward model, DPO, GRPO)."),
+    "train": ("alignloop.cli._train:group", "Make training data and train (SFT, RM, DPO/IPO, KTO, ORPO, GRPO)."),
     "runs": ("alignloop.cli._runs:group", "List and show recorded runs."),
     "run": ("alignloop.cli._run:command", "Run the whole loop end to end and write a report."),
 }
