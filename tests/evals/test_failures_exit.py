@@ -49,7 +49,8 @@ def _flaky(conv: Any) -> str:
 
 def _prompts(tmp_path: Path) -> Path:
     p = tmp_path / "p.jsonl"
-    p.write_text("".join(json.dumps({"id": f"q{i}", "prompt": f"question number {i}" + "?" * i}) + "\n" for i in range(8)))
+    rows = [{"id": f"q{i}", "prompt": f"question number {i}" + "?" * i} for i in range(8)]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return p
 
 

@@ -56,4 +56,5 @@ def test_trainer_defaults_have_one_source() -> None:
         assert f"default: {value}" in after, (flag, after)
     p = preset(False)
     # what the preset does not tune, it takes from the shared defaults
-    assert p.sft_weight == TRAIN_DEFAULTS.sft_weight and p.train_settings(small=True).save_steps == TRAIN_DEFAULTS.save_steps
+    assert p.sft_weight == TRAIN_DEFAULTS.sft_weight
+    assert p.train_settings(small=True).save_steps == TRAIN_DEFAULTS.save_steps
