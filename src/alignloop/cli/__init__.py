@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> Any:
     """Console entry point: user mistakes print one message and exit with code 2."""
     from alignloop._util.errors import UserError
     from alignloop._util.hardware import close_distributed
+    from alignloop._util.quiet import quiet_libraries
 
+    quiet_libraries()  # library advice (ONNX export, quantization, HF progress bars) stays out of the output
     try:
         result = cli.main(args=argv, prog_name="alignloop", standalone_mode=False)
         close_distributed()  # on success only: after a failure another rank may never reach the barrier
