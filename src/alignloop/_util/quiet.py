@@ -4,7 +4,8 @@ The first ``alignloop run`` builds the guard's int8 MiniLM (an ONNX export, then
 libraries involved print advice meant for their own developers: torch's ``TracerWarning`` about
 tracing a Python boolean, its advisory on how ``aten::index`` maps to opset 17, and onnxruntime's
 "Please consider to run pre-processing before quantization" (logged on the root logger). Hugging Face
-progress bars ("Loading weights", "Map", "Saving the dataset") would sit between alignloop's own bars.
+progress bars ("Loading weights", "Map", "Saving the dataset", the first run's GGUF dequantization) would
+sit between alignloop's own bars (rich, not tqdm).
 None of these is actionable for a user; the export is tested to match the PyTorch model.
 
 :func:`quiet_libraries` is called once by the CLI entry point. ``ALIGNLOOP_VERBOSE=1`` keeps everything.
@@ -23,7 +24,11 @@ NOISY_WARNINGS = (
     r"The feature will be removed\. Please remove usage of this function",  # torch.onnx's own logging setup
 )
 NOISY_LOG_PREFIXES = ("Please consider to run pre-processing before quantization",)
-QUIET_ENV = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"}
+QUIET_ENV = {
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # transformers' "Loading weights" and hub downloads
+    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",  # "Map", "Saving the dataset", TRL's tokenizing passes
+    "TQDM_DISABLE": "1",  # plain tqdm bars, e.g. transformers' one-time "de-quantizing GGUF tensors"
+}
 
 
 class _DropNoise(logging.Filter):
