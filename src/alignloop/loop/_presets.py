@@ -146,8 +146,8 @@ PRESETS = {
     # seeds gave 0.114 less harmful compliance on average at 1.5x than as trained, for 1.3 points more
     # over-refusal (means 0.242 / 8.1%); at 2x one seed jumped to 22% (dev, n=130; docs/design.md).
     # the headline evals take every test item (82 harmful, 55 borderline, 66 ordinary prompts): the most
-    # precision the bundled test split allows (Wilson half-width up to ~11 points at n=82, see
-    # ``precision``); 40 per suite gave up to ~15
+    # precision the bundled test split allows (Wilson half-width ~10 points at 0.3 and n=82; the loop's
+    # summary says so under ``precision``); 40 per suite gave ~14
     "default": Preset("default", eval_limit=None, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
                       data_limit=180, data_tokens=48, learning_rate=PROVENANCE["learning_rate"]["value"],
                       merge_scale=PROVENANCE["merge_scale"]["value"]),
