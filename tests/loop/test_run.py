@@ -258,6 +258,11 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     assert preset(False, steer_target=0.08).steer_target == 0.08 and preset(False, steer_target=0.08).name != cpu.name
     assert cpu.border_share == BORDER_SHARE and preset(False, border_share=0.5).border_share == 0.5
     assert preset(False, border_share=0.5).name != cpu.name
+    assert cpu.method == "dpo" and preset(False, method="kto").name == "default-kto"
+    from alignloop._util.errors import UserError
+
+    with pytest.raises(UserError, match="unknown train_method"):
+        preset(False, method="ppo")
 
 
 def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

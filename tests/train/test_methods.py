@@ -58,3 +58,17 @@ def test_trainer_defaults_have_one_source() -> None:
     # what the preset does not tune, it takes from the shared defaults
     assert p.sft_weight == TRAIN_DEFAULTS.sft_weight
     assert p.train_settings(small=True).save_steps == TRAIN_DEFAULTS.save_steps
+
+
+def test_train_kto_command_trains_and_records(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
+    import json
+
+    from alignloop.cli import main
+
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps(p) + "\n" for p in pairs))
+    out = tmp_path / "kto"
+    main(["train", "kto", "-m", str(tiny_model_dir), "-d", str(data), "-o", str(out), "--max-steps", "1", "--json"])
+    train_json = json.loads((out / "train.json").read_text())
+    assert train_json["kind"] == "kto" and train_json["settings"]["lora_alpha"] == 2 * train_json["settings"]["lora_r"]
+    assert (out / "model" / "config.json").exists()
