@@ -43,3 +43,26 @@ def test_pipeline_is_the_built_ins_in_order() -> None:
     names = [s.name for s in pipeline()]
     assert tuple(n for n in names if n in STAGES) == STAGES
     assert STAGES.index("after_eval") < STAGES.index("redteam_after") < STAGES.index("report")
+
+
+def test_feedback_pairs_are_added_once_and_tagged(tmp_path: Any) -> None:
+    import json
+
+    from alignloop.loop._builtin import add_pairs
+
+    def pair(i: int, **extra: str) -> dict[str, Any]:
+        return {
+            "id": f"p{i}",
+            "prompt": [{"role": "user", "content": f"q{i}"}],
+            "chosen": [{"role": "assistant", "content": "no"}],
+            "rejected": [{"role": "assistant", "content": "yes"}],
+            **extra,
+        }
+
+    pairs, extra = tmp_path / "pairs.jsonl", tmp_path / "extra.jsonl"
+    pairs.write_text(json.dumps(pair(0, source="cai")) + "\n")
+    extra.write_text("".join(json.dumps(p) + "\n" for p in (pair(1), pair(2, source="own"))))
+    assert add_pairs(pairs, extra, source="monitor") == 2
+    assert add_pairs(pairs, extra, source="monitor") == 2  # a rerun after a kill adds nothing twice
+    rows = [json.loads(x) for x in pairs.read_text().splitlines()]
+    assert [(r["id"], r["source"]) for r in rows] == [("p0", "cai"), ("p1", "monitor"), ("p2", "own")]
