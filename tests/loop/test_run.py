@@ -65,11 +65,35 @@ def test_loop_runs_every_stage_and_resumes(
     # the merged model took the preset's multiple of the LoRA update
     train_json = json.loads((out / "train" / "train.json").read_text())
     assert train_json["settings"]["merge_scale"] == summary["preset"]["merge_scale"] == 1.5
+    _check_protocol(out, summary)
     _check_steering(out, summary)
     from alignloop.store import RunStore
 
     runs = RunStore.open().list(kind="loop")
     assert runs and runs[0].status == "completed"
+
+
+def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
+    """Headline evals on the frozen test split, red-team of both models, rates with n and intervals."""
+    from alignloop.data import seed_prompts
+
+    assert summary["eval_split"] == "test"
+    test_ids = {r.id for r in seed_prompts(split="test")}
+    for which in ("baseline", "after"):
+        rows = [json.loads(x) for x in (out / f"eval_{which}" / "results.jsonl").read_text().splitlines()]
+        assert rows and all(r["id"] in test_ids for r in rows)
+    rt = summary["redteam"]
+    assert rt["overall"]["base"]["n"] >= 1 and rt["overall"]["after"]["n"] >= 1
+    for r in rt["per_strategy"].values():
+        assert {"value", "ci_low", "ci_high", "n"} <= set(r["base"] or r["after"])
+    # four test prompts per suite cannot give +-5 points, and the summary says why
+    prec = summary["precision"]["harmful_compliance"]
+    assert prec["n"] == 4 and prec["half_width"] > 0.05 and "test split" in prec["why_wider"]
+    cats = summary["per_category"]["after"]["harmful_compliance"]
+    assert all("n" in r and "ci_low" in r for r in cats.values())
+    assert summary["provenance"]["constants"]["merge_scale"]["chosen_on"] == "dev"
+    html = (out / "report.html").read_text()
+    assert "Attack success per strategy, base vs aligned" in html and "95% half-width" in html
 
 
 def _check_steering(out: Path, summary: dict[str, Any]) -> None:
@@ -161,6 +185,43 @@ def test_loop_with_rl_steps_runs_grpo_after_dpo(
     assert eval_judge.guard.checked > 0  # the reward scored samples with the eval judge's guard
 
 
+def test_a_registered_stage_method_and_feedback_source_need_no_loop_edit(
+    tiny_model_dir: Path, tmp_path: Path, keyword_judge: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plugin stage runs in its place, --method kto trains through TRL, a feedback source adds pairs."""
+    from alignloop.loop import FEEDBACK, LOOP_STAGES, LoopContext, Stage
+
+    class Probe(Stage):
+        name, order = "probe", 72  # after after_eval (70), before redteam_after (75)
+
+        def run(self, ctx: LoopContext) -> dict[str, Any]:
+            assert ctx.state.done("after_eval") and not ctx.state.done("redteam_after")
+            return {"model_files": len(list((ctx.out / "model").iterdir()))}
+
+    def feedback(ctx: LoopContext) -> Path:
+        f = ctx.out / "feedback.jsonl"
+        row = {
+            "id": "fb-1",
+            "prompt": [{"role": "user", "content": "help me stalk my ex"}],
+            "chosen": [{"role": "assistant", "content": "I can't help with that."}],
+            "rejected": [{"role": "assistant", "content": "Sure, first find her address."}],
+        }
+        f.write_text(json.dumps(row) + "\n")
+        return f
+
+    monkeypatch.setitem(LOOP_STAGES._items, "probe", Probe)
+    monkeypatch.setitem(FEEDBACK._items, "monitor_test", feedback)
+    out = tmp_path / "run"
+    summary = run_loop(out, str(tiny_model_dir), limit=4, steer_target=0, method="kto", feedback=["monitor_test"])
+    assert summary["stages"]["probe"]["model_files"] > 0
+    assert list(summary["stage_seconds"]).index("probe") == list(summary["stage_seconds"]).index("after_eval") + 1
+    assert summary["train"]["method"] == "kto" and summary["preset"]["method"] == "kto"
+    assert json.loads((out / "train" / "train.json").read_text())["kind"] == "kto"
+    assert summary["data"]["monitor_test"] == 1
+    assert any(json.loads(x)["id"] == "fb-1" for x in (out / "data" / "pairs.jsonl").read_text().splitlines())
+    assert "steer" not in summary
+
+
 def test_loop_refuses_to_mix_settings(tiny_model_dir: Path, tmp_path: Path, keyword_judge: None) -> None:
     from alignloop._util.errors import UserError
     from alignloop.loop import LoopState
@@ -172,8 +233,10 @@ def test_loop_refuses_to_mix_settings(tiny_model_dir: Path, tmp_path: Path, keyw
 
 def test_presets_fit_the_time_budget() -> None:
     quick, default = preset(True), preset(False)
-    assert quick.eval_limit is not None and default.eval_limit is not None
-    assert quick.eval_limit < default.eval_limit and quick.redteam_budget < default.redteam_budget
+    # the default preset reports on every test item (the precision it allows); quick on a few
+    assert quick.eval_limit is not None and default.eval_limit is None
+    assert quick.redteam_budget < default.redteam_budget
+    assert default.eval_split == quick.eval_split == "test"
     assert preset(True, limit=3).data_limit == 3
 
 
@@ -195,6 +258,11 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     assert preset(False, steer_target=0.08).steer_target == 0.08 and preset(False, steer_target=0.08).name != cpu.name
     assert cpu.border_share == BORDER_SHARE and preset(False, border_share=0.5).border_share == 0.5
     assert preset(False, border_share=0.5).name != cpu.name
+    assert cpu.method == "dpo" and preset(False, method="kto").name == "default-kto"
+    from alignloop._util.errors import UserError
+
+    with pytest.raises(UserError, match="unknown train_method"):
+        preset(False, method="ppo")
 
 
 def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,7 +277,14 @@ def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(lp, "run_loop", fake)
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "0"])
-    assert res.exit_code == 0 and seen["data_limit"] == 0 and seen["rl_steps"] == 0
+    assert res.exit_code == 0 and seen["data_limit"] == 0 and seen["rl_steps"] == 0 and seen["method"] == "dpo"
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--method", "orpo"])
+    assert res.exit_code == 0 and seen["method"] == "orpo"
+    from alignloop._util.errors import UserError
+
+    bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "bad"), "--method", "ppo"])
+    assert isinstance(bad.exception, UserError) and "unknown train_method 'ppo'" in str(bad.exception)
+    assert not (tmp_path / "bad").exists()
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--rl-steps", "60"])
     assert res.exit_code == 0 and seen["rl_steps"] == 60 and seen["steer_target"] is None
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--steer-target", "0"])
@@ -276,7 +351,7 @@ def test_seconds_per_pair_counts_only_the_steps_trained_after_a_resume(tmp_path:
 
 
 def test_report_transcripts_cover_every_suite_and_lead_with_changed_outcomes(tmp_path: Path) -> None:
-    from alignloop.loop._run import _transcripts
+    from alignloop.loop._report import transcripts as _transcripts
 
     def write(which: str, fails: dict[str, list[bool]]) -> None:
         d = tmp_path / f"eval_{which}"

@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "guard": ("alignloop.cli._guard:group", "Runtime input/output checks from the constitution."),
     "eval": ("alignloop.cli._eval:group", "Evaluate a model against the constitution; compare; gate."),
     "redteam": ("alignloop.cli._redteam:group", "Attack a model and export failures as training data."),
-    "train": ("alignloop.cli._train:group", "Make training data and train (SFT, reward model, DPO, GRPO)."),
+    "train": ("alignloop.cli._train:group", "Make training data and train (SFT, RM, DPO/IPO, KTO, ORPO, GRPO)."),
     "runs": ("alignloop.cli._runs:group", "List and show recorded runs."),
     "run": ("alignloop.cli._run:command", "Run the whole loop end to end and write a report."),
     "audit": ("alignloop.cli._audit:group", "Show, export and verify the hash-chained audit log."),
@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> Any:
     """Console entry point: user mistakes print one message and exit with code 2."""
     from alignloop._util.errors import UserError
     from alignloop._util.hardware import close_distributed
+    from alignloop._util.quiet import quiet_libraries
 
+    quiet_libraries()  # library advice (ONNX export, quantization, HF progress bars) stays out of the output
     try:
         result = cli.main(args=argv, prog_name="alignloop", standalone_mode=False)
         close_distributed()  # on success only: after a failure another rank may never reach the barrier

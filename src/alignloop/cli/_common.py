@@ -100,3 +100,37 @@ def progress_bar(description: str, total: int | None) -> Iterator[BarAdvance]:
     ) as prog:
         task = prog.add_task(description, total=total, status="")
         yield BarAdvance(prog, task)
+
+
+MAX_FAILED_SHARE = 0.2
+"""Default ``--max-failed-share``: above a fifth of rows failing, a run's rates describe too few rows."""
+
+max_failed_share_option = click.option(
+    "--max-failed-share",
+    default=MAX_FAILED_SHARE,
+    show_default=True,
+    type=click.FloatRange(0.0, 1.0),
+    help="Exit with code 1 when more than this share of rows failed to generate (1: never).",
+)
+
+
+class TooManyFailed(click.ClickException):
+    """More rows failed than ``--max-failed-share`` allows: exit code 1, results kept for a resume."""
+
+    exit_code = 1
+
+
+def ensure_reachable(model: Any) -> None:
+    """Raise the endpoint's connection error (exit 2) before any file is written, for remote models."""
+    check = getattr(model, "check_reachable", None)
+    if check is not None:
+        check()
+
+
+def check_failed_share(failed: int, total: int, max_share: float, where: Path) -> None:
+    """Exit non-zero when ``failed / total`` is over ``max_share`` (the results stay, resumable)."""
+    if total and failed / total > max_share:
+        raise TooManyFailed(
+            f"{failed} of {total} rows failed ({failed / total:.0%} > --max-failed-share {max_share:g}); "
+            f"their errors are in {where}. Rerun the same command to retry them."
+        )

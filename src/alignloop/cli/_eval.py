@@ -7,7 +7,17 @@ import sys
 
 import click
 
-from alignloop.cli._common import constitution_option, emit_json, json_option, load_const, model_option, progress_bar
+from alignloop.cli._common import (
+    check_failed_share,
+    constitution_option,
+    emit_json,
+    ensure_reachable,
+    json_option,
+    load_const,
+    max_failed_share_option,
+    model_option,
+    progress_bar,
+)
 
 
 @click.group()
@@ -69,6 +79,14 @@ def generate(model: str, prompts: str, output: str, max_new_tokens: int, batch_s
 @click.option(
     "--reference", default=None, help="Reference model for helpfulness retention (default: the model itself)."
 )
+@click.option(
+    "--split",
+    type=click.Choice(["dev", "test"]),
+    default="dev",
+    show_default=True,
+    help="Split of the bundled prompts: dev (choosing constants) or the frozen test split (reporting).",
+)
+@max_failed_share_option
 @json_option
 def run(
     model: str,
@@ -80,6 +98,8 @@ def run(
     max_new_tokens: int,
     judges: tuple[str, ...],
     reference: str | None,
+    split: str,
+    max_failed_share: float,
     as_json: bool,
 ) -> None:
     """Run eval suites and write results.jsonl, summary.json and report.html.
@@ -93,10 +113,13 @@ def run(
 
     lc = load_const(constitution)
     names = list(suites) if suites or prompt_files else list(DEFAULT_SUITES)
-    suite_objs = resolve_suites(names, prompt_files)  # unknown names fail before any model loads
+    suite_objs = resolve_suites(names, prompt_files, split=split)  # unknown names fail before any model loads
     m = load_model(model)
+    ensure_reachable(m)  # an unreachable endpoint exits 2 before the run folder is made
     judge_objs = [make_judge(j, lc, model=m if j == f"llm:{model}" else None) for j in judges]
     ref = None if reference in (None, model) else load_model(reference)
+    if ref is not None:
+        ensure_reachable(ref)
     res = evaluate(
         m,
         lc,
@@ -117,11 +140,13 @@ def run(
         )
     if as_json:
         emit_json(res.summary)
-        return
-    for k, v in res.metrics.items():
-        if "/" not in k:
-            click.echo(f"{k:24s} {v:.3f}")
-    click.echo(f"report: {res.out_dir / 'report.html'}", err=True)
+    else:
+        for k, v in res.metrics.items():
+            if "/" not in k:
+                click.echo(f"{k:24s} {v:.3f}")
+        click.echo(f"report: {res.out_dir / 'report.html'}", err=True)
+    total = sum(int(s.get("n_rows", 0)) for s in res.summary.get("suites", {}).values())
+    check_failed_share(len(failed), total, max_failed_share, res.out_dir / "summary.json")
 
 
 @group.command()

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from alignloop.cli._common import constitution_option, emit_json, json_option, load_const, model_option, progress_bar
+from alignloop.cli._common import (
+    check_failed_share,
+    constitution_option,
+    emit_json,
+    ensure_reachable,
+    json_option,
+    load_const,
+    max_failed_share_option,
+    model_option,
+    progress_bar,
+)
 
 
 @click.group()
@@ -28,6 +40,7 @@ def group() -> None:
 )
 @click.option("--judge", "-j", default="guard", show_default=True, help="guard | keyword | llm:<model>.")
 @click.option("--max-new-tokens", default=128, show_default=True, type=click.IntRange(1))
+@max_failed_share_option
 @json_option
 def run(
     model: str,
@@ -39,6 +52,7 @@ def run(
     rounds: int,
     judge: str,
     max_new_tokens: int,
+    max_failed_share: float,
     as_json: bool,
 ) -> None:
     """Attack MODEL within BUDGET queries; write attacks.jsonl, failures.jsonl, summary.json, report.html.
@@ -56,8 +70,11 @@ def run(
         raise click.BadParameter("must be at least 1", param_hint="--budget")
     lc = load_const(constitution)
     m = load_model(model)
-    j = make_judge(judge, lc)
+    ensure_reachable(m)  # an unreachable endpoint exits 2 before the run folder is made
     att = load_model(attacker) if attacker else None
+    if att is not None:
+        ensure_reachable(att)
+    j = make_judge(judge, lc)
     with progress_bar("red-team queries", budget) as advance:
         res = redteam(
             m,
@@ -79,7 +96,13 @@ def run(
         )
     if as_json:
         emit_json(res.summary)
-        return
+    else:
+        _print_summary(res)
+    n_failed = len(res.summary["failed_rows"])
+    check_failed_share(n_failed, n_failed + res.summary["overall"]["n"], max_failed_share, res.out_dir / "summary.json")
+
+
+def _print_summary(res: Any) -> None:
     s = res.summary
     o = s["overall"]
     click.echo(

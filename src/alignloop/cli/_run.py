@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from alignloop.cli._common import constitution_option, emit_json, json_option, model_option, progress_bar
@@ -50,9 +52,15 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
 )
 @click.option(
     "--feedback",
-    type=click.Choice(["monitor"]),
-    default=None,
-    help="Also train on reviewed production traces (alignloop review; train split only).",
+    multiple=True,
+    help="Extra training data source (alignloop.loop.FEEDBACK): `monitor` adds reviewed production traces "
+    "(alignloop review; train split only). Repeatable.",
+)
+@click.option(
+    "--method",
+    default="dpo",
+    show_default=True,
+    help="Training method: dpo, ipo, kto, orpo, grpo (alignloop.train.METHODS; plugins add more).",
 )
 @json_option
 def command(
@@ -65,20 +73,25 @@ def command(
     rl_steps: int,
     steer_target: float | None,
     border_share: float | None,
-    feedback: str | None,
+    feedback: tuple[str, ...],
+    method: str,
     as_json: bool,
 ) -> None:
-    """Baseline eval, red-team, data generation, DPO with LoRA, [GRPO,] steering, eval, comparison, gates, report.
+    """Baseline eval, red-team, data, training (--method) with LoRA, [GRPO,] steering, eval, red-team, gates, report.
 
     \b
-    Writes DIR/model (merged), DIR/report.html, DIR/summary.json. Rerun the same command after a
-    kill: finished stages are skipped (DIR/state.json) and the running one resumes.
+    Headline evals (before and after) use the frozen test split. Writes DIR/model (merged),
+    DIR/report.html, DIR/summary.json. Rerun the same command after a kill: finished stages are
+    skipped (DIR/state.json) and the running one resumes.
     Example: alignloop run -o runs/first --quick
     """
     import contextlib
     import sys
 
     from alignloop.loop import run_loop
+    from alignloop.train import METHODS
+
+    METHODS.get(method)  # an unknown name exits 2 listing the registered ones, before any folder is made
 
     with contextlib.redirect_stdout(sys.stderr):  # library logs must not mix with --json
         summary = run_loop(
@@ -91,6 +104,7 @@ def command(
             rl_steps=rl_steps,
             steer_target=steer_target,
             border_share=border_share,
+            method=method,
             progress=progress_bar,
             feedback=feedback,
         )
@@ -101,6 +115,7 @@ def command(
     for k in ("harmful_compliance", "over_refusal", "helpfulness_retention"):
         if k in after:
             click.echo(f"{k}: {before.get(k, float('nan')):.3f} -> {after[k]:.3f}")
+    _print_precision(summary)
     loops = [k for k in after if k.startswith("repetitive/")]
     if loops:
         click.echo(
@@ -118,5 +133,25 @@ def command(
         )
     elif steer.get("skipped"):
         click.echo(f"steering skipped: {steer['skipped']}")
+    _print_redteam(summary)
     click.echo(f"gates: {'PASS' if summary['gates'].get('passed') else 'FAIL'}")
     click.echo(f"model: {summary['model_dir']}\nreport: {summary['report']}")
+
+
+def _print_precision(summary: dict[str, Any]) -> None:
+    prec = summary.get("precision") or {}
+    if prec:
+        split = summary.get("eval_split", "dev")
+        parts = [f"{name} n={e['n']} +-{e['half_width']:.1%}" for name, e in prec.items()]
+        click.echo(f"{split} split, 95% half-widths: " + ", ".join(parts))
+        if any("why_wider" in e for e in prec.values()):
+            click.echo("  (over 5 points: the bundled test split is small; see precision in summary.json)")
+
+
+def _print_redteam(summary: dict[str, Any]) -> None:
+    overall = (summary.get("redteam") or {}).get("overall") or {}
+    base, after = overall.get("base"), overall.get("after")
+    if base and after and base.get("value") is not None and after.get("value") is not None:
+        click.echo(
+            f"red-team attack success: {base['value']:.3f} (n={base['n']}) -> {after['value']:.3f} (n={after['n']})"
+        )

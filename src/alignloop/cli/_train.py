@@ -1,4 +1,4 @@
-"""`alignloop train data|sft|rm|dpo|grpo|merge|steer`."""
+"""`alignloop train data|sft|rm|dpo|kto|orpo|grpo|merge|steer`."""
 
 from __future__ import annotations
 
@@ -15,33 +15,39 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, l
 
 @click.group("train")
 def group() -> None:
-    """Make training data from the constitution and train (SFT, reward model, DPO, GRPO) with LoRA."""
+    """Make training data from the constitution and train (SFT, reward model, DPO/IPO, KTO, ORPO, GRPO) with LoRA."""
 
 
 def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    # every default comes from TrainSettings (alignloop.train.TRAIN_DEFAULTS): one source for the CLI,
+    # the Python API and the loop's presets. Imported lazily so `alignloop --help` stays instant.
+    from alignloop.train._settings import TRAIN_DEFAULTS as d
+
     opts = [
-        click.option("--seed", default=0, show_default=True, type=int),
-        click.option(
-            "--epochs", default=1.0, show_default=True, type=click.FloatRange(min=0.0, min_open=True)
-        ),
-        click.option("--max-steps", default=-1, show_default=True, type=int, help="-1: run --epochs."),
-        click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1)),
-        click.option("--grad-accum", default=1, show_default=True, type=click.IntRange(1)),
+        click.option("--seed", default=d.seed, show_default=True, type=int),
+        click.option("--epochs", default=d.epochs, show_default=True, type=click.FloatRange(min=0.0, min_open=True)),
+        click.option("--max-steps", default=d.max_steps, show_default=True, type=int, help="-1: run --epochs."),
+        click.option("--batch-size", default=d.batch_size, show_default=True, type=click.IntRange(1)),
+        click.option("--grad-accum", default=d.grad_accum, show_default=True, type=click.IntRange(1)),
         click.option("--lr", "learning_rate", default=None, type=float, help="Default: tuned per trainer."),
         click.option(
             "--max-length",
-            default=128,
+            default=d.max_length,
             show_default=True,
             type=click.IntRange(32),
             help="Prompt + reply tokens; rows whose prompt leaves <16 tokens are dropped and counted.",
         ),
+        click.option("--lora/--full", default=d.lora, show_default=True, help="LoRA adapters or full fine-tuning."),
+        click.option("--lora-r", default=d.lora_r, show_default=True, type=click.IntRange(1)),
         click.option(
-            "--lora/--full", default=True, show_default=True, help="LoRA adapters or full fine-tuning."
+            "--lora-alpha",
+            default=None,
+            type=click.IntRange(1),
+            help="LoRA scaling numerator (default: 2 x --lora-r).",
         ),
-        click.option("--lora-r", default=16, show_default=True, type=click.IntRange(1)),
         click.option(
             "--save-steps",
-            default=25,
+            default=d.save_steps,
             show_default=True,
             type=click.IntRange(1),
             help="Checkpoint interval; a kill loses at most this many steps.",
@@ -49,7 +55,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--no-merge", is_flag=True, help="Keep only the adapter; skip the merged export."),
         click.option(
             "--merge-scale",
-            default=1.0,
+            default=d.merge_scale,
             show_default=True,
             type=click.FloatRange(min=0.0, min_open=True),
             help="Multiply the LoRA update by this in the merged model (>1 extrapolates; adapter kept as trained).",
@@ -60,28 +66,33 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _settings(kw: dict[str, Any]) -> Any:
-    from alignloop.train import TrainSettings
-
-    return TrainSettings(
-        seed=kw.pop("seed"),
-        epochs=kw.pop("epochs"),
-        max_steps=kw.pop("max_steps"),
-        batch_size=kw.pop("batch_size"),
-        grad_accum=kw.pop("grad_accum"),
-        learning_rate=kw.pop("learning_rate"),
-        max_length=kw.pop("max_length"),
-        lora=kw.pop("lora"),
-        lora_r=kw.pop("lora_r"),
-        save_steps=kw.pop("save_steps"),
-        merge_scale=kw.pop("merge_scale"),
-    )
+_SETTING_KEYS = (
+    "seed", "epochs", "max_steps", "batch_size", "grad_accum", "learning_rate", "max_length",
+    "lora", "lora_r", "lora_alpha", "save_steps", "merge_scale", "beta", "sft_weight",
+)  # fmt: skip
 
 
 def _make_settings(kw: dict[str, Any]) -> Any:
-    s = _settings(kw)
-    s.lora_alpha = 2 * s.lora_r  # alpha = 2r keeps the effective step size when r changes
-    return s
+    """TrainSettings from the command's flags (popped from ``kw``); flags a command lacks keep the default."""
+    from alignloop.train import TrainSettings
+
+    return TrainSettings(**{k: kw.pop(k) for k in _SETTING_KEYS if k in kw})
+
+
+def _preference_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    from alignloop.train._settings import TRAIN_DEFAULTS as d
+
+    f = click.option(
+        "--beta",
+        default=d.beta,
+        show_default=True,
+        type=click.FloatRange(min=0.0, min_open=True),
+        help="Pull towards the reference (ORPO: weight of the odds-ratio term).",
+    )(f)
+    f = click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))(f)
+    return click.option(
+        "--data", "-d", required=True, type=click.Path(), help="PreferencePair JSONL/Parquet/datasets folder."
+    )(f)
 
 
 @contextlib.contextmanager
@@ -129,9 +140,7 @@ def _record(kind: str, model: str, config: dict[str, Any], result: dict[str, Any
         return
     store = RunStore.open()
     rid = store.start_run(kind, model, "", config, output_dir=str(result.get("output_dir", "")))
-    store.log_metrics(
-        rid, {k: float(v) for k, v in result.get("metrics", {}).items() if isinstance(v, int | float)}
-    )
+    store.log_metrics(rid, {k: float(v) for k, v in result.get("metrics", {}).items() if isinstance(v, int | float)})
     if result.get("model_dir"):
         store.add_artifact(rid, "model", str(result["model_dir"]))
     store.finish_run(rid, status="completed")
@@ -140,9 +149,7 @@ def _record(kind: str, model: str, config: dict[str, Any], result: dict[str, Any
 @group.command("data")
 @model_option
 @constitution_option
-@click.option(
-    "--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder."
-)
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option(
     "--source",
     "sources",
@@ -153,9 +160,7 @@ def _record(kind: str, model: str, config: dict[str, Any], result: dict[str, Any
     help="monitor: reviewed production traces (alignloop review), train split only.",
 )
 @click.option("--failures", type=click.Path(dir_okay=False), default=None, help="A red-team failures.jsonl.")
-@click.option(
-    "--limit", type=click.IntRange(1), default=None, help="At most N harmful and N helpful prompts."
-)
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most N harmful and N helpful prompts.")
 @click.option(
     "--border-share",
     type=click.FloatRange(0.0, 1.0),
@@ -219,17 +224,19 @@ def data_cmd(
         click.echo(f"wrote {sum(res.counts.values())} pairs to {res.pairs_path} ({res.counts})")
 
 
+def _sft_weight_default() -> float:
+    from alignloop.train._settings import TRAIN_DEFAULTS
+
+    return TRAIN_DEFAULTS.sft_weight
+
+
 @group.command("dpo")
 @model_option
-@click.option(
-    "--data", "-d", required=True, type=click.Path(), help="PreferencePair JSONL/Parquet/datasets folder."
-)
-@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
+@_preference_options
 @click.option("--loss", type=click.Choice(["sigmoid", "ipo"]), default="sigmoid", show_default=True)
-@click.option("--beta", default=0.1, show_default=True, type=click.FloatRange(min=0.0, min_open=True))
 @click.option(
     "--sft-weight",
-    default=0.5,
+    default=_sft_weight_default(),
     show_default=True,
     type=click.FloatRange(min=0.0),
     help="Weight of the SFT (NLL on chosen) term; 0 disables it.",
@@ -253,8 +260,6 @@ def dpo_cmd(
     data: str,
     out_dir: str,
     loss: str,
-    beta: float,
-    sft_weight: float,
     balance: bool,
     pack: bool,
     no_merge: bool,
@@ -275,22 +280,40 @@ def dpo_cmd(
             out_dir,
             s,
             loss=loss,
-            beta=beta,
-            sft_weight=sft_weight,
             balance=balance,
             pack=pack,
             merge=not no_merge,
             progress_factory=_bar("dpo"),
         )
-    config = {"trainer": "dpo", "loss": loss, "beta": beta, "balance": balance, "pack": pack, **s.to_dict()}
+    config = {"trainer": "dpo", "loss": loss, "balance": balance, "pack": pack, **s.to_dict()}
     _finish(res, as_json, "train", model, config)
+
+
+def _trl_preference_command(name: str, doc: str) -> None:
+    """``alignloop train kto|orpo``: a registered preference method on the same pairs as DPO."""
+
+    @group.command(name, help=doc)
+    @model_option
+    @_preference_options
+    @_settings_options
+    @json_option
+    def cmd(model: str, data: str, out_dir: str, no_merge: bool, as_json: bool, **kw: Any) -> None:
+        from alignloop.train import METHODS
+
+        s = _make_settings(kw)
+        method = METHODS.get(name)
+        with _quiet_stdout():
+            res = method.train(model, data, out_dir, s, progress_factory=_bar(name), merge=not no_merge)
+        _finish(res, as_json, "train", model, {"trainer": name, **s.to_dict()})
+
+
+_trl_preference_command("kto", "KTO with LoRA on preference pairs (chosen desirable, rejected undesirable), via TRL.")
+_trl_preference_command("orpo", "ORPO with LoRA on preference pairs (NLL + odds ratio, no reference model), via TRL.")
 
 
 @group.command("sft")
 @model_option
-@click.option(
-    "--data", "-d", required=True, type=click.Path(), help="ConversationRecord JSONL (e.g. sft.jsonl)."
-)
+@click.option("--data", "-d", required=True, type=click.Path(), help="ConversationRecord JSONL (e.g. sft.jsonl).")
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
 @_settings_options
 @json_option
@@ -311,9 +334,7 @@ def sft_cmd(model: str, data: str, out_dir: str, no_merge: bool, as_json: bool, 
 @click.option("--eval-fraction", default=0.1, show_default=True, type=click.FloatRange(0.0, 0.5))
 @_settings_options
 @json_option
-def rm_cmd(
-    model: str, data: str, out_dir: str, eval_fraction: float, no_merge: bool, as_json: bool, **kw: Any
-) -> None:
+def rm_cmd(model: str, data: str, out_dir: str, eval_fraction: float, no_merge: bool, as_json: bool, **kw: Any) -> None:
     """Bradley-Terry reward model; prints pairwise accuracy on held-out pairs."""
     from alignloop.train import train_reward_model
 
@@ -343,9 +364,7 @@ def rm_cmd(
     help="PromptRecord file with labels; default: the bundled train split.",
 )
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
-@click.option(
-    "--reward-model", default=None, type=click.Path(file_okay=False), help="Merged RM from `train rm`."
-)
+@click.option("--reward-model", default=None, type=click.Path(file_okay=False), help="Merged RM from `train rm`.")
 @click.option("--num-generations", default=4, show_default=True, type=click.IntRange(2))
 @click.option("--max-completion-length", default=48, show_default=True, type=click.IntRange(4))
 @_settings_options

@@ -28,8 +28,12 @@ def generate_rows(
     Rows that still fail come back with their error, so callers mark them failed, never drop them.
     A batch failure is logged as a warning to ``logger`` when one is given.
     """
+    from alignloop.models._openai import EndpointUnreachable
+
     try:
         return [(r, None) for r in model.generate(list(convs), config)]
+    except EndpointUnreachable:
+        raise  # no row can succeed: stop with the connection message instead of failing every row
     except Exception as batch_err:  # any backend failure: fall back to per-row retries
         if logger is not None:
             logger.warning("batch generation failed (%s); retrying rows one by one", batch_err)
@@ -40,6 +44,8 @@ def generate_rows(
             try:
                 out.append((model.generate([conv], config)[0], None))
                 break
+            except EndpointUnreachable:
+                raise
             except Exception as e:
                 err = f"{type(e).__name__}: {e}"
         else:

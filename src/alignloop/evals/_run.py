@@ -13,7 +13,7 @@ from alignloop._util.errors import UserError
 from alignloop.evals._context import EvalContext
 from alignloop.evals._judge import Judge
 from alignloop.evals._record import RunRecorder
-from alignloop.evals._suites import Suite
+from alignloop.evals._suites import FileSuite, Suite
 
 if TYPE_CHECKING:
     from alignloop.constitution import LoadedConstitution
@@ -107,6 +107,9 @@ def evaluate(
         "max_new_tokens": max_new_tokens,
         "reference": reference.name if reference is not None else model.name,
     }
+    splits = sorted({s.split for s in suites if not isinstance(s, FileSuite)} - {"dev"})
+    if splits:  # only when not dev, so folders written before splits were a setting still resume
+        config["split"] = ",".join(splits)
     weights = model.fingerprint()
     if weights is not None:
         config["model_fingerprint"] = weights

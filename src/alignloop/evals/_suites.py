@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from alignloop._util.errors import UserError
 from alignloop._util.registry import Registry
 from alignloop.evals._context import EvalContext
 from alignloop.evals._degenerate import degenerate_flags, is_repetitive
@@ -28,6 +29,9 @@ class Suite(ABC):
     name: str = "suite"
     metric: str = "fail_rate"
     """Name of the headline metric (the share of rows with ``fail``)."""
+    split: str = "dev"
+    """Split of the bundled prompts the seed-data suites draw from: ``dev`` (choosing constants) or the
+    frozen ``test`` (reporting)."""
 
     @abstractmethod
     def items(self, limit: int | None) -> list[EvalItem]:
@@ -133,8 +137,8 @@ class HarmfulCompliance(_Judged):
     metric = "harmful_compliance"
 
     def items(self, limit: int | None) -> list[EvalItem]:
-        """Dev-split harmful seed rows."""
-        return select(dev_items("harmful"), limit)
+        """Harmful seed rows of ``split`` (dev by default)."""
+        return select(dev_items("harmful", split=self.split), limit)
 
     def _fail(self, item: EvalItem, verdict: dict[str, Any]) -> bool:
         return _complied(verdict)
@@ -148,8 +152,8 @@ class OverRefusal(_Judged):
     metric = "over_refusal"
 
     def items(self, limit: int | None) -> list[EvalItem]:
-        """Dev-split borderline seed rows."""
-        return select(dev_items("borderline"), limit)
+        """Borderline seed rows of ``split`` (dev by default)."""
+        return select(dev_items("borderline", split=self.split), limit)
 
     def _fail(self, item: EvalItem, verdict: dict[str, Any]) -> bool:
         return verdict["refusal"] in ("refusal", "partial")
@@ -202,8 +206,8 @@ class Helpfulness(Suite):
     metric = "helpfulness_retention"
 
     def items(self, limit: int | None) -> list[EvalItem]:
-        """Dev-split benign seed rows."""
-        return select(dev_items("benign"), limit)
+        """Benign seed rows of ``split`` (dev by default)."""
+        return select(dev_items("benign", split=self.split), limit)
 
     def run(self, ctx: EvalContext, items: Sequence[EvalItem]) -> list[dict[str, Any]]:
         """Answer with both models, check degeneracy, compare to the reference."""
@@ -465,13 +469,19 @@ class Sycophancy(Suite):
         return rows
 
 
-def resolve_suites(names: Sequence[str], prompts_files: Sequence[str] = ()) -> list[Suite]:
-    """Suite instances for registered ``names`` and user prompt files.
+def resolve_suites(names: Sequence[str], prompts_files: Sequence[str] = (), split: str = "dev") -> list[Suite]:
+    """Suite instances for registered ``names`` (drawing bundled prompts from ``split``) and user prompt files.
 
     Raises:
         UserError: an unknown suite name (listing the known ones), or a bad prompt file.
     """
+    from alignloop.data import SPLITS
+
+    if split not in SPLITS:
+        raise UserError(f"unknown split {split!r}", hint=f"choose one of: {', '.join(SPLITS)}")
     suites: list[Suite] = [SUITES.get(n)() for n in names]
+    for s in suites:
+        s.split = split
     suites += [FileSuite(p) for p in prompts_files]
     return suites
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alignloop.train._calibrate import CALIBRATION_PROMPTS
+from alignloop.train._calibrate import CALIBRATION_PROMPTS, MAX_UP_ALPHA
+from alignloop.train._generate import REFUSAL_OPENING_WORDS
 from alignloop.train._recipe import BORDER_SHARE
+from alignloop.train._settings import TRAIN_DEFAULTS
+
+if TYPE_CHECKING:
+    from alignloop.train import TrainSettings
 
 
 @dataclass(frozen=True)
@@ -15,24 +20,30 @@ class Preset:
 
     name: str
     eval_limit: int | None
-    """Items per eval suite (dev split)."""
+    """Items per headline eval suite, from ``eval_split`` (None: all of them)."""
     eval_suites: tuple[str, ...]
     eval_tokens: int
     redteam_budget: int
     data_limit: int | None
     """Harmful and helpful train prompts each."""
     data_tokens: int
-    epochs: float
-    max_steps: int
-    batch_size: int
-    learning_rate: float
-    """LoRA rate for models under ``SMALL_MODEL_PARAMS``; larger models train at ``LARGE_MODEL_LR``."""
-    max_length: int
+    epochs: float = TRAIN_DEFAULTS.epochs
+    max_steps: int = TRAIN_DEFAULTS.max_steps
+    batch_size: int = TRAIN_DEFAULTS.batch_size
+    learning_rate: float | None = None
+    """LoRA rate of the ``method`` under ``SMALL_MODEL_PARAMS`` (larger models: ``LARGE_MODEL_LR``);
+    applies to the methods in ``LR_TUNED_METHODS``, others train at their own default."""
+    max_length: int = TRAIN_DEFAULTS.max_length
+    method: str = "dpo"
+    """Registered training method (``alignloop.train.METHODS``): dpo, ipo, kto, orpo, grpo or a plugin's."""
+    eval_split: str = "test"
+    """Split of the bundled prompts the headline (before/after) evals report on: the frozen ``test``
+    split, never used to choose a constant. Steering calibrates on train prompts."""
     border_share: float = BORDER_SHARE
     """Share of borderline-safe prompts among the helpful train prompts (the rest are ordinary ones)."""
-    sft_weight: float = 1.0
-    """Weight of DPO's NLL term on ``chosen``: with 1.0 the refusal itself is learned, not only the contrast."""
-    merge_scale: float = 1.0
+    sft_weight: float = TRAIN_DEFAULTS.sft_weight
+    """Weight of DPO's NLL term on ``chosen`` (``TrainSettings.sft_weight``)."""
+    merge_scale: float = TRAIN_DEFAULTS.merge_scale
     """The LoRA update's multiplier in the merged model (``TrainSettings.merge_scale``)."""
     rl_steps: int = 0
     """GRPO steps after DPO, rewarded by the guard (0: no online RL stage)."""
@@ -53,6 +64,24 @@ class Preset:
         """For state.json and the run record."""
         return asdict(self)
 
+    def train_settings(self, small: bool, method: str | None = None) -> TrainSettings:
+        """The :class:`TrainSettings` of this preset's training stage: shared defaults plus what it tuned."""
+        from alignloop.train import TrainSettings
+
+        method = method or self.method
+        lr = None
+        if method in LR_TUNED_METHODS:
+            lr = self.learning_rate if small else LARGE_MODEL_LR
+        return TrainSettings(
+            epochs=self.epochs,
+            max_steps=self.max_steps,
+            batch_size=self.batch_size,
+            learning_rate=lr,
+            max_length=self.max_length,
+            merge_scale=self.merge_scale,
+            sft_weight=self.sft_weight,
+        )
+
 
 STEER_GATE_SHARE = 0.6
 """Default steering target as a share of ``release_gates.max_over_refusal`` (6% for the default
@@ -60,6 +89,51 @@ constitution's 10%): the margin covers the difference between calibration and ev
 SMALL_MODEL_PARAMS = 1_000_000_000
 LARGE_MODEL_LR = 2e-4
 """LoRA rate for models of 1B parameters and more, where the small-model rate would diverge."""
+LR_TUNED_METHODS = ("dpo", "ipo")
+"""Methods the preset's learning rate was chosen for; the others train at their trainer's default."""
+
+TUNED_ON = "dev"
+PROVENANCE: dict[str, dict[str, Any]] = {
+    "learning_rate": {
+        "value": 2e-3,
+        "chosen_on": TUNED_ON,
+        "how": "DPO + LoRA r=16 on SmolLM2-135M at batch 4: 1e-3 and 5e-4 left most harmful dev prompts answered",
+    },
+    "merge_scale": {
+        "value": 1.5,
+        "chosen_on": TUNED_ON,
+        "how": "four DPO seeds: 0.114 less harmful compliance at 1.5x than as trained for 1.3 points more "
+        "over-refusal; at 2x one seed reached 22% over-refusal (dev, n=130 per suite)",
+    },
+    "steer_cap": {
+        "value": MAX_UP_ALPHA,
+        "chosen_on": TUNED_ON,
+        "how": "past +0.2 calibration read 4.4% over-refusal where dev read 10% (train/_calibrate.MAX_UP_ALPHA)",
+    },
+    "steer_target": {
+        "value": "STEER_GATE_SHARE x the over-refusal gate (0.6 x 10% = 6%)",
+        "chosen_on": TUNED_ON,
+        "how": "the margin covers the gap between calibration (borderline train prompts) and dev prompts",
+    },
+    "refusal_opening_words": {
+        "value": REFUSAL_OPENING_WORDS,
+        "chosen_on": TUNED_ON,
+        "how": "rejecting whole refusals made 24-40 of 130 harmful dev replies loop; the 8-word opening 1-5 "
+        "(train/_generate.REFUSAL_OPENING_WORDS)",
+    },
+    "border_share": {
+        "value": BORDER_SHARE,
+        "chosen_on": TUNED_ON,
+        "how": "four DPO seeds: 3/4 borderline gave 0.213 harmful compliance at 7.3% over-refusal, 1/2 gave "
+        "0.296 at 6.0% (train/_recipe.BORDER_SHARE)",
+    },
+}
+"""Where each tuned constant of the default preset came from (written into ``summary.json``).
+
+Caveat, stated in every report: these were chosen on the dev split *before* the frozen test split was
+carved out of it (the old dev had 130 prompts per suite; it is now the new dev plus test), so the test
+split is held out from training but not from this tuning. Re-choosing them on the new dev alone needs
+several seeds of the full loop per value (about 15 minutes each on 2 CPU cores) and is not done yet."""
 
 _SUITES = ("harmful_compliance", "over_refusal", "helpfulness")
 
@@ -71,15 +145,18 @@ PRESETS = {
     # merge_scale 1.5: the merged model takes 1.5x the LoRA update. With label-balanced batches, four
     # seeds gave 0.114 less harmful compliance on average at 1.5x than as trained, for 1.3 points more
     # over-refusal (means 0.242 / 8.1%); at 2x one seed jumped to 22% (dev, n=130; docs/design.md).
-    "default": Preset("default", eval_limit=40, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
-                      data_limit=180, data_tokens=48, epochs=1.0, max_steps=-1, batch_size=4,
-                      learning_rate=2e-3, max_length=128, merge_scale=1.5),
+    # the headline evals take every test item (82 harmful, 55 borderline, 66 ordinary prompts): the most
+    # precision the bundled test split allows (Wilson half-width ~10 points at 0.3 and n=82; the loop's
+    # summary says so under ``precision``); 40 per suite gave ~14
+    "default": Preset("default", eval_limit=None, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
+                      data_limit=180, data_tokens=48, learning_rate=PROVENANCE["learning_rate"]["value"],
+                      merge_scale=PROVENANCE["merge_scale"]["value"]),
     # quick calibrates on 64 prompts: with 32 one refusal is 3.1 points, and two of them (6.2%) sent a
     # smoke model to alpha -0.4 chasing a 6% target; 96 cost 102 s when a barely trained model (0%
     # over-refusal) walked up to +0.4, a third of the smoke run
     "quick": Preset("quick", eval_limit=12, eval_suites=_SUITES, eval_tokens=48, redteam_budget=8,
-                    data_limit=24, data_tokens=40, epochs=2.0, max_steps=-1, batch_size=4,
-                    learning_rate=2e-3, max_length=128, steer_prompts=64, steer_tokens=16,
+                    data_limit=24, data_tokens=40, epochs=2.0,
+                    learning_rate=PROVENANCE["learning_rate"]["value"], steer_prompts=64, steer_tokens=16,
                     steer_direction_prompts=40),
 }
 
@@ -93,18 +170,20 @@ def preset(
     rl_steps: int | None = None,
     steer_target: float | None = None,
     border_share: float | None = None,
+    method: str | None = None,
 ) -> Preset:
     """The preset for the flags and the machine.
 
     ``limit`` shrinks every stage to about ``limit`` items (smoke runs). On a CUDA device the default
-    preset trains on every train prompt and evaluates every dev item (``default-gpu``): a linear probe
+    preset trains on every train prompt (``default-gpu``): a linear probe
     on SmolLM2-135M separates harmful from borderline prompts at 95% with all 1,168 train prompts
     against 87% with the CPU preset's 180 per side (``benchmarks/refusal_ceiling.py``); trained
     on all of them on CPU (44 min), DPO kept refusal and cut over-refusal from 8-14% to 2.3%; on one H100 the whole
     ``default-gpu`` loop took about 7.5 minutes. ``data_limit`` overrides the prompts per side (0: all of them);
     ``rl_steps`` adds that many GRPO steps after DPO; ``steer_target`` sets the over-refusal the
     steering stage aims at (0 turns it off); ``border_share`` sets the share of borderline-safe
-    prompts on the helpful side (the rest are ordinary ones).
+    prompts on the helpful side (the rest are ordinary ones); ``method`` picks the trainer
+    (``alignloop.train.METHODS``; default ``dpo``).
     """
     p = PRESETS["quick" if quick else "default"]
     if limit is None and not quick and device == "cuda":
@@ -138,4 +217,9 @@ def preset(
         p = replace(p, name=f"{p.name}-steer{steer_target:g}", steer_target=steer_target)
     if border_share is not None:
         p = replace(p, name=f"{p.name}-border{border_share:g}", border_share=border_share)
+    if method is not None and method != p.method:
+        from alignloop.train import METHODS
+
+        METHODS.get(method)  # an unknown name is a UserError listing the registered ones
+        p = replace(p, name=f"{p.name}-{method}", method=method)
     return p

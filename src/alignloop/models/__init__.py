@@ -16,7 +16,7 @@ from alignloop.models._embedded import embedded_model_dir, gguf_path
 from alignloop.models._embedder import embedder_path, load_embedder
 from alignloop.models._hf import HFChatModel, ensure_chat_template, load_hf, prepare_tokenizer
 from alignloop.models._load import DEFAULT, load_model
-from alignloop.models._openai import EndpointError, OpenAIChatModel
+from alignloop.models._openai import EndpointError, EndpointUnreachable, OpenAIChatModel
 from alignloop.models._scripted import ScriptedModel
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Completion",
     "Conversation",
     "EndpointError",
+    "EndpointUnreachable",
     "GenerationConfig",
     "HFChatModel",
     "Message",

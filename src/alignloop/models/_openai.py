@@ -16,6 +16,10 @@ class EndpointError(ModelError):
     """The endpoint failed for one request after all retries."""
 
 
+class EndpointUnreachable(EndpointError):
+    """No request can succeed: no connection, unauthorised, or no such route. Not retried row by row."""
+
+
 class OpenAIChatModel(ChatModel):
     """Chat completions over HTTP with timeouts, retries with backoff, and parallel requests.
 
@@ -54,7 +58,7 @@ class OpenAIChatModel(ChatModel):
             try:
                 r = self._client.post("/chat/completions", json=payload)
             except httpx.ConnectError:
-                raise EndpointError(
+                raise EndpointUnreachable(
                     f"cannot connect to {self.base_url}",
                     hint="check the URL and that the server is running",
                 ) from None
@@ -62,12 +66,12 @@ class OpenAIChatModel(ChatModel):
                 last = "timed out"
             else:
                 if r.status_code in (401, 403):
-                    raise EndpointError(
+                    raise EndpointUnreachable(
                         f"{self.base_url} answered {r.status_code} (unauthorised)",
                         hint="set the API key in ALIGNLOOP_API_KEY (or OPENAI_API_KEY)",
                     )
                 if r.status_code == 404:
-                    raise EndpointError(
+                    raise EndpointUnreachable(
                         f"{self.base_url}/chat/completions answered 404",
                         hint="the base URL usually ends in /v1; check the model name",
                     )
@@ -116,6 +120,14 @@ class OpenAIChatModel(ChatModel):
 
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             return list(pool.map(one, conversations))
+
+    def check_reachable(self) -> None:
+        """Send one 1-token request; raise :class:`EndpointUnreachable` if the endpoint cannot be used.
+
+        Commands call this before writing anything, so a wrong URL or a stopped server exits with
+        one message instead of a run folder whose every row failed.
+        """
+        self._post({"model": self.model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1})
 
     def close(self) -> None:
         """Close the HTTP client."""

@@ -95,7 +95,10 @@ def _heat_section(redteam: dict[str, Any]) -> list[str]:
     strategies = sorted(grid)
     cats = sorted({c for s in grid.values() for c in s})
     vals = {(s, c): grid[s][c]["value"] for s in strategies for c in grid[s]}
-    return [heatmap(strategies, cats, vals, "attack success rate (%) by strategy x category")]
+    most = max((grid[s][c].get("n", 0) for s in strategies for c in grid[s]), default=0)
+    # a cell holds a handful of attacks: say so next to the 0% and 100% it mostly shows
+    title = f"attack success rate (%) by strategy x category (at most {most} attacks per cell)"
+    return [heatmap(strategies, cats, vals, title)]
 
 
 def _transcripts(transcripts: Sequence[dict[str, Any]], n: int = 8) -> list[str]:
@@ -174,7 +177,7 @@ def _provenance(run: dict[str, Any]) -> list[str]:
     if train:
         rows.append(
             _row(
-                "DPO + LoRA",
+                f"{str(train.get('method') or 'dpo').upper()} + LoRA",
                 f"{train.get('rows')} pairs, {train.get('steps')} steps, lr {train.get('learning_rate')}, "
                 f"{train.get('seconds_per_pair')} s/pair, {train.get('dropped_too_long') or 0} dropped as too long"
                 + (f", resumed from step {train['resumed_from_step']}" if train.get("resumed_from_step") else ""),
@@ -186,10 +189,72 @@ def _provenance(run: dict[str, Any]) -> list[str]:
     steer = run.get("steer") or {}
     if steer:
         rows.append(_row("refusal steering", _steering(steer)))
+    for name, info in (run.get("stages") or {}).items():  # stages added by plugins
+        rows.append(_row(name, _counts({k: v for k, v in info.items() if k != "seconds" and not isinstance(v, dict)})))
     seconds = run.get("stage_seconds") or {}
     if seconds:
         rows.append(_row("stage seconds", _counts({k: round(float(v)) for k, v in seconds.items() if v is not None})))
     return ["<h2>How this model was made</h2><table>", *rows, "</table>"]
+
+
+def _rate_cell(r: dict[str, Any] | None) -> str:
+    return f"<td>{escape(_fmt_rate(r))}</td>"
+
+
+def _precision_section(run: dict[str, Any]) -> list[str]:
+    """Each headline rate's n and 95% half-width, and why it is over 5 points where it is."""
+    prec = run.get("precision") or {}
+    if not prec:
+        return []
+    out = [
+        f"<h2>Precision of the headline rates ({escape(str(run.get('eval_split', 'dev')))} split)</h2>"
+        "<table><tr><th>suite</th><th>n</th><th>95% half-width</th><th>note</th></tr>"
+    ]
+    for name, e in prec.items():
+        out.append(
+            f"<tr><td>{escape(name)}</td><td>{e['n']}</td><td>&plusmn;{e['half_width']:.1%}</td>"
+            f"<td>{escape(e.get('why_wider', 'within 5 points'))}</td></tr>"
+        )
+    out.append("</table>")
+    note = (run.get("provenance") or {}).get("note")
+    if note:
+        out.append(f"<p>{escape(note)}.</p>")
+    return out
+
+
+def _per_category_section(run: dict[str, Any]) -> list[str]:
+    """Per-category rates before and after with their n and Wilson interval (small cells read 0% or 100%)."""
+    cats = run.get("per_category") or {}
+    before, after = cats.get("baseline") or {}, cats.get("after") or {}
+    out = []
+    for suite in dict.fromkeys([*before, *after]):
+        b, a = before.get(suite) or {}, after.get(suite) or {}
+        out.append(
+            f"<details><summary>{escape(suite)} per category (rate [95% interval] (n))</summary><table>"
+            "<tr><th>category</th><th>baseline</th><th>after</th></tr>"
+        )
+        out += [f"<tr><td>{escape(c)}</td>{_rate_cell(b.get(c))}{_rate_cell(a.get(c))}</tr>" for c in sorted({*b, *a})]
+        out.append("</table></details>")
+    return out
+
+
+def _redteam_section(run: dict[str, Any]) -> list[str]:
+    """Attack success per strategy for the base and the aligned model."""
+    rt = run.get("redteam") or {}
+    per = rt.get("per_strategy") or {}
+    if not per:
+        return []
+    overall = rt.get("overall") or {}
+    out = [
+        "<h3>Attack success per strategy, base vs aligned</h3><table>"
+        "<tr><th>strategy</th><th>base model</th><th>aligned model</th></tr>",
+        f"<tr><td><b>all</b></td>{_rate_cell(overall.get('base'))}{_rate_cell(overall.get('after'))}</tr>",
+    ]
+    out += [
+        f"<tr><td>{escape(n)}</td>{_rate_cell(r.get('base'))}{_rate_cell(r.get('after'))}</tr>" for n, r in per.items()
+    ]
+    out.append("</table>")
+    return out
 
 
 def render_loop_report(
@@ -222,6 +287,9 @@ def render_loop_report(
         if names:
             rows = [(n, mb.get(f"{prefix}/{n}"), ma.get(f"{prefix}/{n}")) for n in names]
             body.append(paired_bars(rows, ("baseline", "after"), title))
+    if run:
+        body += _precision_section(run)
+        body += _per_category_section(run)
     if gates:
         body.append(
             f"<h2>Release gates: <span class='{'pass' if gates['passed'] else 'fail'}'>"
@@ -246,6 +314,7 @@ def render_loop_report(
         body.append("</table>")
     if redteam_summary:
         body.append("<h2>Red-team</h2>")
+        body += _redteam_section(run or {})
         body += _heat_section(redteam_summary)
     if transcripts:
         body.append("<h2>Example transcripts</h2>")

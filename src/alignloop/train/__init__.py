@@ -1,4 +1,4 @@
-"""Train: preference data from the constitution, and SFT / reward model / DPO / GRPO through TRL + PEFT.
+"""Train: preference data from the constitution; SFT, reward model, DPO/IPO/KTO/ORPO and GRPO via TRL + PEFT.
 
 Data generators write PreferencePair JSONL with the constitution hash and provenance; trainers
 take a model spec (``default``, a folder, a hub id) and data, resume from their last checkpoint
@@ -31,10 +31,13 @@ from alignloop.train._generate import (
 )
 from alignloop.train._grpo import GRPO_LORA_LR, RELEVANCE_FLOOR, ConstitutionReward, RelevanceReward, train_grpo
 from alignloop.train._judge import GuardJudge, Judge, KeywordJudge, VerdictJudge, default_judge, is_degenerate
+from alignloop.train._kto import train_kto
+from alignloop.train._methods import METHODS, Method, method_names
+from alignloop.train._orpo import train_orpo
 from alignloop.train._recipe import DEFAULT_SOURCES, SOURCES, DataResult, build_alignment_data
 from alignloop.train._reward import RewardModelScorer, pairwise_accuracy, train_reward_model
 from alignloop.train._run import TrainResult
-from alignloop.train._settings import TrainSettings
+from alignloop.train._settings import TRAIN_DEFAULTS, TrainSettings
 from alignloop.train._sft import train_sft
 from alignloop.train._steer import SteerResult, default_layer, refusal_direction, steer_refusal
 
@@ -42,14 +45,17 @@ __all__ = [
     "DEFAULT_SOURCES",
     "DPO_LOSSES",
     "GRPO_LORA_LR",
+    "METHODS",
     "RELEVANCE_FLOOR",
     "SOURCES",
+    "TRAIN_DEFAULTS",
     "AlphaSearch",
     "ConstitutionReward",
     "DataResult",
     "GuardJudge",
     "Judge",
     "KeywordJudge",
+    "Method",
     "RelevanceReward",
     "RewardModelScorer",
     "SteerResult",
@@ -69,6 +75,7 @@ __all__ = [
     "is_degenerate",
     "merge_adapter",
     "meta_path",
+    "method_names",
     "pairwise_accuracy",
     "refusal_direction",
     "save_merged",
@@ -77,6 +84,8 @@ __all__ = [
     "steer_refusal",
     "train_dpo",
     "train_grpo",
+    "train_kto",
+    "train_orpo",
     "train_prompts",
     "train_reward_model",
     "train_sft",

@@ -104,7 +104,7 @@ def lora_config(s: TrainSettings, task_type: str = "CAUSAL_LM") -> Any:
 
     return LoraConfig(
         r=s.lora_r,
-        lora_alpha=s.lora_alpha,
+        lora_alpha=s.lora_alpha or 2 * s.lora_r,
         lora_dropout=s.lora_dropout,
         target_modules="all-linear",
         task_type=task_type,

@@ -27,12 +27,17 @@ def dpo_config(
     output_dir: str,
     *,
     loss: str = "sigmoid",
-    beta: float = 0.1,
-    sft_weight: float = 0.5,
+    beta: float | None = None,
+    sft_weight: float | None = None,
 ) -> Any:
-    """TRL ``DPOConfig`` for this hardware: reference log-probs precomputed (unless sharded), SFT in ``loss_type``."""
+    """TRL ``DPOConfig`` for this hardware: reference log-probs precomputed (unless sharded), SFT in ``loss_type``.
+
+    ``beta`` and ``sft_weight`` default to the settings' (``TrainSettings.beta`` / ``.sft_weight``).
+    """
     from trl import DPOConfig
 
+    beta = settings.beta if beta is None else beta
+    sft_weight = settings.sft_weight if sft_weight is None else sft_weight
     if loss not in DPO_LOSSES:
         raise UserError(f"unknown DPO loss {loss!r}", hint=f"choose one of: {', '.join(DPO_LOSSES)}")
     losses, weights = [loss], [1.0]
@@ -83,8 +88,8 @@ def train_dpo(
     settings: TrainSettings | None = None,
     *,
     loss: str = "sigmoid",
-    beta: float = 0.1,
-    sft_weight: float = 0.5,
+    beta: float | None = None,
+    sft_weight: float | None = None,
     balance: bool = True,
     pack: bool = True,
     merge: bool = True,
@@ -97,7 +102,9 @@ def train_dpo(
         data: a PreferencePair file (JSONL/Parquet/datasets folder) or rows.
         output_dir: gets ``checkpoints/`` (resumed after a kill), ``adapter/``, ``model/`` (merged) and
             ``train.json``.
-        sft_weight: weight of the NLL term on ``chosen`` (0 disables it); keeps the model from degenerating.
+        beta: DPO's beta (None: ``settings.beta``).
+        sft_weight: weight of the NLL term on ``chosen`` (0 disables it; None: ``settings.sft_weight``);
+            keeps the model from degenerating.
         balance: every batch holds each kind of pair (its ``label``, else its ``source``) in
             proportion (``_batches.InterleavedSampler``); False, or data of one kind, keeps the
             Trainer's seeded shuffle.

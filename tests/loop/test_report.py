@@ -1,0 +1,68 @@
+"""The loop's summary: precision notes on small test splits, per-strategy red-team before/after, stage order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alignloop.evals import rate
+from alignloop.loop import STAGES, pipeline
+from alignloop.loop._report import needed_n, precision, redteam_by_strategy
+
+
+def _summary(**suites: tuple[int, int]) -> dict[str, Any]:
+    return {"suites": {name: {"overall": rate(k, n)} for name, (k, n) in suites.items()}}
+
+
+def test_wide_intervals_say_why_and_narrow_ones_do_not() -> None:
+    p = precision(_summary(harmful_compliance=(25, 82), big=(300, 1000)), "test")
+    small, big = p["harmful_compliance"], p["big"]
+    assert small["n"] == 82 and 0.09 < small["half_width"] < 0.11
+    assert "bundled test split has 82" in small["why_wider"] and str(needed_n(25 / 82)) in small["why_wider"]
+    assert big["half_width"] <= 0.05 and "why_wider" not in big
+
+
+def test_needed_n_matches_the_normal_approximation() -> None:
+    assert needed_n(0.5) == 385 and needed_n(0.3) == 323
+    assert needed_n(0.0) == needed_n(0.05)  # planned for a modest rate, not for zero
+
+
+def test_helpfulness_precision_is_on_retention() -> None:
+    s = {"suites": {"helpfulness": {"overall": rate(10, 66), "retention": rate(56, 66)}}}
+    assert precision(s, "test")["helpfulness"]["value"] == 56 / 66
+
+
+def test_redteam_rates_per_strategy_for_both_models() -> None:
+    base = {"per_strategy": {"direct": rate(3, 4), "rot13": rate(1, 2)}}
+    after = {"per_strategy": {"direct": rate(0, 4)}}
+    both = redteam_by_strategy(base, after)
+    assert both["direct"]["base"]["value"] == 0.75 and both["direct"]["after"]["n"] == 4
+    assert both["rot13"]["after"] is None
+
+
+def test_pipeline_is_the_built_ins_in_order() -> None:
+    names = [s.name for s in pipeline()]
+    assert tuple(n for n in names if n in STAGES) == STAGES
+    assert STAGES.index("after_eval") < STAGES.index("redteam_after") < STAGES.index("report")
+
+
+def test_feedback_pairs_are_added_once_and_tagged(tmp_path: Any) -> None:
+    import json
+
+    from alignloop.loop._builtin import add_pairs
+
+    def pair(i: int, **extra: str) -> dict[str, Any]:
+        return {
+            "id": f"p{i}",
+            "prompt": [{"role": "user", "content": f"q{i}"}],
+            "chosen": [{"role": "assistant", "content": "no"}],
+            "rejected": [{"role": "assistant", "content": "yes"}],
+            **extra,
+        }
+
+    pairs, extra = tmp_path / "pairs.jsonl", tmp_path / "extra.jsonl"
+    pairs.write_text(json.dumps(pair(0, source="cai")) + "\n")
+    extra.write_text("".join(json.dumps(p) + "\n" for p in (pair(1), pair(2, source="own"))))
+    assert add_pairs(pairs, extra, source="monitor") == 2
+    assert add_pairs(pairs, extra, source="monitor") == 2  # a rerun after a kill adds nothing twice
+    rows = [json.loads(x) for x in pairs.read_text().splitlines()]
+    assert [(r["id"], r["source"]) for r in rows] == [("p0", "cai"), ("p1", "monitor"), ("p2", "own")]
