@@ -9,7 +9,7 @@ from evals_helpers import FakeEmbedder, refuse_if
 
 from alignloop._util.errors import UserError
 from alignloop.data import seed_prompts
-from alignloop.evals import KeywordJudge, LLMJudge, evaluate, resolve_suites
+from alignloop.evals import KeywordJudge, LlmJudge, evaluate, resolve_suites
 from alignloop.models import ScriptedModel
 
 
@@ -124,7 +124,7 @@ def test_two_judges_report_agreement(tmp_path: Path, lc: Any) -> None:
         lc,
         resolve_suites(["over_refusal"]),
         tmp_path / "r",
-        [KeywordJudge(), LLMJudge(judge_model, lc.constitution)],
+        [KeywordJudge(), LlmJudge(judge_model, lc.constitution)],
         limit=10,
     )
     rows = _rows(tmp_path / "r")
@@ -166,7 +166,7 @@ def test_helpfulness_embedding_similarity_and_degenerate_text(tmp_path: Path, lc
 
 
 def test_helpfulness_uses_judge_preference_when_the_judge_can_compare(tmp_path: Path, lc: Any) -> None:
-    judge = LLMJudge(
+    judge = LlmJudge(
         ScriptedModel(lambda conv: "B" if "Reply A" in conv[-1]["content"] else "COMPLIANCE"), lc.constitution
     )
     res = evaluate(

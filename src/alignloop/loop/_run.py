@@ -208,7 +208,7 @@ def _stages(
         return {"dir": str(res.out_dir), "failures": res.failures}
 
     def _data() -> dict[str, Any]:
-        from alignloop.train import VerdictJudge, build_alignment_data
+        from alignloop.train import build_alignment_data
 
         with bar("training data", None) as adv:
             res = build_alignment_data(
@@ -217,7 +217,7 @@ def _stages(
                 out / "data",
                 limit=p.data_limit,
                 failures=out / "redteam" / "failures.jsonl",
-                judge=VerdictJudge(judge, name="guard"),
+                judge=judge,
                 max_new_tokens=p.data_tokens,
                 progress=adv,
                 border_share=p.border_share,
@@ -264,11 +264,10 @@ def _stages(
 
     def _rl() -> dict[str, Any]:
         from alignloop.data import seed_prompts
-        from alignloop.train import GRPO_LORA_LR, GuardJudge, TrainSettings, default_judge, train_grpo, train_prompts
+        from alignloop.train import GRPO_LORA_LR, TrainSettings, default_judge, train_grpo, train_prompts
 
         # the reward is the constitution's guard: share the eval judge's instead of loading a second one
-        guard, detector = getattr(judge, "guard", None), getattr(judge, "refusal_detector", None)
-        reward = default_judge(loaded) if guard is None else GuardJudge(guard, detector)
+        reward = judge if hasattr(judge, "guard") else default_judge(loaded)
         s = TrainSettings(
             max_steps=p.rl_steps,
             batch_size=8,  # two prompts x four sampled answers per step
