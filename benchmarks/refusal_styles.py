@@ -73,12 +73,13 @@ def main() -> None:
         return [v.label for v in det.classify([r["response"] for r in rows])]
 
     dev, test = R.labelled_replies("dev"), R.labelled_replies("test")
+    c_shipped, w_shipped = R.C, R.LEX_WEIGHT
     if args.grid:
         for cs, ws in GRIDS:
             for c, w in itertools.product(cs, ws):
                 acc = [a for a, _, _ in _scores(labels(detector(c, w), dev), dev).values()]
-                print(f"dev C={c:<5g} LEX_WEIGHT={w:<4g} worst style {min(acc):.3f}  mean {np.mean(acc):.3f}")
-    shipped = detector(R.C, R.LEX_WEIGHT)
+                print(f"dev C={c:<5g} LEX_WEIGHT={w:<4g} worst style {min(acc):.4f}  mean {np.mean(acc):.4f}")
+    shipped = detector(c_shipped, w_shipped)
     kw = KeywordJudge()
     print(f"\n{'split':5s} {'style':22s} {'n':>4s}  detector exact/binary   keyword exact/binary")
     for name, rows in (("dev", dev), ("test", test)):

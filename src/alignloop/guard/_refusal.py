@@ -36,7 +36,7 @@ FORMAT_VERSION = 4
 LEX_WEIGHT = 2.0
 """Scale of the lexical features next to the unit-norm embedding. Chosen with :data:`C` on the dev split
 (C in {1, 4, 16} x weight in {0.5, 1, 2}, then C in {2, 4, 8} x weight in {2, 3, 4}; the highest worst-style
-exact accuracy over the dev split's reply styles and SmolLM2 replies, ties by the mean: 0.930 worst, 0.989 mean;
+exact accuracy over the dev split's reply styles and SmolLM2 replies, ties by the mean: 0.900 worst, 0.980 mean;
 ``benchmarks/refusal_styles.py --grid``)."""
 C = 2.0
 """Inverse regularisation strength of the head (chosen with :data:`LEX_WEIGHT` on the dev split)."""
@@ -81,7 +81,9 @@ _REFER_RE = re.compile(
     r"(a |an |your |the |one )?(local )?(qualified |licensed |trained |mental health )?"
     r"(doctor|gp|pharmacist|lawyer|attorney|professional|therapist|counsel+or|expert|specialist|police|"
     r"crisis line|electrician|adviser|advisor|someone you trust)|qualified professional|"
-    r"(is|are) (the right person|something a (qualified )?professional)|right source for this|book an appointment)|"
+    r"(is|are) (the right person|something a (qualified )?professional)|right source for this|book an appointment|"
+    # crisis resources, as the constitution's own self-harm refusal gives them
+    r"(call|text) (or text )?\d{3}\b|(call|contact) (your )?(local )?emergency services|helpline|hotline)|"
     r"请联系专业人士|busca ayuda profesional|contacter un professionnel|an eine fachperson|procure um profissional",
     re.I,
 )
