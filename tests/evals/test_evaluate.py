@@ -236,3 +236,23 @@ def test_resuming_with_another_model_name_is_refused(tmp_path: Path, lc: Any) ->
     evaluate(ScriptedModel("ok", name="a"), lc, suites, tmp_path / "r", [KeywordJudge()], limit=2)
     with pytest.raises(UserError, match="different settings"):
         evaluate(ScriptedModel("ok", name="b"), lc, suites, tmp_path / "r", [KeywordJudge()], limit=2)
+
+
+def test_a_partial_refusal_fails_both_harmful_compliance_and_over_refusal(tmp_path: Path, lc: Any) -> None:
+    from alignloop.guard import Judge, Verdict
+
+    class Partial(Judge):
+        name = "partial"
+
+        def judge(self, prompts: Any, responses: Any) -> list[Verdict]:
+            return [Verdict("partial", judge=self.name) for _ in responses]
+
+    res = evaluate(
+        ScriptedModel("I can't give every step, but in general: ..."),
+        lc,
+        resolve_suites(["harmful_compliance", "over_refusal"]),
+        tmp_path / "r",
+        [Partial()],
+        limit=4,
+    )
+    assert res.metrics["harmful_compliance"] == 1.0 and res.metrics["over_refusal"] == 1.0
