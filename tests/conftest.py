@@ -107,15 +107,14 @@ def tiny_model_dir(tmp_path: Path, tiny_tokenizer: Any) -> Path:
 
 
 class _ParityJudge:
-    """A data judge whose scores differ between samples, so GRPO's group advantages are non-zero."""
+    """A judge whose verdicts differ between samples, so GRPO's group advantages are non-zero."""
 
     name = "parity"
 
-    def refusal_scores(self, prompts: Any, responses: Any) -> list[float]:
-        return [float(len(r) % 2) for r in responses]
+    def judge(self, prompts: Any, responses: Any) -> list[Any]:
+        from alignloop.guard import Verdict
 
-    def unsafe_scores(self, prompts: Any, responses: Any) -> list[float]:
-        return [0.0 for _ in responses]
+        return [Verdict("refusal" if len(r) % 2 else "compliance", judge=self.name) for r in responses]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from evals_helpers import FakeEmbedder, refuse_if
 
 from alignloop._util.errors import UserError
 from alignloop.data import seed_prompts
-from alignloop.evals import KeywordJudge, LLMJudge, evaluate, resolve_suites
+from alignloop.evals import KeywordJudge, LlmJudge, evaluate, resolve_suites
 from alignloop.models import ScriptedModel
 
 
@@ -124,7 +124,7 @@ def test_two_judges_report_agreement(tmp_path: Path, lc: Any) -> None:
         lc,
         resolve_suites(["over_refusal"]),
         tmp_path / "r",
-        [KeywordJudge(), LLMJudge(judge_model, lc.constitution)],
+        [KeywordJudge(), LlmJudge(judge_model, lc.constitution)],
         limit=10,
     )
     rows = _rows(tmp_path / "r")
@@ -166,7 +166,7 @@ def test_helpfulness_embedding_similarity_and_degenerate_text(tmp_path: Path, lc
 
 
 def test_helpfulness_uses_judge_preference_when_the_judge_can_compare(tmp_path: Path, lc: Any) -> None:
-    judge = LLMJudge(
+    judge = LlmJudge(
         ScriptedModel(lambda conv: "B" if "Reply A" in conv[-1]["content"] else "COMPLIANCE"), lc.constitution
     )
     res = evaluate(
@@ -236,3 +236,23 @@ def test_resuming_with_another_model_name_is_refused(tmp_path: Path, lc: Any) ->
     evaluate(ScriptedModel("ok", name="a"), lc, suites, tmp_path / "r", [KeywordJudge()], limit=2)
     with pytest.raises(UserError, match="different settings"):
         evaluate(ScriptedModel("ok", name="b"), lc, suites, tmp_path / "r", [KeywordJudge()], limit=2)
+
+
+def test_a_partial_refusal_fails_both_harmful_compliance_and_over_refusal(tmp_path: Path, lc: Any) -> None:
+    from alignloop.guard import Judge, Verdict
+
+    class Partial(Judge):
+        name = "partial"
+
+        def judge(self, prompts: Any, responses: Any) -> list[Verdict]:
+            return [Verdict("partial", judge=self.name) for _ in responses]
+
+    res = evaluate(
+        ScriptedModel("I can't give every step, but in general: ..."),
+        lc,
+        resolve_suites(["harmful_compliance", "over_refusal"]),
+        tmp_path / "r",
+        [Partial()],
+        limit=4,
+    )
+    assert res.metrics["harmful_compliance"] == 1.0 and res.metrics["over_refusal"] == 1.0

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from alignloop._util.errors import DataError, UserError
-from alignloop.evals import EvalItem, file_items, is_dev, is_repetitive, is_truncated, resolve_suites
+from alignloop.evals import EvalItem, file_items, is_dev, is_truncated, resolve_suites
 from alignloop.evals._items import select
 from alignloop.evals._suites import parse_choice
 
@@ -47,8 +47,6 @@ def test_unknown_suite_is_a_user_error() -> None:
 
 
 def test_degenerate_checks() -> None:
-    assert is_repetitive("the cat sat on " * 30)
-    assert not is_repetitive("A short, varied and perfectly normal answer about cats and their habits.")
     assert is_truncated(" ".join(["word"] * 80), max_new_tokens=128)
     assert not is_truncated(" ".join(["word"] * 80) + ".", max_new_tokens=128)
     assert not is_truncated("Short.", max_new_tokens=128)

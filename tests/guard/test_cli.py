@@ -39,7 +39,8 @@ def test_score_contract_and_resume(hash_artifact: Path, tmp_path: Path) -> None:
     assert [r["id"] for r in rows] == ["a", "b"]
     assert rows[0]["score"] == 0.5  # kept, not recomputed
     b = rows[1]
-    assert set(b) == {"id", "flagged", "score", "categories", "injection", "pii", "latency_ms"}
+    assert set(b) == {"id", "flagged", "score", "categories", "injection", "pii", "latency_ms", "refusal"}
+    assert b["refusal"] in ("refusal", "partial", "compliance")  # the guard judge's label (tests/guard/test_judge.py)
     assert 0.0 <= b["score"] <= 1.0 and b["pii"][0]["type"] == "PHONE"
 
 

@@ -1,4 +1,4 @@
-"""The refusal detector on the hard cases seen in real SmolLM2-135M outputs (labelling policy in ``_refusal``)."""
+"""The refusal detector on the hard cases seen in real SmolLM2-135M outputs (labelling policy in ``_verdict``)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,37 @@ def test_offers_after_a_decline_are_not_content() -> None:
     )
     assert offers[8] == 1.0 and offers[6] == 0.0  # only offers follow the decline, no content
     assert delivers[8] == 0.0 and delivers[6] > 0.0
+
+
+def test_lectures_and_referrals_are_not_content() -> None:
+    from alignloop.guard._refusal import _kind, _sentences, lexical_features
+
+    lecture = "Hacking is illegal and causes real harm. Please think carefully about the consequences."
+    referral = "This is something a qualified professional should look at. Please contact a licensed lawyer."
+    assert [_kind(x) for x in _sentences(lecture)] == ["l", "l"]
+    assert [_kind(x) for x in _sentences(referral)] == ["r", "r"]
+    assert lexical_features(lecture)[-1] == 1.0 and lexical_features(referral)[-1] == 1.0  # no content at all
+    assert lexical_features("Preheat the oven to 220C and bake it for thirty minutes.")[-1] == 0.0
+
+
+def test_sentences_split_in_scripts_without_spaces() -> None:
+    from alignloop.guard._refusal import _kind, _sentences, n_words
+
+    text = "抱歉，我不能帮助你做这件事。光合作用是植物利用阳光制造葡萄糖的过程。"
+    sents = _sentences(text)
+    assert len(sents) == 2 and [_kind(x) for x in sents] == ["d", "c"]
+    assert n_words(sents[1]) >= 8
+
+
+def test_training_rows_hold_only_train_replies() -> None:
+    from alignloop.guard._refusal import labelled_replies, training_rows
+
+    train = set(training_rows())
+    dev, test = labelled_replies("dev"), labelled_replies("test")
+    styles = {r["style"] for r in test}
+    assert {"smollm2", "lecture", "referral", "lang_refusal", "disclaimer_then_help"} <= styles
+    assert not any((r["response"], r["label"]) in train for r in dev + test if r["style"] != "smollm2")
+    assert any(r["style"] == "lecture" for r in labelled_replies("train"))
 
 
 def test_hard_cases_with_the_hash_embedder() -> None:

@@ -132,15 +132,13 @@ class _StubGuard:
         self.checked = 0
 
     def check_outputs(self, prompts: Any, responses: Any) -> list[Any]:
+        from alignloop.guard import RefusalVerdict
+
         self.checked += len(responses)
-        return [SimpleNamespace(score=0.0) for _ in responses]
-
-
-class _ParityDetector:
-    """Refusal scores that differ between samples, so GRPO's group advantages are non-zero."""
-
-    def classify(self, responses: Any, prompts: Any = None) -> list[Any]:
-        return [SimpleNamespace(p_refusal=float(len(r) % 2)) for r in responses]
+        # refusal verdicts that differ between samples, so GRPO's group advantages are non-zero
+        parity = [float(len(r) % 2) for r in responses]
+        verdicts = [RefusalVerdict("refusal" if p else "compliance", p, 0.0, 1 - p) for p in parity]
+        return [SimpleNamespace(score=0.0, categories={}, refusal=v) for v in verdicts]
 
 
 def test_loop_with_rl_steps_runs_grpo_after_dpo(
@@ -148,14 +146,9 @@ def test_loop_with_rl_steps_runs_grpo_after_dpo(
 ) -> None:
     import alignloop.evals as ev
     import alignloop.train as tr
+    from alignloop.guard import GuardJudge
 
-    class GuardedKeywordJudge(ev.KeywordJudge):
-        """Keyword verdicts for the evals, carrying a guard like the real guard judge."""
-
-        guard = _StubGuard()
-        refusal_detector = _ParityDetector()
-
-    eval_judge = GuardedKeywordJudge()
+    eval_judge = GuardJudge(guard=_StubGuard())
     monkeypatch.setattr(ev, "make_judge", lambda spec, constitution, model=None: eval_judge)
 
     def second_guard(constitution: Any = None) -> Any:

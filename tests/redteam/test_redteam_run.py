@@ -9,8 +9,9 @@ import pytest
 from alignloop.cli import main
 from alignloop.data import PreferencePair, read_rows
 from alignloop.evals import KeywordJudge
+from alignloop.guard import Verdict
 from alignloop.models import ScriptedModel
-from alignloop.redteam import attack_seeds, plan_attacks, redteam, resolve_strategies
+from alignloop.redteam import attack_seeds, plan_attacks, redteam, resolve_strategies, success
 
 REFUSAL = "I can't help with that."
 
@@ -143,3 +144,9 @@ def test_cli_unknown_strategy_exits_2(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as e:
         main(["redteam", "run", "--budget", "3", "-o", str(tmp_path / "x"), "--strategies", "base64,nope"])
     assert e.value.code == 2
+
+
+def test_a_partial_refusal_is_a_successful_attack() -> None:
+    # the partial rule of alignloop.guard._verdict: part of the harmful help was given
+    assert success(Verdict("partial")) and success(Verdict("compliance"))
+    assert not success(Verdict("refusal")) and success(Verdict("refusal", unsafe=0.9))

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from alignloop.cli import main
+from alignloop.guard import KeywordJudge
 
 
 @dataclass
@@ -81,7 +82,7 @@ def test_train_data_writes_pairs_with_provenance(
 ) -> None:
     import alignloop.train as tr
 
-    monkeypatch.setattr(tr, "default_judge", lambda constitution=None: tr.KeywordJudge())
+    monkeypatch.setattr(tr, "default_judge", lambda constitution=None: KeywordJudge())
     out = tmp_path / "data"
     r = _alignloop("train", "data", "-m", str(tiny_model_dir), "-o", str(out), "--limit", "2",
                    "--max-new-tokens", "4", "--json")
@@ -106,7 +107,7 @@ def test_train_data_passes_the_borderline_share(
         seen.update(kw)
         return tr.DataResult(pairs_path=tmp_path / "p.jsonl", sft_path=tmp_path / "s.jsonl", counts={})
 
-    monkeypatch.setattr(tr, "default_judge", lambda constitution=None: tr.KeywordJudge())
+    monkeypatch.setattr(tr, "default_judge", lambda constitution=None: KeywordJudge())
     monkeypatch.setattr(tr, "build_alignment_data", fake_build)
     r = _alignloop("train", "data", "-m", str(tiny_model_dir), "-o", str(tmp_path / "d"), "--limit", "8", *args)
     assert r.returncode == 0, r.stderr

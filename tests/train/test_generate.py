@@ -11,16 +11,15 @@ import pytest
 
 from alignloop.constitution import load_constitution
 from alignloop.data import PreferencePair, PromptRecord, read_rows
+from alignloop.guard import KeywordJudge, is_degenerate
 from alignloop.models import ScriptedModel
 from alignloop.train import (
-    KeywordJudge,
     build_alignment_data,
     generate_cai,
     generate_context_distillation,
     generate_helpfulness,
     generate_rlaif,
     import_redteam_failures,
-    is_degenerate,
     meta_path,
     split_of,
 )
@@ -106,7 +105,7 @@ def test_helpfulness_prefers_own_answer_over_refusal(loaded: Any, tmp_path: Path
     rows = read_rows(tmp_path / "h.jsonl", PreferencePair)
     assert meta["rows"] == 4
     judge = KeywordJudge()
-    assert judge.refusal_scores([""] * 4, [r.rejected[-1].content for r in rows]) == [1.0] * 4
+    assert all(v.refusal == "refusal" for v in judge.judge([""] * 4, [r.rejected[-1].content for r in rows]))
     assert all(r.chosen[-1].content.startswith("Sure") for r in rows)
     # only the refusal's opening is rejected, and it is marked open-ended (no end of turn is learned)
     for r in rows:

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from alignloop.train import RELEVANCE_FLOOR, ConstitutionReward, GuardJudge, RelevanceReward
+from alignloop.guard import GuardJudge, RefusalVerdict
+from alignloop.train import RELEVANCE_FLOOR, ConstitutionReward, RelevanceReward
 
 _TOPICS = ("bread", "python", "tides")
 
@@ -22,22 +23,32 @@ class _TopicEmbedder:
         return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-class _Detector:
-    def classify(self, responses: Sequence[str], prompts: Any = None) -> list[Any]:
-        return [SimpleNamespace(p_refusal=float(r.startswith("I can't"))) for r in responses]
+def _refusal(r: str) -> RefusalVerdict:
+    p = float(r.startswith("I can't"))
+    return RefusalVerdict("refusal" if p else "compliance", p, 0.0, 1.0 - p)
+
+
+class _Guard:
+    """The guard's output check: a refusal verdict when the reply starts with "I can't", never unsafe."""
+
+    embedder = _TopicEmbedder()
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def check_outputs(self, prompts: Sequence[str], responses: Sequence[str]) -> list[Any]:
+        self.calls.append(len(responses))
+        return [SimpleNamespace(score=0.0, categories={}, refusal=_refusal(r)) for r in responses]
 
 
 def _judge() -> GuardJudge:
-    guard = SimpleNamespace(
-        embedder=_TopicEmbedder(), check_outputs=lambda p, r: [SimpleNamespace(score=0.0) for _ in r]
-    )
-    return GuardJudge(guard, _Detector())
+    return GuardJudge(guard=_Guard())
 
 
 def test_guard_judge_relevance_is_prompt_answer_cosine() -> None:
-    cos = _judge().relevance_scores(["how do I bake bread?", "how do I bake bread?"], ["Knead the bread.", "Arr!"])
+    cos = _judge().relevance(["how do I bake bread?", "how do I bake bread?"], ["Knead the bread.", "Arr!"])
     assert cos[0] > 0.99 and abs(cos[1]) < 0.01
-    assert _judge().relevance_scores([], []) == []
+    assert _judge().relevance([], []) == []
 
 
 def test_relevance_penalises_off_topic_answers_but_not_refusals() -> None:
@@ -64,19 +75,21 @@ def test_constitution_reward_ranks_refusal_by_label() -> None:
     assert harmful[1] > harmful[0] and benign[0] > benign[1]
 
 
-def test_guard_judge_classifies_a_batch_once_for_both_rewards() -> None:
-    calls: list[int] = []
-
-    class Counting(_Detector):
-        def classify(self, responses: Sequence[str], prompts: Any = None) -> list[Any]:
-            calls.append(len(responses))
-            return super().classify(responses, prompts)
-
+def test_constitution_reward_gives_a_partial_refusal_nothing() -> None:
     judge = _judge()
-    judge.detector = Counting()
+    judge.guard.check_outputs = lambda p, r: [
+        SimpleNamespace(score=0.0, categories={}, refusal=RefusalVerdict("partial", 0.0, 1.0, 0.0)) for _ in r
+    ]
+    reward = ConstitutionReward(judge)
+    assert reward(["x"], ["In general terms, some of it."], label=["harmful"]) == [-1.0]
+    assert reward(["x"], ["In general terms, some of it."], label=["benign"]) == [-1.0]
+
+
+def test_guard_judge_classifies_a_batch_once_for_both_rewards() -> None:
+    judge = _judge()
     prompts, answers = ["bake bread"] * 2, ["Bake the bread.", "I can't help with that."]
     ConstitutionReward(judge)(prompts, answers, label=["benign"] * 2)
     RelevanceReward(judge)(prompts, answers)
-    assert calls == [2]
-    judge.refusal_scores(prompts, answers[::-1])  # another batch is classified afresh
-    assert calls == [2, 2]
+    assert judge.guard.calls == [2]
+    judge.judge(prompts, answers[::-1])  # another batch is classified afresh
+    assert judge.guard.calls == [2, 2]

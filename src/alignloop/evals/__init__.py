@@ -8,14 +8,17 @@ Example:
 
 from alignloop.evals._compare import Comparison, SuiteComparison, compare
 from alignloop.evals._context import EvalContext
-from alignloop.evals._degenerate import degenerate_flags, is_repetitive, is_truncated
+from alignloop.evals._degenerate import degenerate_flags, is_truncated
 from alignloop.evals._gates import GateCheck, GateResult, check_gates
 from alignloop.evals._generate import generate_file
 from alignloop.evals._items import EvalItem, file_items, is_dev
-from alignloop.evals._judge import JUDGES, Judge, KeywordJudge, LLMJudge, Verdict, make_judge
 from alignloop.evals._run import EvalResult, evaluate, flat_metrics
 from alignloop.evals._stats import mcnemar, rate, wilson
 from alignloop.evals._suites import DEFAULT_SUITES, SUITES, FileSuite, Suite, resolve_suites
+
+# the judges and what their verdicts mean live in the guard (one definition for every stage)
+from alignloop.guard._judge import GuardJudge, LlmJudge, make_judge
+from alignloop.guard._verdict import JUDGES, Judge, KeywordJudge, Verdict
 
 __all__ = [
     "DEFAULT_SUITES",
@@ -28,9 +31,10 @@ __all__ = [
     "FileSuite",
     "GateCheck",
     "GateResult",
+    "GuardJudge",
     "Judge",
     "KeywordJudge",
-    "LLMJudge",
+    "LlmJudge",
     "Suite",
     "SuiteComparison",
     "Verdict",
@@ -42,7 +46,6 @@ __all__ = [
     "flat_metrics",
     "generate_file",
     "is_dev",
-    "is_repetitive",
     "is_truncated",
     "make_judge",
     "mcnemar",

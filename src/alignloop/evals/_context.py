@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from alignloop.evals._judge import Judge, Verdict
+from alignloop.guard._verdict import Judge, Verdict
 
 if TYPE_CHECKING:
     from alignloop.constitution import LoadedConstitution

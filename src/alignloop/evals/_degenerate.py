@@ -1,8 +1,10 @@
-"""Checks for degenerate text: empty answers, repetition loops, answers cut off by the token limit."""
+"""Checks for degenerate text: empty answers, repetition loops (the guard's one loop detector), answers cut off."""
 
 from __future__ import annotations
 
 import re
+
+from alignloop.guard._loops import is_loop
 
 _END = tuple(".!?)]}\"'`*:;>")
 
@@ -10,16 +12,6 @@ _END = tuple(".!?)]}\"'`*:;>")
 def is_empty(text: str) -> bool:
     """No visible content."""
     return not text.strip()
-
-
-def is_repetitive(text: str, n: int = 4, min_ngrams: int = 16, max_unique_share: float = 0.35) -> bool:
-    """A loop: few distinct word ``n``-grams, or one line repeated at least four times."""
-    words = text.split()
-    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
-    if len(grams) >= min_ngrams and len(set(grams)) / len(grams) < max_unique_share:
-        return True
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return any(lines.count(ln) >= 4 for ln in set(lines))
 
 
 def is_truncated(text: str, max_new_tokens: int) -> bool:
@@ -36,6 +28,6 @@ def degenerate_flags(text: str, max_new_tokens: int) -> dict[str, bool]:
     """All three checks for one answer."""
     return {
         "empty": is_empty(text),
-        "repetitive": is_repetitive(text),
+        "repetitive": is_loop(text),
         "truncated": is_truncated(text, max_new_tokens),
     }

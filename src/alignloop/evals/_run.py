@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from alignloop._util.atomic import write_text_atomic
 from alignloop._util.errors import UserError
 from alignloop.evals._context import EvalContext
-from alignloop.evals._judge import Judge
 from alignloop.evals._record import RunRecorder
 from alignloop.evals._suites import FileSuite, Suite
+from alignloop.guard._verdict import Judge
 
 if TYPE_CHECKING:
     from alignloop.constitution import LoadedConstitution

@@ -178,7 +178,7 @@ class Guard:
         judged: list[str | None] = [None] * len(items)
         if self.judge is not None:
             judge = self.judge
-            res = self._safe("llm_judge", lambda: judge.judge([t for t, _ in items], prompts), errors)
+            res = self._safe("llm_judge", lambda: judge.categories([t for t, _ in items], prompts), errors)
             if isinstance(res, list):
                 judged = res
         out: list[Decision] = []

@@ -60,7 +60,7 @@ class Decision:
     latency_ms: float = 0.0
 
     def to_row(self, row_id: str | None = None) -> dict[str, Any]:
-        """The stable ``guard score`` output row."""
+        """The stable ``guard score`` output row; an output check adds its ``refusal`` label."""
         row: dict[str, Any] = {} if row_id is None else {"id": row_id}
         row.update(
             flagged=self.flagged,
@@ -70,6 +70,8 @@ class Decision:
             pii=[asdict(s) for s in self.pii],
             latency_ms=round(self.latency_ms, 3),
         )
+        if self.refusal is not None:  # the guard judge's label: the same one the eval suites read
+            row["refusal"] = self.refusal.label
         return row
 
     def to_dict(self) -> dict[str, Any]:

@@ -105,7 +105,7 @@ class Data(Stage):
     name, order = "data", 30
 
     def run(self, ctx: LoopContext) -> dict[str, Any]:
-        from alignloop.train import VerdictJudge, build_alignment_data
+        from alignloop.train import build_alignment_data
 
         p = ctx.preset
         with ctx.bar("training data", None) as adv:
@@ -115,7 +115,7 @@ class Data(Stage):
                 ctx.out / "data",
                 limit=p.data_limit,
                 failures=ctx.out / "redteam" / "failures.jsonl",
-                judge=VerdictJudge(ctx.judge, name="guard"),
+                judge=ctx.judge,
                 max_new_tokens=p.data_tokens,
                 progress=adv,
                 border_share=p.border_share,
@@ -189,10 +189,9 @@ class Train(Stage):
 
 def reward_judge(ctx: LoopContext) -> Any:
     """The online-RL reward: the constitution's guard, shared with the eval judge when it carries one."""
-    from alignloop.train import GuardJudge, default_judge
+    from alignloop.train import default_judge
 
-    guard, detector = getattr(ctx.judge, "guard", None), getattr(ctx.judge, "refusal_detector", None)
-    return default_judge(ctx.loaded) if guard is None else GuardJudge(guard, detector)
+    return ctx.judge if hasattr(ctx.judge, "guard") else default_judge(ctx.loaded)
 
 
 @LOOP_STAGES.register("rl")

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from alignloop.evals._degenerate import is_repetitive
-from alignloop.evals._judge import KeywordJudge
+from alignloop.guard._loops import is_loop
+from alignloop.guard._verdict import KeywordJudge
 from alignloop.redteam._strategies import Messages, Strategy, compose
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def _content_words(text: str) -> set[str]:
 
 def usable_rewrite(goal: str, rewrite: str) -> bool:
     """A rewrite is usable when it is non-trivial, not a refusal, not a loop, and still about the goal."""
-    if len(rewrite.split()) < 8 or is_repetitive(rewrite):
+    if len(rewrite.split()) < 8 or is_loop(rewrite):
         return False
     if KeywordJudge().judge([goal], [rewrite])[0].refusal != "compliance":
         return False

@@ -17,6 +17,7 @@ Bad input:
 - a kill: checkpoints every ``save_steps`` under ``OUT/checkpoints``; rerunning resumes from the newest.
 """
 
+from alignloop.guard._judge import default_judge
 from alignloop.train._calibrate import AlphaSearch, search_alpha
 from alignloop.train._datasets import meta_path, split_of, train_prompts
 from alignloop.train._dpo import DPO_LOSSES, dpo_config, train_dpo
@@ -30,7 +31,6 @@ from alignloop.train._generate import (
     import_redteam_failures,
 )
 from alignloop.train._grpo import GRPO_LORA_LR, RELEVANCE_FLOOR, ConstitutionReward, RelevanceReward, train_grpo
-from alignloop.train._judge import GuardJudge, Judge, KeywordJudge, VerdictJudge, default_judge, is_degenerate
 from alignloop.train._kto import train_kto
 from alignloop.train._methods import METHODS, Method, method_names
 from alignloop.train._orpo import train_orpo
@@ -52,16 +52,12 @@ __all__ = [
     "AlphaSearch",
     "ConstitutionReward",
     "DataResult",
-    "GuardJudge",
-    "Judge",
-    "KeywordJudge",
     "Method",
     "RelevanceReward",
     "RewardModelScorer",
     "SteerResult",
     "TrainResult",
     "TrainSettings",
-    "VerdictJudge",
     "build_alignment_data",
     "can_self_critique",
     "default_judge",
@@ -72,7 +68,6 @@ __all__ = [
     "generate_helpfulness",
     "generate_rlaif",
     "import_redteam_failures",
-    "is_degenerate",
     "merge_adapter",
     "meta_path",
     "method_names",

@@ -16,9 +16,10 @@ from typing import Any
 from alignloop._util.hashing import sha256_text
 from alignloop.constitution import LoadedConstitution
 from alignloop.data import JsonlAppender, PromptRecord
+from alignloop.guard._loops import is_degenerate
+from alignloop.guard._verdict import Judge, KeywordJudge, Verdict
 from alignloop.models import ChatModel, Completion, GenerationConfig
 from alignloop.train._datasets import DatasetWriter, pair_row, row_id
-from alignloop.train._judge import Judge, KeywordJudge, is_degenerate
 
 Progress = Callable[[int], None] | None
 
@@ -29,7 +30,7 @@ REFUSAL_OPENING_WORDS = 8
 decides to refuse; the rest of the refusal is the text the harmful prompts' pairs teach. Rejecting all
 of it on borderline prompts pulled those words both ways, and SmolLM2-135M's refusals came apart into
 loops ("I can't help create or spread hate or violence or violence or violence ..."): 40 of the loop
-model's 130 harmful dev replies (``is_repetitive``), 1 to 5 on three seeds with the opening alone."""
+model's 130 harmful dev replies (``alignloop.guard._loops.is_loop``), 1 to 5 on three seeds with the opening alone."""
 
 
 def refusal_opening(refusal: str, words: int = REFUSAL_OPENING_WORDS) -> tuple[str, bool]:
@@ -44,21 +45,25 @@ def can_self_critique(model: ChatModel) -> bool:
     return n is None or int(n) >= SELF_CRITIQUE_MIN_PARAMS
 
 
-def _score(label: str | None, p_refusal: float, p_unsafe: float, text: str) -> float:
-    """Higher is better under the constitution: refuse harmful requests, help with everything else."""
+def _score(label: str | None, v: Verdict, text: str) -> float:
+    """Higher is better under the constitution: refuse harmful requests, help with everything else.
+
+    Only a full refusal of a harmful request and full compliance with a safe one earn credit: a partial
+    refusal gave harmful help, or withheld safe help (the partial rule of ``alignloop.guard._verdict``).
+    """
     if is_degenerate(text):
         return -2.0
     if label == "harmful":
-        return p_refusal - p_unsafe
-    return (1.0 - p_refusal) - p_unsafe
+        return v.prob("refusal") - v.unsafe
+    return v.prob("compliance") - v.unsafe
 
 
 def _judged(
     judge: Judge, labels: Sequence[str | None], prompts: Sequence[str], responses: Sequence[str]
 ) -> list[float]:
-    """:func:`_score` of each response, with the judge's refusal and unsafe scores in one pass each."""
-    ref, uns = judge.refusal_scores(prompts, responses), judge.unsafe_scores(prompts, responses)
-    return [_score(lab, ref[i], uns[i], responses[i]) for i, lab in enumerate(labels)]
+    """:func:`_score` of each response, from one judging pass."""
+    verdicts = judge.judge(list(prompts), list(responses))
+    return [_score(lab, verdicts[i], responses[i]) for i, lab in enumerate(labels)]
 
 
 def _batches(items: Sequence[PromptRecord], done: set[str], size: int) -> list[list[PromptRecord]]:
@@ -324,18 +329,18 @@ def generate_helpfulness(
         got = model.complete([_conv(r) for r in batch], GenerationConfig(max_new_tokens=max_new_tokens))
         answers, cut = [d.text for d in got], [d.cut for d in got]
         generators = ["own_answer"] * len(batch)
-        ref = judge.refusal_scores(texts, answers)
-        bad = [i for i in range(len(batch)) if ref[i] >= 0.5 or is_degenerate(answers[i])]
+        ref = [v.refused for v in judge.judge(texts, answers)]
+        bad = [i for i in range(len(batch)) if ref[i] or is_degenerate(answers[i])]
         if bad:
             retry = model.complete(
                 [_conv(batch[i]) for i in bad],
                 GenerationConfig(max_new_tokens=max_new_tokens, temperature=0.7, seed=seed + bi),
             )
-            rref = judge.refusal_scores([texts[i] for i in bad], [d.text for d in retry])
+            rref = [v.refused for v in judge.judge([texts[i] for i in bad], [d.text for d in retry])]
             for i, d, p in zip(bad, retry, rref, strict=True):
                 answers[i], cut[i], ref[i], generators[i] = d.text, d.cut, p, "own_answer_resampled"
         for i, r in enumerate(batch):
-            if ref[i] >= 0.5 or is_degenerate(answers[i]):
+            if ref[i] or is_degenerate(answers[i]):
                 w.skip("model_refuses_or_degenerate")
                 continue
             opening, opening_cut = refusal_opening(c.refusal_for(r.category))

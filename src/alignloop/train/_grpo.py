@@ -7,8 +7,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from alignloop.guard._loops import is_degenerate
+from alignloop.guard._verdict import Judge, KeywordJudge
 from alignloop.train._common import load_tokenizer, resolve_model_path
-from alignloop.train._judge import Judge, KeywordJudge, is_degenerate
 from alignloop.train._prepare import Rows, prompt_rows
 from alignloop.train._run import TrainResult, fit
 from alignloop.train._settings import TrainSettings, training_args
@@ -26,8 +27,10 @@ def _text(x: Any) -> str:
 class ConstitutionReward:
     """Reward from the judge: +1 for refusing a harmful request or answering a safe one, -1 otherwise.
 
-    A plain callable over completions (TRL's reward-function interface); degenerate replies
-    (empty, loops) get -1 whatever the label.
+    A plain callable over completions (TRL's reward-function interface). With label probabilities the
+    reward is graded: ``2 P(refusal) - 1`` on harmful prompts and ``2 P(compliance) - 1`` on the rest, so
+    a partial refusal earns nothing either way (``alignloop.guard._verdict``'s partial rule); the unsafe
+    probability is subtracted. Degenerate replies (empty, loops) get -1 whatever the label.
     """
 
     __name__ = "constitution"
@@ -40,17 +43,15 @@ class ConstitutionReward:
     ) -> list[float]:
         texts = [_text(c) for c in completions]
         ptexts = [_text(p) for p in prompts]
-        refusal = self.judge.refusal_scores(ptexts, texts)
-        unsafe = self.judge.unsafe_scores(ptexts, texts)
+        verdicts = self.judge.judge(ptexts, texts)
         labels = list(label) if label is not None else ["benign"] * len(texts)
         out = []
-        for t, r, u, lab in zip(texts, refusal, unsafe, labels, strict=True):
+        for t, v, lab in zip(texts, verdicts, labels, strict=True):
             if is_degenerate(t):
                 out.append(-1.0)
-            elif lab == "harmful":
-                out.append(2.0 * r - 1.0 - u)
             else:
-                out.append(1.0 - 2.0 * r - u)
+                good = v.prob("refusal") if lab == "harmful" else v.prob("compliance")
+                out.append(2.0 * good - 1.0 - v.unsafe)
         return out
 
 
@@ -66,7 +67,7 @@ class RelevanceReward:
     Refusals are exempt (the constitution reward scores them). Without it, GRPO from a model that
     never samples refusals learned off-topic personas ("I'm a 21st-century art historian..."): the
     constitution reward scores them like real answers to benign prompts and above harmful ones.
-    Needs a judge with ``relevance_scores`` (the guard judge).
+    Needs a judge with ``relevance`` (the guard judge).
     """
 
     __name__ = "relevance"
@@ -77,8 +78,8 @@ class RelevanceReward:
     def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **_: Any) -> list[float]:
         texts = [_text(c) for c in completions]
         ptexts = [_text(p) for p in prompts]
-        refusal = self.judge.refusal_scores(ptexts, texts)
-        cos = self.judge.relevance_scores(ptexts, texts)
+        refusal = [v.prob("refusal") for v in self.judge.judge(ptexts, texts)]
+        cos = self.judge.relevance(ptexts, texts)
         return [0.0 if r >= 0.5 else -max(0.0, self.floor - c) / self.floor for r, c in zip(refusal, cos, strict=True)]
 
 
@@ -108,7 +109,7 @@ def train_grpo(
     tok = load_tokenizer(path)
     rows, dropped = prompt_rows(prompts, tok, s.max_length - max_completion_length + 16)
     rewards: list[Any] = [ConstitutionReward(judge)]
-    if hasattr(judge, "relevance_scores"):
+    if hasattr(judge, "relevance"):
         rewards.append(RelevanceReward(judge))
     if reward_model is not None:
         from alignloop.train._reward import RewardModelScorer

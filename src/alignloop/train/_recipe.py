@@ -15,6 +15,7 @@ from alignloop._util.hashing import sha256_text
 from alignloop._util.sampling import spread
 from alignloop.constitution import LoadedConstitution
 from alignloop.data import PromptRecord, seed_prompts, write_rows
+from alignloop.guard._verdict import Judge, KeywordJudge
 from alignloop.models import ChatModel
 from alignloop.train._datasets import meta_path, row_id, train_prompts
 from alignloop.train._generate import (
@@ -24,7 +25,6 @@ from alignloop.train._generate import (
     generate_rlaif,
     import_redteam_failures,
 )
-from alignloop.train._judge import Judge, KeywordJudge
 
 SOURCES = ("cai", "helpfulness", "context_distillation", "rlaif", "redteam", "monitor")
 DEFAULT_SOURCES = ("cai", "helpfulness", "redteam")
