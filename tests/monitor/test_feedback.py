@@ -48,9 +48,9 @@ def test_cli_run_passes_feedback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(lp, "run_loop", fake)
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--feedback", "monitor"])
-    assert res.exit_code == 0 and seen["feedback"] == "monitor"
+    assert res.exit_code == 0 and tuple(seen["feedback"]) == ("monitor",)
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r")])
-    assert res.exit_code == 0 and seen["feedback"] is None
+    assert res.exit_code == 0 and tuple(seen["feedback"]) == ()
 
 
 def test_fixed_failures_counts_held_out_rows_only(store: Any, fake_guard: Any, tmp_path: Path) -> None:

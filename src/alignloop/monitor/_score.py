@@ -53,7 +53,7 @@ def _fired(decision: Any, detectors: tuple[str, ...] = ("category", "llm_judge")
 
 def score_row(trace: Any, din: Any, dout: Any, constitution_hash: str, now: datetime) -> dict[str, Any]:
     """The ``monitor_scores`` row for one trace from its input and output decisions."""
-    from alignloop.evals import is_repetitive
+    from alignloop.guard import is_loop
 
     response = trace.response or ""
     cats = _fired(dout) if response else []
@@ -70,7 +70,7 @@ def score_row(trace: Any, din: Any, dout: Any, constitution_hash: str, now: date
         "refusal": refusal,
         "injection": any(r.detector == "injection" for r in din.reasons),
         "pii_leak": bool(response) and bool(dout.pii),
-        "loop": bool(response) and is_repetitive(response),
+        "loop": bool(response) and is_loop(response),
         "latency_ms": trace.latency_total_ms,
         "scores": {
             "output": {k: round(float(v), 4) for k, v in dout.categories.items() if v >= 0.01},

@@ -37,7 +37,7 @@ class TraceScoreRow(Base):
     pii_leak: Mapped[bool] = mapped_column(Boolean)
     """The response contains personal data or a secret."""
     loop: Mapped[bool] = mapped_column(Boolean)
-    """The response repeats itself (``alignloop.evals.is_repetitive``)."""
+    """The response repeats itself (``alignloop.guard.is_loop``)."""
     latency_ms: Mapped[float | None] = mapped_column(Float)
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)
     """Raw probabilities: output categories, injection, refusal."""
