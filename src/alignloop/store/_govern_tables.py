@@ -1,4 +1,4 @@
-"""The governance stage's own table: release decisions on loop runs (migration ``0003_govern``).
+"""The governance stage's own table: release decisions on loop runs (migration ``0005``).
 
 A loop run whose gates passed is ``staged`` without any row here; a row records the latest human
 decision (approved or rejected). Every decision is also an entry of the audit log.

@@ -1,4 +1,4 @@
-"""The monitor's own tables: trace scores, alerts, the review queue and probe runs (migration 0003_monitor).
+"""The monitor's own tables: trace scores, alerts, the review queue and probe runs (migration 0004).
 
 Traces themselves live in the shared ``traces`` table (``alignloop.store.TraceRow``); incidents in the
 shared ``incidents`` tables. Scores copy a trace's ``ts``, ``model`` and ``key_name`` so windows are

@@ -1,6 +1,6 @@
 """The gateway's own table: API keys (only their SHA-256 hashes), with mode, rate and fault policy.
 
-Migration ``0003_serve`` creates it; ``alignloop.serve`` reads and writes it.
+Migration ``0003`` creates it; ``alignloop.serve`` reads and writes it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Gateway API keys: name, SHA-256 of the key, guard mode, rate limit, fault policy, revocation.
 
-Revision ID: 0003_serve
+Revision ID: 0003
 Revises: 0002
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_serve"
+revision = "0003"
 down_revision: str | None = "0002"
 branch_labels = None
 depends_on = None
