@@ -116,3 +116,11 @@ def test_per_key_mode_overrides_the_default(gateway: Any, upstream: Any, db_url:
     with gateway() as srv:
         pieces, _ = _stream(srv, key)
     assert "nerve agent" in "".join(pieces)
+
+
+def test_long_safe_reply_is_released_progressively(gateway: Any, upstream: Any) -> None:
+    upstream[0].reply = " ".join(f"Sentence number {i} is about the weather." for i in range(30))
+    with gateway() as srv:
+        pieces, reason = _stream(srv)
+    assert "".join(pieces) == upstream[0].reply and reason == "stop"
+    assert len([p for p in pieces if p]) >= 5  # released while streaming, not all at the end
