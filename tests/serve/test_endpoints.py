@@ -41,3 +41,33 @@ def test_health_ready_metrics(gateway: Any, upstream: Any) -> None:
     assert "alignloop_traces_dropped_total 0" in text
     assert "# TYPE alignloop_request_duration_seconds histogram" in text
     assert "alignloop_trace_queue_depth" in text
+
+
+def test_otlp_receiver_on_the_gateway_needs_a_key_and_stores_spans(gateway: Any, db_url: str) -> None:
+    import json
+
+    from sqlalchemy import func, select
+
+    from alignloop.serve import create_key
+    from alignloop.store import RunStore, TraceRow
+
+    store = RunStore.open(db_url)
+    key = create_key(store, "otel-exporter")
+    span = {
+        "traceId": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "spanId": "00f067aa0ba902b7",
+        "startTimeUnixNano": "1740823200000000000",
+        "attributes": [{"key": "gen_ai.prompt", "value": {"stringValue": "hello from another service"}}],
+    }
+    body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]})
+    with gateway(require_keys=True) as srv:
+        anon = httpx.post(srv.url + "/v1/traces", content=body, headers={"content-type": "application/json"})
+        ok = httpx.post(
+            srv.url + "/v1/traces",
+            content=body,
+            headers={"content-type": "application/json", "authorization": f"Bearer {key}"},
+        )
+    assert anon.status_code == 401
+    assert ok.status_code == 200 and ok.json()["stored"] == 1
+    with store.engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(TraceRow).where(TraceRow.source == "otlp")).scalar() == 1

@@ -124,6 +124,17 @@ def create_app(gw: Gateway) -> FastAPI:
     app = FastAPI(title="alignloop gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.gateway = gw
     app.include_router(router)
+    if gw.store is not None:
+        # OTLP/HTTP receiver, so spans exported by other services land in the monitor's traces too;
+        # behind the same API keys as the chat endpoints (exporters send OTEL_EXPORTER_OTLP_HEADERS)
+        from fastapi import Depends
+
+        from alignloop.monitor._otlp_http import otlp_router
+
+        async def _key(request: Request) -> None:
+            await gw.keys.authenticate(request.headers.get("authorization"))
+
+        app.include_router(otlp_router(gw.store.engine), dependencies=[Depends(_key)])
 
     @app.exception_handler(GatewayError)
     async def _gateway_error(_req: Request, e: GatewayError) -> JSONResponse:
