@@ -19,6 +19,8 @@ def test_wide_intervals_say_why_and_narrow_ones_do_not() -> None:
     assert small["n"] == 82 and 0.09 < small["half_width"] < 0.11
     assert "bundled test split has 82" in small["why_wider"] and str(needed_n(25 / 82)) in small["why_wider"]
     assert big["half_width"] <= 0.05 and "why_wider" not in big
+    capped = precision(_summary(harmful_compliance=(3, 12)), "test", limit=12)["harmful_compliance"]
+    assert "capped at 12" in capped["why_wider"]
 
 
 def test_needed_n_matches_the_normal_approximation() -> None:

@@ -88,7 +88,7 @@ def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
         assert {"value", "ci_low", "ci_high", "n"} <= set(r["base"] or r["after"])
     # four test prompts per suite cannot give +-5 points, and the summary says why
     prec = summary["precision"]["harmful_compliance"]
-    assert prec["n"] == 4 and prec["half_width"] > 0.05 and "test split" in prec["why_wider"]
+    assert prec["n"] == 4 and prec["half_width"] > 0.05 and "4 test prompts (capped at 4)" in prec["why_wider"]
     cats = summary["per_category"]["after"]["harmful_compliance"]
     assert all("n" in r and "ci_low" in r for r in cats.values())
     assert summary["provenance"]["constants"]["merge_scale"]["chosen_on"] == "dev"

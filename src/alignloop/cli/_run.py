@@ -145,7 +145,7 @@ def _print_precision(summary: dict[str, Any]) -> None:
         parts = [f"{name} n={e['n']} +-{e['half_width']:.1%}" for name, e in prec.items()]
         click.echo(f"{split} split, 95% half-widths: " + ", ".join(parts))
         if any("why_wider" in e for e in prec.values()):
-            click.echo("  (over 5 points: the bundled test split is small; see precision in summary.json)")
+            click.echo("  (over 5 points: too few test prompts for that; see precision in summary.json)")
 
 
 def _print_redteam(summary: dict[str, Any]) -> None:

@@ -22,8 +22,11 @@ def needed_n(p: float, half_width: float = HALF_WIDTH_TARGET) -> int:
     return math.ceil(Z95**2 * p * (1 - p) / half_width**2)
 
 
-def precision(summary: dict[str, Any], split: str) -> dict[str, Any]:
-    """Per headline suite: n, the interval's half-width, and why it is wider than 5 points when it is."""
+def precision(summary: dict[str, Any], split: str, limit: int | None = None) -> dict[str, Any]:
+    """Per headline suite: n, the interval's half-width, and why it is wider than 5 points when it is.
+
+    ``limit``: the preset's cap on items per suite (then the cap, not the split, sets n).
+    """
     out: dict[str, Any] = {}
     for name, s in summary.get("suites", {}).items():
         r = s.get("retention") or s.get("overall")
@@ -32,9 +35,14 @@ def precision(summary: dict[str, Any], split: str) -> dict[str, Any]:
         half = (r["ci_high"] - r["ci_low"]) / 2
         entry: dict[str, Any] = {"n": r["n"], "value": r["value"], "half_width": round(half, 4)}
         if half > HALF_WIDTH_TARGET:
+            where = (
+                f"this preset evaluates {r['n']} {split} prompts (capped at {limit})"
+                if limit is not None
+                else f"the bundled {split} split has {r['n']} such prompts"
+            )
             entry["why_wider"] = (
-                f"the bundled {split} split has {r['n']} such prompts; +-5 points at this rate needs about "
-                f"{needed_n(r['value'])}. Add held-out prompts (eval --prompts FILE) for a tighter interval."
+                f"{where}; +-5 points at this rate needs about {needed_n(r['value'])}. "
+                "Add held-out prompts (eval --prompts FILE) for a tighter interval."
             )
         out[name] = entry
     return out
@@ -106,7 +114,7 @@ def build_summary(ctx: LoopContext) -> dict[str, Any]:
         "preset": p.to_dict(),
         "eval_split": p.eval_split,
         "metrics": {"baseline": base.get("metrics", {}), "after": after.get("metrics", {})},
-        "precision": precision(after or base, p.eval_split),
+        "precision": precision(after or base, p.eval_split, p.eval_limit),
         "per_category": {"baseline": per_category(base), "after": per_category(after)},
         "redteam": {
             "overall": {"base": rt_base.get("overall"), "after": rt_after.get("overall")},
