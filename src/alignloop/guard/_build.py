@@ -33,7 +33,7 @@ def binary_metrics(scores: np.ndarray, y: np.ndarray, threshold: float) -> dict[
     prec = tp / max(float(pred.sum()), 1.0)
     rec = tp / max(float(pos.sum()), 1.0)
     out = {
-        "n": int(len(y)),
+        "n": len(y),
         "n_pos": int(pos.sum()),
         "recall": rec,
         "fpr": float(pred[neg].mean()) if neg.any() else float("nan"),

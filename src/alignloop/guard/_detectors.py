@@ -56,6 +56,7 @@ class Guard(Protocol):
     refusal: Any
     judge: Any
 
+
 WINDOW_CHARS = 480
 """About 128 MiniLM tokens of English: one window is one model run."""
 WINDOW_STRIDE = 400
@@ -235,7 +236,14 @@ class InjectionDetector:
             if inj >= self.threshold:
                 note = ", ".join(f"decoded {k}" for k, _ in variants)
                 found.reasons.append(
-                    Reason("injection", "prompt_injection", inj, self.threshold, action=self.guard.injection_action, note=note)
+                    Reason(
+                        "injection",
+                        "prompt_injection",
+                        inj,
+                        self.threshold,
+                        action=self.guard.injection_action,
+                        note=note,
+                    )
                 )
 
 

