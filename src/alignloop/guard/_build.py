@@ -80,7 +80,7 @@ def _calibrate(z: np.ndarray, rows: Sequence[Row], cfg: FinetuneConfig) -> tuple
         "unsafe": f"best dev F1 with at most {cfg.max_fpr:.0%} of {int((yu[ku] == 0).sum())} safe dev rows flagged",
         "injection": f"best dev F1 with at most {cfg.injection_max_fpr:.0%} of "
         f"{int((yi[ki] == 0).sum())} non-injection dev rows flagged",
-        "config": "FinetuneConfig defaults; epochs, lr and max_len compared on dev (docs/guard.md)",
+        "config": "FinetuneConfig: epochs and max_len set by the CPU budget, lr a common default; not tuned",
     }
     return calib | {"provenance": prov}, th
 

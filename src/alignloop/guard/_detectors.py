@@ -57,11 +57,11 @@ class Guard(Protocol):
     judge: Any
 
 
-WINDOW_CHARS = 480
-"""About 128 MiniLM tokens of English: one window is one model run."""
-WINDOW_STRIDE = 400
+WINDOW_CHARS = 360
+"""About 96 MiniLM tokens of English (the classifier's max_len): one window is one model run."""
+WINDOW_STRIDE = 300
 MAX_WINDOWS = 512
-"""Bounds the work on huge texts: beyond ~200 KB, windows are spread evenly over the text instead."""
+"""Bounds the work on huge texts: beyond ~150 KB, windows are spread evenly over the text instead."""
 DECODE_CHARS = 20000
 """Smuggled payloads are looked for in the first 20,000 characters."""
 BUILTIN_ORDER = ("refusal", "category", "injection", "pii", "llm_judge")
