@@ -140,7 +140,16 @@ def latency(clf: Any, texts: list[str]) -> None:
     print(f"check_input p50 {p50:.1f} ms  p99 {p99:.1f} ms  batched {tp:.0f}/s")
 
 
-def loso(rows: list[Any], infos: list[Any], cats: list[str], epochs: float, only: list[str] | None) -> dict[str, Any]:
+def loso(
+    rows: list[Any],
+    infos: list[Any],
+    cats: list[str],
+    epochs: float,
+    only: list[str] | None,
+    max_len: int = 96,
+    max_train: int = 0,
+) -> dict[str, Any]:
+    import random
     import tempfile
 
     from alignloop.guard import FinetuneConfig, build_classifier
@@ -151,14 +160,28 @@ def loso(rows: list[Any], infos: list[Any], cats: list[str], epochs: float, only
     for name in names:
         rest = [r for r in rows if r.source != name]
         held = [r for r in rows if r.source == name]
+        train = [r for r in rest if r.split_name == "train"]
+        if max_train and len(train) > max_train:  # a cheaper estimate: a random subset of the train split
+            keep = {id(r) for r in random.Random(0).sample(train, max_train)}
+            rest = [r for r in rest if r.split_name != "train" or id(r) in keep]
         t0 = time.time()
         with tempfile.TemporaryDirectory() as d:
             clf = build_classifier(
-                Path(d) / "m", rest, [i for i in infos if i.name != name], cats, FinetuneConfig(epochs=epochs)
+                Path(d) / "m",
+                rest,
+                [i for i in infos if i.name != name],
+                cats,
+                FinetuneConfig(epochs=epochs, max_len=max_len),
             )
             safe_test = [r for r in rest if r.split_name == "test" and r.unsafe == 0]
             non_inj = [r for r in rest if r.split_name == "test" and r.injection == 0]
-            res: dict[str, Any] = {"epochs": epochs, "seconds": round(time.time() - t0), "n_held": len(held)}
+            res: dict[str, Any] = {
+                "epochs": epochs,
+                "max_len": max_len,
+                "n_train": sum(r.split_name == "train" for r in rest),
+                "seconds": round(time.time() - t0),
+                "n_held": len(held),
+            }
             u = [r for r in held if r.unsafe is not None]
             if u:
                 res["unsafe"] = evaluate(clf, _with_negatives(u, safe_test, "unsafe")).get("unsafe")
@@ -182,6 +205,8 @@ def main() -> None:
     ap.add_argument("--loso", action="store_true", help="retrain without each source (minutes per source)")
     ap.add_argument("--epochs", type=float, default=1.0, help="epochs of each LOSO model")
     ap.add_argument("--only", nargs="*", default=None, help="LOSO only these sources")
+    ap.add_argument("--max-len", type=int, default=96, help="tokens per text in LOSO models")
+    ap.add_argument("--max-train", type=int, default=0, help="train LOSO models on at most this many rows")
     ap.add_argument("--no-baseline", action="store_true", help="skip the old heads baseline")
     a = ap.parse_args()
     torch.set_num_threads(2)
@@ -202,12 +227,12 @@ def main() -> None:
     cats = load_constitution(None).constitution.category_ids
     if a.loso:
         print("\n== leave-one-source-out (retrained per source) ==")
-        loso(rows, infos, cats, a.epochs, a.only)
+        loso(rows, infos, cats, a.epochs, a.only, a.max_len, a.max_train)
     elif RESULTS.exists():
         print(f"\n== leave-one-source-out (last --loso run, {RESULTS}) ==")
         for name, res in json.loads(RESULTS.read_text()).items():
             print(
-                f"{name:22s} ({res['epochs']} ep) unsafe {_fmt(res.get('unsafe'))} | "
+                f"{name:22s} ({res['epochs']} ep, {res.get('n_train')} rows) unsafe {_fmt(res.get('unsafe'))} | "
                 f"injection {_fmt(res.get('injection'))}"
             )
 
