@@ -11,7 +11,6 @@ import pytest
 from alignloop.guard import DETECTORS, Batch, Guard, Reason
 
 
-@DETECTORS.register("test-shouting")
 class Shouting:
     name = "test-shouting"
 
@@ -25,7 +24,6 @@ class Shouting:
                 found.reasons.append(Reason("test-shouting", "shouting", 1.0, 1.0, action="flag"))
 
 
-@DETECTORS.register("test-broken")
 class Broken:
     name = "test-broken"
 
@@ -35,6 +33,13 @@ class Broken:
 
     def run(self, batch: Batch) -> None:
         raise RuntimeError("kaput")
+
+
+@pytest.fixture(autouse=True)
+def plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Register the test plugins for one test only: the registry is process-wide."""
+    monkeypatch.setitem(DETECTORS._items, "test-shouting", Shouting)
+    monkeypatch.setitem(DETECTORS._items, "test-broken", Broken)
 
 
 def test_a_registered_plugin_runs_in_every_check(hash_artifact: Any) -> None:

@@ -58,8 +58,10 @@ class Guard(Protocol):
 
 
 WINDOW_CHARS = 360
-"""About 96 MiniLM tokens of English (the classifier's max_len): one window is one model run."""
-WINDOW_STRIDE = 300
+"""About 96 MiniLM tokens of English (the classifier's max_len): one window is one model run;
+windows overlap by a sixth."""
+HEADS_WINDOW_CHARS = 480
+"""About 128 tokens: the embedding heads' window (their embedder reads 128 tokens)."""
 MAX_WINDOWS = 128
 """Bounds the work on huge texts (128 model runs, about a second on 2 free cores): beyond ~38 KB,
 windows are spread evenly over the text instead of covering it (PII is still checked over all of it)."""
@@ -104,22 +106,31 @@ class Detector(Protocol):
         ...
 
 
-def windows(text: str) -> list[str]:
-    """Overlapping pieces of ``text`` that each fit one model run (at most :data:`MAX_WINDOWS`)."""
-    if len(text) <= WINDOW_CHARS:
+def windows(text: str, size: int = WINDOW_CHARS) -> list[str]:
+    """Overlapping pieces of ``text`` (``size`` characters, 1/6 overlap) for one model run each.
+
+    At most :data:`MAX_WINDOWS`; a longer text gets that many spread evenly over it.
+    """
+    if len(text) <= size:
         return [text]
-    starts = list(range(0, len(text) - WINDOW_CHARS + WINDOW_STRIDE, WINDOW_STRIDE))
+    stride = size * 5 // 6
+    starts = list(range(0, len(text) - size + stride, stride))
     if len(starts) > MAX_WINDOWS:
         starts = [starts[int(k)] for k in np.linspace(0, len(starts) - 1, MAX_WINDOWS)]
-    return [text[s : s + WINDOW_CHARS] for s in starts]
+    return [text[s : s + size] for s in starts]
 
 
-def _spans(texts: Sequence[str]) -> tuple[list[str], list[tuple[int, int]]]:
+def window_chars(guard: Guard) -> int:
+    """The window a guard's model reads whole: the classifier's (96 tokens) or the heads' (128)."""
+    return WINDOW_CHARS if guard.classifier is not None else HEADS_WINDOW_CHARS
+
+
+def _spans(texts: Sequence[str], size: int) -> tuple[list[str], list[tuple[int, int]]]:
     pieces: list[str] = []
     spans = []
     for t in texts:
         s = len(pieces)
-        pieces += windows(t) if t.strip() else []
+        pieces += windows(t, size) if t.strip() else []
         spans.append((s, len(pieces)))
     return pieces, spans
 
@@ -156,10 +167,10 @@ class CategoryDetector:
     def run(self, batch: Batch) -> None:
         """Probabilities per category (the maximum over a text's windows), and reasons where over threshold."""
         g = self.guard
-        pieces, spans = _spans(batch.texts)
+        pieces, spans = _spans(batch.texts, window_chars(g))
         n_text = len(pieces)
         if batch.prompts is not None:
-            pieces += [p[: WINDOW_CHARS * 2] or " " for p in batch.prompts]
+            pieces += [p[: window_chars(g) * 2] or " " for p in batch.prompts]
         p = self._probs(pieces)
         for i, (found, (w0, w1)) in enumerate(zip(batch.found, spans, strict=True)):
             row = p[w0:w1].max(0) if w1 > w0 else np.zeros(len(g.category_ids), dtype=np.float32)
@@ -223,7 +234,7 @@ class InjectionDetector:
         for t in batch.texts:
             s = len(pieces)
             variants = decoded_variants(t[:DECODE_CHARS]) if t.strip() else []
-            pieces += (windows(t) if t.strip() else []) + [d for _, d in variants]
+            pieces += (windows(t, window_chars(self.guard)) if t.strip() else []) + [d for _, d in variants]
             spans.append((s, len(pieces)))
             variants_of.append(variants)
         learned = self._learned(pieces)

@@ -13,7 +13,7 @@ from alignloop._util.errors import UserError
 from alignloop.constitution import LoadedConstitution, load_constitution
 from alignloop.guard._artifact import default_artifact
 from alignloop.guard._classifier import GuardClassifier, load_classifier
-from alignloop.guard._detectors import MAX_WINDOWS, WINDOW_STRIDE, Batch, Detector, Finding, build_detectors
+from alignloop.guard._detectors import MAX_WINDOWS, Batch, Detector, Finding, build_detectors, window_chars
 from alignloop.guard._embed import Embedder
 from alignloop.guard._heads import FusedHead, LinearHead
 from alignloop.guard._judge import LlmJudge
@@ -171,7 +171,7 @@ class Guard:
         if bad_utf8:
             note = "bytes were not valid UTF-8; undecodable bytes replaced"
             reasons.append(Reason("input", "invalid_utf8", 1.0, 1.0, action="flag", note=note))
-        if len(text) > WINDOW_STRIDE * MAX_WINDOWS:
+        if len(text) > window_chars(self) * 5 // 6 * MAX_WINDOWS:
             note = f"text too long to classify whole: {MAX_WINDOWS} windows spread over it were (PII: all)"
             reasons.append(Reason("input", "sampled", 1.0, 1.0, action="flag", note=note))
         conf = english_confidence(text[:5000])
