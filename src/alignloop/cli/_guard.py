@@ -111,24 +111,93 @@ def score(in_file: str, out_file: str, batch_size: int, constitution: str, artif
     click.echo(f"wrote {len(rows)} rows to {out_file}", err=True)
 
 
+def _hf_mapping(
+    text_col: str, label_col: str, category_col: str | None, positive: str, injection: bool, licence: str
+) -> Any:
+    from alignloop.guard import HfMapping
+
+    return HfMapping(
+        text=text_col,
+        label=label_col,
+        category=category_col,
+        positive=tuple(p.strip() for p in positive.split(",") if p.strip()),
+        injection=injection,
+        licence=licence,
+    )
+
+
 @group.command()
 @click.option(
     "--data",
-    "data_file",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help='Extra JSONL rows {"id","text","label","category"} (harmful/benign/borderline/injection).',
+    "data_specs",
+    multiple=True,
+    help='Extra rows: a JSONL file {"id","text","label","category"} (harmful/benign/borderline/injection), '
+    "or hf:ORG/NAME[:SPLIT] (or hf:/local/folder[:SPLIT]) read with `datasets` through the column options. "
+    "Repeatable.",
 )
+@click.option("--text-column", default="text", show_default=True, help="hf: column holding the text.")
+@click.option("--label-column", default="label", show_default=True, help="hf: column holding the label.")
+@click.option("--category-column", default=None, help="hf: column naming the violated category (optional).")
+@click.option(
+    "--positive",
+    default="1,true,unsafe,harmful,toxic,injection,yes",
+    show_default=True,
+    help="hf: label values (comma-separated, any case) that mean unsafe (or injection with --injection-data).",
+)
+@click.option("--injection-data", is_flag=True, help="hf: positives are prompt injections, not unsafe texts.")
+@click.option(
+    "--licence", default="unknown", show_default=True, help="hf: the dataset's licence (SPDX id); recorded and checked."
+)
+@click.option(
+    "--default",
+    "rebuild_default",
+    is_flag=True,
+    help="Rebuild the shipped fine-tuned classifier from its registered sources (a few minutes on 2 cores).",
+)
+@click.option("--epochs", default=None, type=float, help="With --default: training epochs (default 2).")
 @click.option("--no-seed", is_flag=True, help="Do not train on the bundled seed data.")
-@click.option("--output", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Artifact folder.")
+@click.option("--output", "-o", "out_dir", default=None, type=click.Path(file_okay=False), help="Artifact folder.")
 @constitution_option
 @json_option
-def train(data_file: str | None, no_seed: bool, out_dir: str, constitution: str, as_json: bool) -> None:
-    """Train a guard artifact for a constitution (and your data) into a versioned folder."""
-    from alignloop.guard import read_user_data, train_artifact
+def train(
+    data_specs: tuple[str, ...],
+    text_column: str,
+    label_column: str,
+    category_column: str | None,
+    positive: str,
+    injection_data: bool,
+    licence: str,
+    rebuild_default: bool,
+    epochs: float | None,
+    no_seed: bool,
+    out_dir: str | None,
+    constitution: str,
+    as_json: bool,
+) -> None:
+    """Train a guard artifact for a constitution (and your data) into a versioned folder.
 
+    With --default, rebuild the fine-tuned classifier that alignloop ships (its sources, licences
+    and counts go into the folder's meta.json); without -o it replaces the shipped one.
+    """
+    from alignloop._util.errors import UserError
+
+    mapping = _hf_mapping(text_column, label_column, category_column, positive, injection_data, licence)
+    hf = [d for d in data_specs if d.startswith("hf:")]
+    files = [d for d in data_specs if not d.startswith("hf:")]
     lc = load_const(constitution)
-    extra = read_user_data(data_file) if data_file else None
+    if rebuild_default:
+        _train_default(lc, hf, files, mapping, epochs, no_seed, out_dir, as_json)
+        return
+    if out_dir is None:
+        raise UserError("--output/-o is required", hint="name the artifact folder, or pass --default")
+    from alignloop.guard import TrainingData, read_sources, read_user_data, rows_to_training_data, train_artifact
+
+    extra = TrainingData()
+    for f in files:
+        extra.extend(read_user_data(f))
+    if hf:
+        _, rows = read_sources(hf, mappings={h: mapping for h in hf})
+        extra.extend(rows_to_training_data(rows))
     with progress_bar("training guard", 4) as advance:
 
         def say(msg: str) -> None:
@@ -141,3 +210,43 @@ def train(data_file: str | None, no_seed: bool, out_dir: str, constitution: str,
         emit_json(meta)
     else:
         click.echo(f"guard artifact written to {path} (default threshold {meta['default_threshold']:.3f})")
+
+
+def _train_default(
+    lc: Any,
+    hf: list[str],
+    files: list[str],
+    mapping: Any,
+    epochs: float | None,
+    no_seed: bool,
+    out_dir: str | None,
+    as_json: bool,
+) -> None:
+    from alignloop.guard import (
+        DEFAULT_SOURCES,
+        FinetuneConfig,
+        build_classifier,
+        read_sources,
+        rows_from_user_file,
+        shipped_model_dir,
+    )
+
+    names = [n for n in DEFAULT_SOURCES if not (no_seed and n == "bundle")] + hf
+    infos, rows = read_sources(names, mappings={h: mapping for h in hf})
+    for f in files:
+        info, got = rows_from_user_file(f)
+        infos.append(info)
+        rows += got
+    cfg = FinetuneConfig() if epochs is None else FinetuneConfig(epochs=epochs)
+    target = Path(out_dir) if out_dir else shipped_model_dir()
+    clf = build_classifier(
+        target, rows, infos, lc.constitution.category_ids, cfg, say=lambda m: click.echo(m, err=True)
+    )
+    if as_json:
+        emit_json(clf.meta)
+        return
+    m = clf.meta["metrics"]["test_all"]["unsafe"]
+    click.echo(
+        f"guard classifier written to {target}: test AUPRC {m.get('auprc', float('nan')):.3f}, "
+        f"F1 {m['f1']:.3f}, FPR {m['fpr']:.3f} at threshold {clf.meta['thresholds']['unsafe']:.3f}"
+    )

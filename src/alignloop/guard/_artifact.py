@@ -23,7 +23,7 @@ from alignloop._util.hashing import sha256_json
 from alignloop._util.paths import cache_dir
 from alignloop.constitution import LoadedConstitution
 from alignloop.data import split_of
-from alignloop.guard._embed import Embedder, HashEmbedder, default_embedder
+from alignloop.guard._embed import Embedder, default_embedder
 from alignloop.guard._heads import (
     LEX_DIM,
     FusedHead,
@@ -35,10 +35,12 @@ from alignloop.guard._heads import (
     lexical_features,
     pick_threshold,
 )
+from alignloop.guard._meta import FORMAT_VERSION, embedder_for, read_meta
 from alignloop.guard._refusal import FORMAT_VERSION as REFUSAL_FORMAT_VERSION
 from alignloop.guard._refusal import RefusalDetector, training_rows
+from alignloop.guard._sources import Row, SourceInfo
 
-FORMAT_VERSION = 4
+__all__ = ["FORMAT_VERSION", "TrainingData", "default_artifact", "embedder_for", "read_meta", "train_artifact"]
 POSITIVE = frozenset({"harmful", "unsafe", "violating", "injection", "positive"})
 NEGATIVE = frozenset({"benign", "borderline", "safe", "allowed", "negative"})
 
@@ -60,6 +62,50 @@ class TrainingData:
         self.texts.append(text)
         self.categories.append(category)
         self.hard.append(hard and category is None)
+
+    def extend(self, other: TrainingData) -> None:
+        """Append every text of ``other``."""
+        self.texts += other.texts
+        self.categories += other.categories
+        self.hard += other.hard or [False] * len(other.texts)
+        self.inj_texts += other.inj_texts
+        self.inj_labels += other.inj_labels
+
+
+def rows_to_training_data(rows: list[Row]) -> TrainingData:
+    """Source rows as head training data (unsafe rows need a category: the heads are per category).
+
+    Raises:
+        DataError: an unsafe row has no category.
+    """
+    data = TrainingData()
+    for r in rows:
+        if r.injection == 1:
+            data.inj_texts.append(r.text)
+            data.inj_labels.append(1)
+        elif r.unsafe == 1:
+            if not r.category:
+                raise DataError(
+                    f"{r.source}: row {r.id}: unsafe but no category",
+                    hint="map a category column (--category-column), or use --default to train the classifier",
+                )
+            data.add(r.text, r.category)
+        elif r.unsafe == 0:
+            data.add(r.text, None, hard=r.hard)
+    return data
+
+
+def rows_from_user_file(path: str | Path) -> tuple[SourceInfo, list[Row]]:
+    """A user JSONL file (the ``read_user_data`` format) as a classifier training source."""
+    data = read_user_data(path)
+    stem = Path(path).name
+    rows = [
+        Row(f"{stem}-{i}", t, stem, int(c is not None), c, 0, h)
+        for i, (t, c, h) in enumerate(zip(data.texts, data.categories, data.hard, strict=True))
+    ]
+    rows += [Row(f"{stem}-inj-{i}", t, stem, None, None, 1) for i, t in enumerate(data.inj_texts)]
+    info = SourceInfo(stem, f"user file {path}", "user-supplied", files=[str(path)], count=len(rows))
+    return info, rows
 
 
 def seed_data(split: str = "train") -> TrainingData:
@@ -114,13 +160,6 @@ def read_user_data(path: str | Path) -> TrainingData:
                 hint="fix the label",
             )
     return data
-
-
-def embedder_for(embedder_id: str) -> Embedder:
-    """The embedder an artifact was trained with."""
-    if embedder_id.startswith("hash-bow-"):
-        return HashEmbedder(int(embedder_id.rsplit("-", 1)[1]))
-    return default_embedder()
 
 
 def _folds(n: int) -> np.ndarray:
@@ -210,11 +249,7 @@ def train_artifact(
         for t in cat.allowed_examples:
             data.add(t, None, hard=True)  # allowed examples sit close to the boundary by design
     if extra is not None:
-        data.texts += extra.texts
-        data.categories += extra.categories
-        data.hard += extra.hard or [False] * len(extra.texts)
-        data.inj_texts += extra.inj_texts
-        data.inj_labels += extra.inj_labels
+        data.extend(extra)
     # rows for categories this constitution lacks are dropped, not turned into negatives: they may be harmful
     keep = [i for i, cat in enumerate(data.categories) if cat is None or cat in ids]
     texts = [data.texts[i] for i in keep]
@@ -294,22 +329,6 @@ def train_artifact(
         refusal.save(tmp)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return out
-
-
-def read_meta(folder: Path) -> dict[str, Any]:
-    """An artifact's metadata, or a :class:`UserError` saying what is wrong with the folder."""
-    p = folder / "meta.json"
-    if not p.exists():
-        raise UserError(
-            f"{folder} is not a guard artifact (no meta.json)", hint="create one with `alignloop guard train`"
-        )
-    meta: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise UserError(
-            f"{folder}: guard artifact format {meta.get('format_version')} is not supported",
-            hint="retrain it with `alignloop guard train`",
-        )
-    return meta
 
 
 def default_artifact(constitution: LoadedConstitution) -> Path:

@@ -8,23 +8,28 @@ chunks is always seen whole before any of it leaves.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from alignloop.guard._pii import redact
-from alignloop.guard._types import Decision
-
-if TYPE_CHECKING:
-    from alignloop.guard._guard import Guard
+from alignloop.guard._types import Decision, PiiSpan
 
 _SENTENCE_END = re.compile(r"[.!?\n]\s")
 CONTEXT_CHARS = 400
 """Released text kept as context when checking what is pending."""
 
 
+class OutputChecker(Protocol):
+    """What the streaming checker needs from a guard (a protocol, so this module does not import the guard)."""
+
+    def check_output(self, prompt: str | bytes, response: str | bytes) -> Decision:
+        """Check one response to ``prompt``."""
+        ...
+
+
 class StreamingChecker:
     """Feed chunks with :meth:`feed`; each call returns the text that is now safe to show."""
 
-    def __init__(self, guard: Guard, prompt: str, hold: int = 96) -> None:
+    def __init__(self, guard: OutputChecker, prompt: str, hold: int = 96) -> None:
         self.guard = guard
         self.prompt = prompt
         self.hold = hold
@@ -59,8 +64,6 @@ class StreamingChecker:
         piece_spans = [sp for sp in d.pii if start + sp.start >= self.released and start + sp.end <= cut]
         piece = self.buffer[self.released : cut]
         if d.action == "redact" and piece_spans:
-            from alignloop.guard._types import PiiSpan
-
             shift = self.released
             piece = redact(
                 piece, [PiiSpan(s.type, start + s.start - shift, start + s.end - shift) for s in piece_spans]
