@@ -68,3 +68,34 @@ def test_fixed_failures_counts_held_out_rows_only(store: Any, fake_guard: Any, t
     assert 0 < old["failures"] == new["failures"] < 40  # train rows are left out
     assert old["fixed"] == 0 and new["fixed"] == new["failures"] and new["rate"] == 1.0
     assert new["by_category"] == {"cbrn": {"fixed": new["failures"], "n": new["failures"]}}
+
+
+def test_loop_stage_reports_fixed_production_failures(
+    store: Any, db_url: str, fake_guard: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignloop.loop import LoopContext, pipeline
+    from alignloop.loop._presets import PRESETS
+    from alignloop.loop._state import LoopState
+    from alignloop.models import ScriptedModel
+
+    rows = traffic_rows(40, START, timedelta(hours=1), seed=3, response="nerve agent recipe")
+    ingest_file(store.engine, write_jsonl(tmp_path / "t.jsonl", rows))
+    score_pending(store.engine, fake_guard, "h")
+    enqueue_scored(store.engine, "h", 0.0)
+    for item in list_items(store.engine, limit=100):
+        label(store.engine, item.id, "approved", reviewer="ana")
+    monkeypatch.setenv("ALIGNLOOP_DB_URL", db_url)
+    stage = next(s for s in pipeline() if s.name == "monitor_fixes")
+
+    def ctx(feedback: tuple[str, ...]) -> Any:
+        c = LoopContext(tmp_path, "x", load_constitution(None), PRESETS["quick"], LoopState(tmp_path, {}), feedback=feedback)
+        c.models._after = ScriptedModel("I can't help with that.")
+        c._judge = type("J", (), {"guard": fake_guard})()
+        return c
+
+    assert not stage.enabled(ctx(()))
+    on = ctx(("monitor",))
+    assert stage.enabled(on)
+    res = stage.run(on)
+    assert 0 < res["failures"] < 40 and res["fixed"] == res["failures"]
+    assert json.loads((tmp_path / "monitor_fixes.json").read_text())["fixed"] == res["fixed"]

@@ -350,3 +350,31 @@ def monitor_feedback(ctx: LoopContext) -> Path:
     path = ctx.out / "data" / "monitor.jsonl"
     write_feedback(path, ctx.loaded)
     return path
+
+
+@LOOP_STAGES.register("monitor_fixes")
+class MonitorFixes(Stage):
+    """With ``--feedback monitor``: how many held-out production failures the aligned model now handles.
+
+    Replays the reviewed failures of the dev and test splits (never the train rows the model just
+    learned from) against ``DIR/model`` and checks each reply with the guard (``review fixed``).
+    """
+
+    name, order = "monitor_fixes", 72
+
+    def enabled(self, ctx: LoopContext) -> bool:
+        return "monitor" in ctx.feedback
+
+    def run(self, ctx: LoopContext) -> dict[str, Any]:
+        from alignloop.monitor import fixed_failures
+        from alignloop.store import RunStore
+
+        guard = getattr(ctx.judge, "guard", None)
+        if guard is None:
+            from alignloop.guard import Guard
+
+            guard = Guard.load(ctx.loaded)
+        with RunStore.open() as store:
+            res = fixed_failures(store, ctx.models.after, guard, max_new_tokens=ctx.preset.eval_tokens)
+        write_text_atomic(ctx.out / "monitor_fixes.json", json.dumps(res, indent=2, default=str))
+        return {k: res[k] for k in ("failures", "fixed", "rate", "by_category")}
