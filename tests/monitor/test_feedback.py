@@ -88,7 +88,8 @@ def test_loop_stage_reports_fixed_production_failures(
     stage = next(s for s in pipeline() if s.name == "monitor_fixes")
 
     def ctx(feedback: tuple[str, ...]) -> Any:
-        c = LoopContext(tmp_path, "x", load_constitution(None), PRESETS["quick"], LoopState(tmp_path, {}), feedback=feedback)
+        state = LoopState(tmp_path, {})
+        c = LoopContext(tmp_path, "x", load_constitution(None), PRESETS["quick"], state, feedback=feedback)
         c.models._after = ScriptedModel("I can't help with that.")
         c._judge = type("J", (), {"guard": fake_guard})()
         return c
