@@ -75,6 +75,11 @@ def in_distribution(clf: Any, rows: list[Any], baseline: Any, guards: dict[str, 
     m = evaluate(clf, test)
     print(f"{'ALL':22s} unsafe    {_fmt(m.get('unsafe'))}")
     print(f"{'':22s} injection {_fmt(m.get('injection'))}")
+    known = [r for r in test if r.unsafe is not None]
+    for label, g in (guards or {}).items():
+        y = np.array([r.unsafe for r in known])
+        gm = binary_metrics(_heads_scores(g, [r.text for r in known]), y, baseline_threshold(g))
+        print(f"{'':22s} {label:9s} {_fmt(gm)}")
 
 
 def baseline_threshold(guard: Any) -> float:
