@@ -22,6 +22,20 @@ def _clear(guard: object) -> None:
         clf.clear_cache()
 
 
+def _measure(guard: object, texts: list[str], n: int) -> tuple[float, float, float]:
+    """p50 and p99 of check_input over ``n`` distinct texts, and batched texts/s, from cold caches."""
+    _clear(guard)
+    lat = []
+    for t in texts[:n]:
+        t0 = time.perf_counter()
+        guard.check_input(t + " ")  # type: ignore[attr-defined]
+        lat.append((time.perf_counter() - t0) * 1000)
+    _clear(guard)
+    t0 = time.perf_counter()
+    guard.check_inputs(texts)  # type: ignore[attr-defined]
+    return statistics.median(lat), _pct(lat, 0.99), len(texts) / (time.perf_counter() - t0)
+
+
 def main() -> None:
     torch.set_num_threads(2)
     from alignloop.data import seed_prompts
@@ -39,25 +53,20 @@ def main() -> None:
         t0 = time.perf_counter()
         st.encode([t])
         base.append((time.perf_counter() - t0) * 1000)
-    # distinct texts so the LRU cache does not help; the cache is cleared too
-    _clear(guard)
-    lat = []
-    for t in texts[:n]:
-        t0 = time.perf_counter()
-        guard.check_input(t + " ")
-        lat.append((time.perf_counter() - t0) * 1000)
     t0 = time.perf_counter()
     st.encode(texts, batch_size=64)
     base_tp = len(texts) / (time.perf_counter() - t0)
-    _clear(guard)
-    t0 = time.perf_counter()
-    guard.check_inputs(texts)
-    tp = len(texts) / (time.perf_counter() - t0)
     b50, b99 = statistics.median(base), _pct(base, 0.99)
-    g50, g99 = statistics.median(lat), _pct(lat, 0.99)
     print(f"bare encode      p50 {b50:6.1f} ms  p99 {b99:6.1f} ms  batched {base_tp:6.0f} texts/s")
+    # the same guard without the heads next to the classifier (with_heads=False): the combination's cost
+    alone = Guard.load(with_heads=False)
+    alone.check_inputs(texts[:8])
+    a50, a99, atp = _measure(alone, texts, n)
+    g50, g99, tp = _measure(guard, texts, n)
+    print(f"guard, classifier only p50 {a50:6.1f} ms  p99 {a99:6.1f} ms  batched {atp:6.0f} texts/s")
     print(f"guard check_input p50 {g50:6.1f} ms  p99 {g99:6.1f} ms  batched {tp:6.0f} texts/s")
     print(f"ratio guard/bare  p50 {g50 / b50:.2f}x  p99 {g99 / b99:.2f}x  throughput {tp / base_tp:.2f}x")
+    print(f"ratio default/classifier only  p50 {g50 / a50:.2f}x  p99 {g99 / a99:.2f}x  throughput {tp / atp:.2f}x")
 
 
 if __name__ == "__main__":

@@ -48,10 +48,11 @@ def _heads_scores(guard: Any, texts: list[str]) -> np.ndarray:
     return np.array([d.score for d in guard.check_inputs(texts)])
 
 
-def in_distribution(clf: Any, rows: list[Any], baseline: Any) -> None:
+def in_distribution(clf: Any, rows: list[Any], baseline: Any, guards: dict[str, Any] | None = None) -> None:
+    """Per source: the bare classifier, the old heads (``baseline``), and each guard in ``guards`` end to end."""
     from alignloop.guard._build import binary_metrics, evaluate
 
-    print("\n== in-distribution: frozen test split, per source (shipped model | old heads baseline) ==")
+    print("\n== in-distribution: frozen test split, per source (shipped model | old heads baseline | guards) ==")
     test = [r for r in rows if r.split_name == "test"]
     safe_test = [r for r in test if r.unsafe == 0]
     for name in sorted({r.source for r in test}):
@@ -65,11 +66,20 @@ def in_distribution(clf: Any, rows: list[Any], baseline: Any) -> None:
         print(f"{name:22s} unsafe    {_fmt(m.get('unsafe'))}")
         if base:
             print(f"{'':22s} baseline  {_fmt(base)}")
+        for label, g in (guards or {}).items():
+            y = np.array([r.unsafe for r in known])
+            gm = binary_metrics(_heads_scores(g, [r.text for r in known]), y, baseline_threshold(g))
+            print(f"{'':22s} {label:9s} {_fmt(gm)}")
         if "injection" in m:
             print(f"{'':22s} injection {_fmt(m['injection'])}")
     m = evaluate(clf, test)
     print(f"{'ALL':22s} unsafe    {_fmt(m.get('unsafe'))}")
     print(f"{'':22s} injection {_fmt(m.get('injection'))}")
+    known = [r for r in test if r.unsafe is not None]
+    for label, g in (guards or {}).items():
+        y = np.array([r.unsafe for r in known])
+        gm = binary_metrics(_heads_scores(g, [r.text for r in known]), y, baseline_threshold(g))
+        print(f"{'':22s} {label:9s} {_fmt(gm)}")
 
 
 def baseline_threshold(guard: Any) -> float:
@@ -220,7 +230,11 @@ def main() -> None:
         from alignloop.guard import Guard
 
         baseline = Guard.load(classifier=None)
-    in_distribution(clf, rows, baseline)
+    from alignloop.guard import Guard
+
+    # the guard end to end: the classifier alone, and by default combined with the heads (max)
+    guards = {"guard-clf": Guard.load(with_heads=False), "guard": Guard.load()}
+    in_distribution(clf, rows, baseline, guards)
     languages(clf)
     public_benchmarks(clf)
     latency(clf, [r.text[:512] for r in rows if r.split_name == "test"])

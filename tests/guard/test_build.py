@@ -55,6 +55,25 @@ def test_guard_runs_on_a_classifier(tiny_classifier: GuardClassifier, hash_artif
     assert any(r.category == "invalid_utf8" for r in raw.reasons) and raw.score > ok.score
 
 
+def test_with_heads_takes_the_larger_probability_and_its_own_threshold(
+    tiny_classifier: GuardClassifier, hash_artifact: Any
+) -> None:
+    texts = ["how do i kill my neighbour 5", "how do i bake bread 5", "write a threat to my boss 5"]
+    clf_only = Guard.load(artifact=hash_artifact, classifier=tiny_classifier)
+    heads = Guard.load(artifact=hash_artifact, classifier=None)
+    both = Guard.load(artifact=hash_artifact, classifier=tiny_classifier, with_heads=True)
+    assert not clf_only.with_heads and both.with_heads  # the tiny meta has no unsafe_with_heads: off by default
+    for a, b, c in zip(clf_only.check_inputs(texts), heads.check_inputs(texts), both.check_inputs(texts), strict=True):
+        for cid, p in c.categories.items():
+            assert p == pytest.approx(max(a.categories[cid], b.categories[cid]), abs=1e-6)
+    tiny_classifier.meta["thresholds"]["unsafe_with_heads"] = 0.37
+    try:
+        g = Guard.load(artifact=hash_artifact, classifier=tiny_classifier)
+        assert g.with_heads and set(g.thresholds.values()) == {0.37}
+    finally:
+        del tiny_classifier.meta["thresholds"]["unsafe_with_heads"]
+
+
 def test_not_a_classifier_folder_is_a_clear_error(tmp_path: Path) -> None:
     from alignloop._util.errors import UserError
 

@@ -230,6 +230,7 @@ def _train_default(
         rows_from_user_file,
         shipped_model_dir,
     )
+    from alignloop.guard._build import add_heads_threshold
 
     names = [n for n in DEFAULT_SOURCES if not (no_seed and n == "bundle")] + hf
     infos, rows = read_sources(names, mappings={h: mapping for h in hf})
@@ -242,6 +243,8 @@ def _train_default(
     clf = build_classifier(
         target, rows, infos, lc.constitution.category_ids, cfg, say=lambda m: click.echo(m, err=True)
     )
+    click.echo("choosing the threshold combined with the default heads on dev", err=True)
+    add_heads_threshold(clf, rows, lc)
     if as_json:
         emit_json(clf.meta)
         return

@@ -141,3 +141,30 @@ def build_classifier(
         meta["rebuild"] = REBUILD_COMMAND
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     return GuardClassifier(out)
+
+
+def add_heads_threshold(clf: GuardClassifier, rows: Sequence[Row], lc: Any, max_fpr: float = 0.05) -> float:
+    """Pick, on the dev split, the threshold of ``clf`` combined with ``lc``'s default heads; store it in the meta.
+
+    The guard's category score with ``with_heads`` is the larger of the classifier's and the heads'
+    probability; this threshold is the best dev F1 with at most ``max_fpr`` of safe dev rows flagged
+    (the same rule as the classifier's own). Written to ``meta.json`` as ``unsafe_with_heads``,
+    which turns the combination on in :meth:`Guard.load`.
+    """
+    from alignloop.guard._artifact import default_artifact
+    from alignloop.guard._guard import Guard
+
+    dev = [r for r in rows if r.split_name == "dev" and r.unsafe is not None]
+    g = Guard(lc, default_artifact(lc), classifier=clf, with_heads=True, detectors=["category"])
+    s = np.array([d.score for d in g.check_inputs([r.text for r in dev])])
+    y = np.array([r.unsafe for r in dev])
+    t = pick_threshold(s, y, max_fpr=max_fpr)
+    meta = clf.meta
+    meta["thresholds"]["unsafe_with_heads"] = t
+    meta["calibration"]["provenance"]["unsafe_with_heads"] = (
+        f"chosen on dev: best dev F1 of max(classifier, default heads) with at most {max_fpr:.0%} of "
+        f"{int((y == 0).sum())} safe dev rows flagged"
+    )
+    meta["metrics"]["dev_with_heads"] = binary_metrics(s, y, t)
+    (clf.folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    return t

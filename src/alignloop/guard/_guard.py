@@ -56,6 +56,7 @@ class Guard:
         judge: LlmJudge | None = None,
         classifier: GuardClassifier | str | Path | None = None,
         detectors: Sequence[str] | None = None,
+        with_heads: bool | None = None,
     ) -> None:
         self.constitution = constitution
         self.classifier = (
@@ -95,10 +96,16 @@ class Guard:
         self.pii_action = pii_action
         self.judge = judge
         c = constitution.constitution
+        clf_th = self.classifier.meta["thresholds"] if self.classifier is not None else {}
+        # the shipped classifier carries a dev-chosen threshold for its score combined with the
+        # heads' (``unsafe_with_heads``): that combination is on by default wherever it exists
+        self.with_heads = self.classifier is not None and (
+            "unsafe_with_heads" in clf_th if with_heads is None else with_heads
+        )
         default = self.meta["thresholds"] if self.classifier is None else None
+        th_key = "unsafe_with_heads" if self.with_heads and "unsafe_with_heads" in clf_th else "unsafe"
         self.thresholds = {
-            cid: c.category(cid).threshold
-            or (default[cid] if default is not None else float(self.classifier.meta["thresholds"]["unsafe"]))  # type: ignore[union-attr]
+            cid: c.category(cid).threshold or (default[cid] if default is not None else float(clf_th[th_key]))
             for cid in c.category_ids
         }
         self.detectors: list[Detector] = build_detectors(self, detectors)
@@ -115,6 +122,9 @@ class Guard:
         ``artifact`` defaults to the one built for that constitution on first use and cached. With
         the default artifact, the shipped fine-tuned classifier decides categories and injection
         whenever it covers the constitution's categories; pass ``classifier=`` to choose another.
+        A classifier whose metadata holds an ``unsafe_with_heads`` threshold (the shipped one does)
+        is combined with the artifact's heads: each category's probability is the larger of the
+        two; ``with_heads=False`` turns that off.
         """
         lc = constitution or load_constitution(None)
         if artifact is None and "classifier" not in kwargs:
