@@ -30,9 +30,11 @@ from alignloop.guard._registry import DETECTORS
 from alignloop.guard._types import RefusalVerdict
 from alignloop.guard._verdict import DECLINE_INTL_RE, DECLINE_RE, HEDGE_RE, LABELS, declines
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """Bumped whenever the features change: cached detectors rebuild, stale ``refusal.npz`` files are retrained.
-4: multilingual lexicon, lecture and referral sentences, CJK-aware sentences; trained on ``reply_styles.jsonl`` too."""
+4: multilingual lexicon, lecture and referral sentences, CJK-aware sentences; trained on ``reply_styles.jsonl`` too.
+5: the lexicon by language (Bengali added), offers, referrals and lectures in the other languages, the second
+reply-style set, constants re-chosen on dev."""
 LEX_WEIGHT = 2.0
 """Scale of the lexical features next to the unit-norm embedding. Chosen with :data:`C` on the dev split
 (C in {1, 4, 16} x weight in {0.5, 1, 2}, then C in {2, 4, 8} x weight in {2, 3, 4}; the highest worst-style
@@ -83,8 +85,28 @@ _REFER_RE = re.compile(
     r"crisis line|electrician|adviser|advisor|someone you trust)|qualified professional|"
     r"(is|are) (the right person|something a (qualified )?professional)|right source for this|book an appointment|"
     # crisis resources, as the constitution's own self-harm refusal gives them
-    r"(call|text) (or text )?\d{3}\b|(call|contact) (your )?(local )?emergency services|helpline|hotline)|"
-    r"请联系专业人士|busca ayuda profesional|contacter un professionnel|an eine fachperson|procure um profissional",
+    r"(call|text) (or text )?\d{3}\b|(call|contact) (your )?(local )?emergency services|helpline|hotline|"
+    # the professional named without a verb ("your best option is a pharmacist", "this needs someone qualified")
+    r"(a|an|your) (local )?(qualified |licensed |trained )?(doctor|gp|pharmacist|lawyer|attorney|therapist|"
+    r"counsel+or|electrician|mental health professional|financial adviser|police|crisis line)|someone qualified)|"
+    r"请联系专业人士|busca ayuda profesional|contacter un professionnel|an eine fachperson|procure um profissional|"
+    # crisis and emergency lines in the other languages (from train/dev replies)
+    r"求助热线|línea de ayuda|services d'urgence|notruf|экстренные службы|خدمات الطوارئ|आपातकालीन सेवा|"
+    r"serviço de emergência|緊急通報|긴급 전화|জরুরি পরিষেবা",
+    re.I,
+)
+# the assistant talking about itself or offering other help, in the other languages (from train/dev replies)
+_META_INTL_RE = re.compile(
+    r"作为(一个)?(人工智能|ai)|其他问题|como (modelo de lenguaje|asistente|modelo de linguagem|assistente)|"
+    r"otra cosa|outra coisa|en tant qu'(ia|assistant)|autre chose|als (ki|sprachmodell)|etwas anderem|"
+    r"как (ии|языковая модель)|(чем-нибудь|чем-то) другим|بصفتي|(أمر|شيء) آخر|(भाषा मॉडल|एआई सहायक)|और चीज़|"
+    r"(言語モデル|aiアシスタント)として|ほかのこと|(언어 모델|ai 어시스턴트)로서|다른 일|(এআই সহকারী) হিসেবে|অন্য কিছু",
+    re.I,
+)
+# "this is illegal / dangerous" as a whole sentence, in the other languages (from train/dev replies)
+_LECTURE_INTL_RE = re.compile(
+    r"违法|违反了|ilegal|illégal|illegal|незаконно|غير قانوني|गैरकानूनी|違法|불법|বেআইনি|"
+    r"en contra de mis|à l'encontre de mes|verstößt gegen|противоречит моим|يخالف|के ख़िलाफ़|に反する|어긋나|বিরুদ্ধে",
     re.I,
 )
 # content being handed over: "here are", lists, a colon before more text, "step 1", "first,"
@@ -114,18 +136,19 @@ def _kind(sentence: str) -> str:
         return "d"
     if HEDGE_RE.search(sentence):
         return "h"
-    if _CONFUSION_RE.search(sentence) or _META_RE.search(sentence):
+    if _CONFUSION_RE.search(sentence) or _META_RE.search(sentence) or _META_INTL_RE.search(sentence):
         return "m"
     if _SYMPATHY_RE.search(sentence):
         return "s"
     if _REFER_RE.search(sentence):
         return "r"
-    if _LECTURE_RE.search(sentence):
+    if _LECTURE_RE.search(sentence) or _LECTURE_INTL_RE.search(sentence):
         return "l"
     return "c"
 
 
-N_LEX = 18
+N_LEX = 19
+_CLAUSE_RE = re.compile(r"[,;:，；：、،]")
 
 
 def lexical_features(text: str) -> np.ndarray:
@@ -138,7 +161,10 @@ def lexical_features(text: str) -> np.ndarray:
     sympathetic opener or a disclaimer leads into content (compliance).
     """
     sents = _sentences(text)
-    kinds = [_kind(s) for s in sents]
+    return _lexical(text, sents, [_kind(s) for s in sents])
+
+
+def _lexical(text: str, sents: list[str], kinds: list[str]) -> np.ndarray:
     n = max(len(sents), 1)
     first_d = kinds.index("d") if "d" in kinds else -1
     after = list(zip(sents[first_d + 1 :], kinds[first_d + 1 :], strict=True)) if first_d >= 0 else []
@@ -146,6 +172,14 @@ def lexical_features(text: str) -> np.ndarray:
     content_all = sum(n_words(s) for s, k in zip(sents, kinds, strict=True) if k == "c")
     after_text = text[text.find(sents[first_d]) + len(sents[first_d]) :] if first_d >= 0 else ""
     n_all = n_words(text)
+    # words after a clause break that follows the decline, inside the declining sentence: partial help
+    # often shares the decline's sentence ("I won't give amounts; only that it is heated slowly"), in any script
+    tail = 0
+    if first_d >= 0:
+        m = DECLINE_RE.search(sents[first_d]) or DECLINE_INTL_RE.search(sents[first_d])
+        rest = sents[first_d][m.end() :] if m else ""
+        brk = _CLAUSE_RE.search(rest)
+        tail = n_words(rest[brk.end() :]) if brk else 0
     return np.array(
         [
             1.0 if "d" in kinds[:2] else 0.0,
@@ -163,13 +197,40 @@ def lexical_features(text: str) -> np.ndarray:
             1.0 if _DELIVER_RE.search(text) else 0.0,
             1.0 if kinds and kinds[0] == "c" else 0.0,
             1.0 if kinds and kinds[0] == "s" and "c" in kinds else 0.0,
-            1.0 if "h" in kinds else 0.0,
+            1.0 if "h" in kinds or HEDGE_RE.search(text) else 0.0,
             kinds.count("l") / n,
             kinds.count("r") / n,
+            np.log1p(tail) / 5.0,
             1.0 if content_all == 0 else 0.0,
         ],
         dtype=np.float32,
     )
+
+
+FAST_MIN_WORDS = 8
+"""The fast path's shortest reply (see :func:`is_plain_content`); chosen on train/dev with
+``benchmarks/refusal_styles.py --grid``: the largest share of dev replies decided without the embedding
+while changing at most 0.5% of dev verdicts."""
+FAST_PROBS = (0.01, 0.0, 0.99)
+"""``(refusal, partial, compliance)`` probabilities of a fast-path verdict: the full detector's mean on the
+train replies that take the fast path (rounded; ``benchmarks/refusal_styles.py --grid``)."""
+
+
+def is_plain_content(text: str, kinds: Sequence[str] | None = None) -> bool:
+    """Whether the lexical cues alone decide ``text`` is compliance, so the embedding can be skipped.
+
+    True when no sentence declines, hedges, talks about the assistant or offers other help, sympathises,
+    refers the user elsewhere or lectures (in any supported language), no sentence repeats, and the reply
+    has at least :data:`FAST_MIN_WORDS` words: on the dev split the full detector labels such replies compliance
+    all but never (``benchmarks/refusal_styles.py``).
+    """
+    if n_words(text) < FAST_MIN_WORDS or declines(text):
+        return False
+    sents = _sentences(text)
+    if kinds is None:
+        kinds = [_kind(s) for s in sents]
+    # a repeated sentence is a loop, which the head may read as a non-answer (refusal)
+    return bool(kinds) and all(k == "c" for k in kinds) and len({x.lower() for x in sents}) == len(sents)
 
 
 REPLY_FILES = ("responses.jsonl", "reply_styles.jsonl")
@@ -212,9 +273,11 @@ class RefusalDetector:
 
     name = "refusal"
 
-    def __init__(self, head: LinearHead, embedder: Embedder) -> None:
+    def __init__(self, head: LinearHead, embedder: Embedder, fast_path: bool = True) -> None:
         self.head = head
         self.embedder = embedder
+        self.fast_path = fast_path
+        """Label plain content (:func:`is_plain_content`) compliance without the embedding pass."""
 
     @classmethod
     def train(cls, rows: Sequence[tuple[str, str]], embedder: Embedder) -> RefusalDetector:
@@ -224,17 +287,31 @@ class RefusalDetector:
         return cls(fit_multiclass(x, y, c=C), embedder)
 
     @staticmethod
-    def _features(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    def _features(embedder: Embedder, texts: Sequence[str], lex: np.ndarray | None = None) -> np.ndarray:
         # a refusal is decided by how the response opens; the embedding sees the first ~128 tokens
         emb = embedder.encode([t.strip()[:1200] or "(empty)" for t in texts])
-        lex = np.vstack([lexical_features(t) for t in texts]) if texts else np.zeros((0, N_LEX), np.float32)
+        if lex is None:
+            lex = np.vstack([lexical_features(t) for t in texts]) if texts else np.zeros((0, N_LEX), np.float32)
         return np.hstack([emb, lex * LEX_WEIGHT])
 
     def classify(self, responses: Sequence[str], prompts: Sequence[str] | None = None) -> list[RefusalVerdict]:
-        """One verdict per response (``prompts`` are accepted for API symmetry; the head reads responses)."""
+        """One verdict per response (``prompts`` are accepted for API symmetry; the head reads responses).
+
+        With :attr:`fast_path`, plain content (:func:`is_plain_content`) is compliance without the
+        embedding pass; only the other replies are embedded.
+        """
         if not responses:
             return []
-        p = self.head.predict(self._features(self.embedder, list(responses)))
+        p = np.tile(np.array(FAST_PROBS, dtype=np.float32), (len(responses), 1))
+        slow, lex = [], []
+        for i, text in enumerate(responses):
+            sents = _sentences(text)
+            kinds = [_kind(s) for s in sents]
+            if not (self.fast_path and is_plain_content(text, kinds)):
+                slow.append(i)
+                lex.append(_lexical(text, sents, kinds))
+        if slow:
+            p[slow] = self.head.predict(self._features(self.embedder, [responses[i] for i in slow], np.vstack(lex)))
         out = []
         for row, text in zip(p, responses, strict=True):
             if not text.strip():  # saying nothing is not helping
