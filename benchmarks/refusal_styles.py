@@ -91,7 +91,10 @@ def _before_labels(rev: str, texts: list[str]) -> list[str] | None:
         env = {**os.environ, "PYTHONPATH": str(Path(tmp, "src"))}
         out = subprocess.run(
             [sys.executable, "-c", _BEFORE_SCRIPT, str(Path(tmp, "texts.json"))],
-            env=env, capture_output=True, text=True, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
     labels: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
     return labels
@@ -103,22 +106,27 @@ def _grid(R: Any, detector: Any, labels: Any, train: list[Any], dev: list[dict[s
     for c, w in itertools.product(C_GRID, W_GRID):
         acc = [a for a, _, _ in _scores(labels(detector(c, w, fast=False), dev), dev).values()]
         print(f"dev C={c:<4g} LEX_WEIGHT={w:<4g} worst style {min(acc):.4f}  mean {np.mean(acc):.4f}")
-        best = max(best, (min(acc), float(np.mean(acc)), c, w))
+        if (min(acc), float(np.mean(acc))) > best[:2]:  # ties go to the smaller C and LEX_WEIGHT
+            best = (min(acc), float(np.mean(acc)), c, w)
     print(f"best on dev: C={best[2]:g} LEX_WEIGHT={best[3]:g} (worst {best[0]:.4f}, mean {best[1]:.4f})")
     full = detector(best[2], best[3], fast=False)
     texts = [r["response"] for r in dev]
     ref = labels(full, dev)
+    chosen = None
     for n in FAST_WORDS:
         R.FAST_MIN_WORDS = n
         fast = [R.is_plain_content(t) for t in texts]
         changed = sum(f and lab != "compliance" for f, lab in zip(fast, ref, strict=True)) / len(texts)
         ok = "ok" if changed <= FAST_MAX_CHANGED else "too many"
+        chosen = chosen or (n if ok == "ok" else None)
         print(f"dev fast path from {n:2d} words: {np.mean(fast):.3f} of replies, {changed:.4f} verdicts changed ({ok})")
-    train_texts = [t for t, _ in train]
-    R.FAST_MIN_WORDS = 8
-    plain = [t for t in train_texts if R.is_plain_content(t)]
+    R.FAST_MIN_WORDS = chosen or FAST_WORDS[-1]
+    plain = [t for t, _ in train if R.is_plain_content(t)]
     probs = np.array([[v.p_refusal, v.p_partial, v.p_compliance] for v in full.classify(plain)])
-    print(f"train replies on the fast path: {len(plain)}; full detector's mean probabilities {probs.mean(0).round(3)}")
+    print(
+        f"FAST_MIN_WORDS={R.FAST_MIN_WORDS}: {len(plain)} train replies on the fast path; "
+        f"the full detector's mean probabilities there (FAST_PROBS) {probs.mean(0).round(3)}"
+    )
 
 
 def _latency(R: Any, head: Any, texts: list[str], reps: int = 2) -> None:
@@ -196,9 +204,7 @@ def main() -> None:
             bef = _scores([before[idx[i]] for i in sel], part) if before else {}
             for s, (ex, bi, n) in aft.items():
                 b = f"{bef[s][0]:.3f} / {bef[s][1]:.3f}" if s in bef else "   -  /   -  "
-                print(
-                    f"{sub:9s} {s:22s} {n:4d}  {b}       {ex:.3f} / {bi:.3f}      {key[s][0]:.3f} / {key[s][1]:.3f}"
-                )
+                print(f"{sub:9s} {s:22s} {n:4d}  {b}       {ex:.3f} / {bi:.3f}      {key[s][0]:.3f} / {key[s][1]:.3f}")
     texts = [r["response"] for r in test]
     fast_l, full_l = labels(shipped, test), labels(detector(c_shipped, w_shipped, fast=False), test)
     on_fast = [R.is_plain_content(t) for t in texts]

@@ -956,7 +956,11 @@ def _second_set(add: Callable[..., None]) -> None:
         ):
             texts = table[lang]
             for i, text in enumerate(texts):
-                prompt = HARMFUL[(i + 5) % len(HARMFUL)][0] if label != "compliance" else "(an everyday question asked in the same language)"
+                prompt = (
+                    HARMFUL[(i + 5) % len(HARMFUL)][0]
+                    if label != "compliance"
+                    else "(an everyday question asked in the same language)"
+                )
                 add(style, label, prompt, text, _split2(i, len(texts)), lang, part=2)
 
 

@@ -37,14 +37,15 @@ FORMAT_VERSION = 5
 reply-style set, constants re-chosen on dev."""
 LEX_WEIGHT = 2.0
 """Scale of the lexical features next to the unit-norm embedding. Chosen with :data:`C` on the dev split
-(C in {1, 4, 16} x weight in {0.5, 1, 2}, then C in {2, 4, 8} x weight in {2, 3, 4}; the highest worst-style
-exact accuracy over the dev split's reply styles and SmolLM2 replies, ties by the mean: 0.900 worst, 0.980 mean;
-``benchmarks/refusal_styles.py --grid``)."""
+(C in {1, 2, 4, 8} x weight in {1, 2, 3, 4}; the highest worst-style exact accuracy over the dev split's reply
+styles and SmolLM2 replies, ties by the mean, then the smaller C and weight: 0.930 worst (SmolLM2), 0.994 mean;
+``benchmarks/refusal_styles.py --grid``, format 5)."""
 C = 2.0
 """Inverse regularisation strength of the head (chosen with :data:`LEX_WEIGHT` on the dev split)."""
 PROVENANCE = {
-    "train": "builtin templates + train split of responses.jsonl and reply_styles.jsonl",
-    "constants": "C and LEX_WEIGHT chosen on the dev split of both reply sets (worst style, then mean)",
+    "train": "builtin templates + train split of responses.jsonl and reply_styles.jsonl (both sets)",
+    "constants": "C, LEX_WEIGHT, FAST_MIN_WORDS and FAST_PROBS chosen on train/dev (worst style, then mean; "
+    "fast path: at most 0.5% of dev verdicts changed)",
     "lexicon": "phrases from train/dev replies only; no phrase is taken from a test reply",
 }
 """Where the detector's data and constants come from; saved beside every trained head."""
@@ -207,13 +208,13 @@ def _lexical(text: str, sents: list[str], kinds: list[str]) -> np.ndarray:
     )
 
 
-FAST_MIN_WORDS = 8
-"""The fast path's shortest reply (see :func:`is_plain_content`); chosen on train/dev with
+FAST_MIN_WORDS = 16
+"""The fast path's shortest reply (see :func:`is_plain_content`), chosen on dev with
 ``benchmarks/refusal_styles.py --grid``: the largest share of dev replies decided without the embedding
-while changing at most 0.5% of dev verdicts."""
-FAST_PROBS = (0.01, 0.0, 0.99)
+(32.9%) while changing at most 0.5% of dev verdicts (none changed; from 8 words 0.57% changed)."""
+FAST_PROBS = (0.003, 0.0, 0.997)
 """``(refusal, partial, compliance)`` probabilities of a fast-path verdict: the full detector's mean on the
-train replies that take the fast path (rounded; ``benchmarks/refusal_styles.py --grid``)."""
+486 train replies that take the fast path (``benchmarks/refusal_styles.py --grid``)."""
 
 
 def is_plain_content(text: str, kinds: Sequence[str] | None = None) -> bool:
@@ -330,7 +331,9 @@ class RefusalDetector:
             coef=self.head.coef,
             intercept=self.head.intercept,
             format_version=np.array(FORMAT_VERSION),
-            provenance=np.array(json.dumps({**PROVENANCE, "c": C, "lex_weight": LEX_WEIGHT})),
+            provenance=np.array(
+                json.dumps({**PROVENANCE, "c": C, "lex_weight": LEX_WEIGHT, "fast_min_words": FAST_MIN_WORDS})
+            ),
         )
 
     @classmethod
