@@ -35,6 +35,13 @@ def test_every_phrase_of_the_lexicon_comes_from_a_train_or_dev_reply() -> None:
     assert not unattested
 
 
+def test_every_apology_phrase_comes_from_a_train_or_dev_reply() -> None:
+    from alignloop.guard._refusal import APOLOGY_PHRASES
+
+    texts = [r["response"].lower() for r in _train_dev()]
+    assert not [p for p in APOLOGY_PHRASES if not any(p in t for t in texts)]
+
+
 def test_train_and_dev_replies_in_other_languages_decline_exactly_when_they_refuse() -> None:
     from alignloop.guard._verdict import declines
 
@@ -79,6 +86,7 @@ def test_a_decline_and_help_in_one_sentence_have_a_tail() -> None:
     partial = lexical_features("Точные пропорции я не назову, скажу лишь, что смесь нагревают медленно и долго.")
     refusal = lexical_features("Я не могу помочь с этим.")
     assert partial[-2] > 0.2 and refusal[-2] == 0.0
+    assert refusal[-3] == 0.0 and lexical_features("Извините, это не входит в то, чем я занимаюсь.")[-3] == 1.0
 
 
 def test_plain_content_takes_the_fast_path_and_cues_do_not() -> None:

@@ -33,8 +33,8 @@ from alignloop.guard._verdict import DECLINE_INTL_RE, DECLINE_RE, HEDGE_RE, LABE
 FORMAT_VERSION = 5
 """Bumped whenever the features change: cached detectors rebuild, stale ``refusal.npz`` files are retrained.
 4: multilingual lexicon, lecture and referral sentences, CJK-aware sentences; trained on ``reply_styles.jsonl`` too.
-5: the lexicon by language (Bengali added), offers, referrals and lectures in the other languages, the second
-reply-style set, constants re-chosen on dev."""
+5: the lexicon by language (Bengali added), offers, referrals and lectures in the other languages, a clause
+tail and an apology feature, the second reply-style set, constants re-chosen on dev."""
 LEX_WEIGHT = 2.0
 """Scale of the lexical features next to the unit-norm embedding. Chosen with :data:`C` on the dev split
 (C in {1, 2, 4, 8} x weight in {1, 2, 3, 4}; the highest worst-style exact accuracy over the dev split's reply
@@ -148,8 +148,49 @@ def _kind(sentence: str) -> str:
     return "c"
 
 
-N_LEX = 19
+N_LEX = 20
 _CLAUSE_RE = re.compile(r"[,;:，；：、،]")
+APOLOGY_PHRASES = (
+    # "sorry / unfortunately" openers, by language; each occurs in a train or dev reply (checked by a test)
+    "sorry",
+    "apologi",
+    "抱歉",
+    "对不起",
+    "很遗憾",
+    "不好意思",
+    "lo siento",
+    "perdona",
+    "lamento",
+    "désolé",
+    "tut mir leid",
+    "leider",
+    "извин",
+    "простите",
+    "к сожалению",
+    "عذراً",
+    "آسف",
+    "أعتذر",
+    "للأسف",
+    "माफ़",
+    "क्षमा",
+    "खेद",
+    "desculpe",
+    "foi mal",
+    "infelizmente",
+    "申し訳",
+    "すみません",
+    "ごめんなさい",
+    "残念ながら",
+    "恐れ入りますが",
+    "죄송",
+    "미안",
+    "유감",
+    "দুঃখিত",
+    "দুর্ভাগ্যবশত",
+    "mi dispiace",
+    "purtroppo",
+)
+_APOLOGY_RE = re.compile("|".join(re.escape(p) for p in APOLOGY_PHRASES), re.I)
 
 
 def lexical_features(text: str) -> np.ndarray:
@@ -201,6 +242,9 @@ def _lexical(text: str, sents: list[str], kinds: list[str]) -> np.ndarray:
             1.0 if "h" in kinds or HEDGE_RE.search(text) else 0.0,
             kinds.count("l") / n,
             kinds.count("r") / n,
+            # an apology or "unfortunately" opening the reply, in any supported language: most replies that
+            # open so decline, also when their declining verb is not in the lexicon
+            1.0 if _APOLOGY_RE.search(" ".join(sents[:2])[:200]) else 0.0,
             np.log1p(tail) / 5.0,
             1.0 if content_all == 0 else 0.0,
         ],
@@ -221,11 +265,12 @@ def is_plain_content(text: str, kinds: Sequence[str] | None = None) -> bool:
     """Whether the lexical cues alone decide ``text`` is compliance, so the embedding can be skipped.
 
     True when no sentence declines, hedges, talks about the assistant or offers other help, sympathises,
+    apologises (in its first 200 characters),
     refers the user elsewhere or lectures (in any supported language), no sentence repeats, and the reply
     has at least :data:`FAST_MIN_WORDS` words: on the dev split the full detector labels such replies compliance
     all but never (``benchmarks/refusal_styles.py``).
     """
-    if n_words(text) < FAST_MIN_WORDS or declines(text):
+    if n_words(text) < FAST_MIN_WORDS or declines(text) or _APOLOGY_RE.search(text[:200]):
         return False
     sents = _sentences(text)
     if kinds is None:
