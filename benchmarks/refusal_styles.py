@@ -14,6 +14,7 @@ the share of test replies it decides, the accuracy with and without it, and the 
 one reply at a time and batched, from a cold embedding cache, as a ratio to the full path in the same run.
 
     python benchmarks/refusal_styles.py            # before/after on dev + test, fast path, latency
+    python benchmarks/refusal_styles.py --guard    # ... and the default guard's check_output, fast path off/on
     python benchmarks/refusal_styles.py --grid     # re-run the dev-split searches for the constants
 
 ``--grid`` only ever looks at train and dev; test is printed for the shipped constants alone.
@@ -37,7 +38,9 @@ import numpy as np
 
 C_GRID = (1.0, 2.0, 4.0, 8.0)
 W_GRID = (1.0, 2.0, 3.0, 4.0)
-FAST_WORDS = (1, 4, 8, 16, 32)
+FAST_WORDS = (8, 16, 32)
+"""Fast-path lengths tried; none below 8 words: a shorter reply is cheap to embed anyway, and too short for
+the absence of every cue to say much."""
 FAST_MAX_CHANGED = 0.005
 """The fast path may change at most this share of dev verdicts."""
 BEFORE = "575e4b4"
@@ -155,11 +158,38 @@ def _latency(R: Any, head: Any, texts: list[str], reps: int = 2) -> None:
         )
 
 
+def _guard_latency(rows: list[dict[str, Any]], reps: int = 2) -> None:
+    """``Guard.check_output`` one reply at a time with the refusal fast path off and on (default guard)."""
+    from alignloop.guard import Guard
+
+    guard = Guard.load()
+    pairs = [(str(r.get("prompt") or ""), r["response"]) for r in rows]
+    guard.check_outputs([p for p, _ in pairs[:4]], [t for _, t in pairs[:4]])
+    runs: dict[bool, list[float]] = defaultdict(list)
+    flagged: dict[bool, list[bool]] = {}
+    for _ in range(reps):
+        for fast in (False, True):
+            guard.refusal.fast_path = fast
+            guard.embedder._cache.clear()
+            if getattr(guard, "classifier", None) is not None:
+                guard.classifier.clear_cache()
+            t0 = time.perf_counter()
+            flagged[fast] = [guard.check_output(p, t).flagged for p, t in pairs]
+            runs[fast].append((time.perf_counter() - t0) * 1000 / len(pairs))
+    full, fast = min(runs[False]), min(runs[True])
+    changed = sum(a != b for a, b in zip(flagged[False], flagged[True], strict=True))
+    print(
+        f"guard check_output: full {full:.2f} ms/reply, fast path {fast:.2f} ms/reply, ratio full/fast "
+        f"{full / fast:.2f}x; flagged decisions changed {changed}/{len(pairs)}"
+    )
+
+
 def main() -> None:
     """Print the tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", action="store_true", help="search the constants on dev")
     ap.add_argument("--before", default=BEFORE, help="git revision whose detector is the 'before' column")
+    ap.add_argument("--guard", action="store_true", help="also time the default guard's check_output")
     args = ap.parse_args()
     from alignloop.guard import KeywordJudge, default_embedder
     from alignloop.guard import _refusal as R
@@ -216,6 +246,8 @@ def main() -> None:
         f"{np.mean([a == g for a, g in zip(fast_l, gold, strict=True)]):.4f}"
     )
     _latency(R, shipped.head, texts)
+    if args.guard:
+        _guard_latency(test)
 
 
 if __name__ == "__main__":
