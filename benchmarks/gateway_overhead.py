@@ -6,7 +6,10 @@ Every request has a distinct prompt and reply, so the guard's embedding cache do
 (``--same`` sends one request over and over: then the cache answers and what remains is the
 gateway's own plumbing).
 
-Run: python benchmarks/gateway_overhead.py [--requests 200] [--stream]
+``--classifier-only`` serves with ``--no-guard-heads`` (the guard's classifier alone, one model pass
+less per check); the in-process "guard alone" line then uses the same guard.
+
+Run: python benchmarks/gateway_overhead.py [--requests 200] [--stream] [--classifier-only]
 """
 
 from __future__ import annotations
@@ -122,11 +125,14 @@ def _pct(xs: list[float], q: float) -> float:
     return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def _guard_alone(pool: list[str], n: int = 50) -> float:
-    """p50 of the two checks alone, so the gateway's own share of the added latency shows."""
+def _guard_alone(pool: list[str], heads: bool | None, n: int = 50) -> float:
+    """p50 of the two checks alone, so the gateway's own share of the added latency shows.
+
+    The guard is built as the gateway builds it (single-threaded model runs, see ``ServeConfig``).
+    """
     from alignloop.guard import Guard
 
-    g = Guard.load()
+    g = Guard.load(threads=1) if heads is None else Guard.load(threads=1, with_heads=heads)
     g.check_input("warm up")
     lat = []
     for i in range(n):
@@ -148,6 +154,9 @@ def main() -> None:
         help="Send one identical request (the guard's embedding cache answers: the gateway's own overhead).",
     )
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
+    ap.add_argument(
+        "--classifier-only", action="store_true", help="Serve with --no-guard-heads (the classifier alone)."
+    )
     args = ap.parse_args()
 
     from alignloop.data import seed_prompts
@@ -168,9 +177,12 @@ def main() -> None:
         str(gw_port),
         "--db",
         f"sqlite:///{tmp}/gw.db",
+        *(["--no-guard-heads"] if args.classifier_only else []),
     ]
     env = {**os.environ, "ALIGNLOOP_HOME": os.environ.get("ALIGNLOOP_HOME", tmp)}
-    gw = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the server's log goes to a file: an unread pipe fills up and would stall the server mid-run
+    log = open(os.path.join(tmp, "serve.log"), "wb")  # noqa: SIM115  # closed in finally
+    gw = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         _wait(f"http://127.0.0.1:{up_port}/v1/chat/completions")
         _wait(f"http://127.0.0.1:{gw_port}/readyz")
@@ -191,13 +203,15 @@ def main() -> None:
                 f"{c:>4} {d50:>8.1f}ms {g50:>6.1f}ms {g50 - d50:>7.1f}ms {add99:>7.1f}ms "
                 f"{d_rps:>10.0f} {g_rps:>7.0f} {g_rps / d_rps:>6.2f}"
             )
-        print(f"guard alone (check_input + check_output in-process, same kind of text): p50 {_guard_alone(pool):.1f}ms")
+        alone = _guard_alone(pool, False if args.classifier_only else None)
+        print(f"guard alone (check_input + check_output in-process, same kind of text): p50 {alone:.1f}ms")
         metrics = __import__("httpx").get(f"http://127.0.0.1:{gw_port}/metrics").text
         dropped = [ln for ln in metrics.splitlines() if ln.startswith("alignloop_traces_dropped_total")]
         print("trace rows dropped:", dropped[0].split()[-1] if dropped else "?", f"(cpus: {os.cpu_count()})")
     finally:
         gw.terminate()
         gw.wait(30)
+        log.close()
         up.terminate()
 
 

@@ -14,7 +14,7 @@ from alignloop.constitution import LoadedConstitution, load_constitution
 from alignloop.guard._artifact import default_artifact
 from alignloop.guard._classifier import GuardClassifier, load_classifier
 from alignloop.guard._detectors import MAX_WINDOWS, Batch, Detector, Finding, build_detectors, window_chars
-from alignloop.guard._embed import Embedder
+from alignloop.guard._embed import Embedder, OnnxEmbedder
 from alignloop.guard._heads import FusedHead, LinearHead
 from alignloop.guard._judge import LlmJudge
 from alignloop.guard._lang import english_confidence
@@ -115,6 +115,7 @@ class Guard:
         cls,
         constitution: LoadedConstitution | None = None,
         artifact: str | Path | None = None,
+        threads: int | None = None,
         **kwargs: object,
     ) -> Guard:
         """A guard for ``constitution`` (default: the packaged one).
@@ -125,13 +126,24 @@ class Guard:
         A classifier whose metadata holds an ``unsafe_with_heads`` threshold (the shipped one does)
         is combined with the artifact's heads: each category's probability is the larger of the
         two; ``with_heads=False`` turns that off.
+
+        ``threads=N`` gives the guard its own ONNX sessions running on N threads each (default: the
+        process-wide shared models, two threads). A server that runs several checks at once wants
+        ``threads=1``: a session's extra threads busy-wait after every run, and on a small machine
+        that spinning takes the cores the other checks, the event loop and the model need.
         """
         lc = constitution or load_constitution(None)
         if artifact is None and "classifier" not in kwargs:
             shipped = load_classifier()
             if shipped is not None and set(lc.constitution.category_ids) <= set(shipped.categories):
-                kwargs["classifier"] = shipped
-        return cls(lc, artifact or default_artifact(lc), **kwargs)  # type: ignore[arg-type]
+                # private sessions when the thread count is not the shared default
+                kwargs["classifier"] = shipped if threads is None else GuardClassifier(shipped.folder, threads=threads)
+        path = Path(artifact) if artifact is not None else default_artifact(lc)
+        if threads is not None and "embedder" not in kwargs:
+            emb_id = str(read_meta(path)["embedder_id"])
+            own = not emb_id.startswith("hash-bow-")
+            kwargs["embedder"] = OnnxEmbedder(threads=threads) if own else embedder_for(emb_id)
+        return cls(lc, path, **kwargs)  # type: ignore[arg-type]
 
     # -- public checks -------------------------------------------------------------------
     def check_input(self, text: str | bytes) -> Decision:

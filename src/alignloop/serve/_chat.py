@@ -268,11 +268,9 @@ class _Checker:
         return out
 
     async def _call(self, fn: Any, *args: Any) -> str:
-        import anyio
-
         t0 = time.perf_counter()
         try:
-            out = str(await anyio.to_thread.run_sync(fn, *args))
+            out = str(await self.gw.checks.run(fn, *args))
         except Exception as e:
             return self._fault(e, *args)
         finally:
