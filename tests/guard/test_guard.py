@@ -140,3 +140,21 @@ def test_load_with_threads_gives_private_single_threaded_models_and_the_same_dec
     assert [d.score for d in a] == pytest.approx([d.score for d in b], abs=1e-4)
     ra, rb = shared.check_output(texts[1], "Sure: first get"), own.check_output(texts[1], "Sure: first get")
     assert ra.action == rb.action and ra.score == pytest.approx(rb.score, abs=1e-4)
+
+
+def test_outputs_without_verdicts_keep_every_action(guard: Any) -> None:
+    from alignloop.data import seed_file
+
+    rows = [r for r in seed_file("responses.jsonl") if r.get("split") == "dev"][:60]
+    prompts, replies = [r["prompt"] for r in rows], [r["response"] for r in rows]
+    full, lazy = guard.check_outputs(prompts, replies), guard.check_outputs(prompts, replies, verdicts=False)
+    assert [d.action for d in lazy] == [d.action for d in full]
+    redone = [d.refusal is not None for d in lazy]
+    assert any(redone) and not all(redone)  # both kinds occur, so the test can fail
+    for d, f, again in zip(lazy, full, redone, strict=True):
+        if again:  # a category fired without the verdict: recomputed with it, exactly the full decision
+            assert d.refusal is not None and f.refusal is not None and d.refusal.label == f.refusal.label
+            assert d.categories == pytest.approx(f.categories, abs=1e-5)  # batch size moves the last digits
+        else:  # nothing fired even before the lowering by compliance, so nothing can fire after it
+            assert not any(r.detector == "category" for r in f.reasons)
+            assert all(d.categories[c] >= f.categories[c] - 1e-6 for c in d.categories)

@@ -154,3 +154,26 @@ def test_checks_run_in_parallel_up_to_workers() -> None:
     assert guard.most == 2
     assert all(ds[0].action == "allow" and ds[1].action == "block" for ds in out[:10])
     assert [d.text for d in out[10:]] == [f"answer {i}" for i in range(10)]
+
+
+def test_gateway_asks_the_guard_for_no_refusal_verdicts() -> None:
+    import asyncio
+
+    from alignloop.guard import Decision, Guard
+    from alignloop.serve._guarding import Checks, Policy
+
+    class Recording(Guard):
+        def __init__(self) -> None:  # no models: only the call is recorded
+            self.calls: list[bool] = []
+
+        def check_outputs(self, prompts: Any, responses: Any, verdicts: bool = True) -> list[Decision]:
+            self.calls.append(verdicts)
+            return [Decision("allow", False, 0.0, {}, 0.0, [], [], str(r)) for r in responses]
+
+    guard = Recording()
+    checks = Checks(guard, "no")
+    d = asyncio.run(checks.output("q", "Paris.", Policy("both", False, None)))
+    streamed = checks.stream("q")
+    text = streamed.feed("Paris is the capital. ") + streamed.finish()
+    assert d.text == "Paris." and text == "Paris is the capital. "
+    assert guard.calls and not any(guard.calls)

@@ -158,23 +158,42 @@ class Guard:
         """Check many user messages with one batched embedding pass."""
         return self._check([_as_text(t) for t in texts], None)
 
-    def check_outputs(self, prompts: Sequence[str | bytes], responses: Sequence[str | bytes]) -> list[Decision]:
-        """Check many responses; ``prompts[i]`` is the message ``responses[i]`` answers."""
+    def check_outputs(
+        self, prompts: Sequence[str | bytes], responses: Sequence[str | bytes], verdicts: bool = True
+    ) -> list[Decision]:
+        """Check many responses; ``prompts[i]`` is the message ``responses[i]`` answers.
+
+        ``verdicts=False`` skips the refusal classifier (a model pass) wherever it cannot change the
+        action: a response's verdict only lowers its category probabilities (by how far it complies),
+        so it is computed only for responses where some category reaches its threshold without it.
+        The actions are the same either way; the other responses get no ``refusal`` verdict and
+        category probabilities before that lowering.
+        """
         if len(prompts) != len(responses):
             raise UserError(
                 f"{len(prompts)} prompts but {len(responses)} responses", hint="pass one prompt per response"
             )
-        return self._check([_as_text(r) for r in responses], [_as_text(p)[0] for p in prompts])
+        items, ctx = [_as_text(r) for r in responses], [_as_text(p)[0] for p in prompts]
+        if verdicts:
+            return self._check(items, ctx)
+        out = self._check(items, ctx, [d for d in self.detectors if d.name != "refusal"])
+        again = [i for i, d in enumerate(out) if any(r.detector == "category" for r in d.reasons)]
+        for i, d in zip(again, self._check([items[i] for i in again], [ctx[i] for i in again]), strict=True):
+            d.latency_ms += out[i].latency_ms
+            out[i] = d
+        return out
 
     def stream(self, prompt: str) -> StreamingChecker:
         """An incremental checker for a response to ``prompt`` that arrives in chunks."""
         return StreamingChecker(self, prompt)
 
     # -- pipeline ------------------------------------------------------------------------
-    def _check(self, items: list[tuple[str, bool]], prompts: list[str] | None) -> list[Decision]:
+    def _check(
+        self, items: list[tuple[str, bool]], prompts: list[str] | None, detectors: list[Detector] | None = None
+    ) -> list[Decision]:
         t0 = time.perf_counter()
         batch = Batch([t for t, _ in items], prompts, [Finding() for _ in items])
-        for det in self.detectors:
+        for det in self.detectors if detectors is None else detectors:
             try:
                 det.run(batch)
             except Exception as e:  # a detector bug must not take the service down; fail_mode decides

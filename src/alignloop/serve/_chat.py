@@ -251,7 +251,7 @@ class _Checker:
         """Text fed but not yet released: a fail-open fault releases it unchecked."""
         self.inner: Any = None
         try:
-            self.inner = gw.checks.guard.stream(_last_user(ex.messages))
+            self.inner = gw.checks.stream(_last_user(ex.messages))
         except Exception as e:
             self._fault(e)
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import anyio
 
-from alignloop.guard import Decision, Reason
+from alignloop.guard import Decision, Guard, Reason, StreamingChecker
 from alignloop.serve._modes import Mode
 
 _ORDER = {"allow": 0, "flag": 1, "redact": 2, "block": 3}
@@ -117,6 +117,16 @@ class _Batcher:
                     f.set_result(d)
 
 
+@dataclass(frozen=True)
+class _NoVerdicts:
+    """A guard's output check without the refusal verdict, for its streaming checker."""
+
+    guard: Guard
+
+    def check_output(self, prompt: str | bytes, response: str | bytes) -> Decision:
+        return self.guard.check_outputs([prompt], [response], verdicts=False)[0]
+
+
 class Checks:
     """The guard's checks as awaitables, batched across concurrent requests, run in worker threads.
 
@@ -140,10 +150,20 @@ class Checks:
         return [self.guard.check_input(t) for t in texts]
 
     def _check_outputs(self, pairs: list[tuple[str, str]]) -> list[Decision]:
+        if isinstance(self.guard, Guard):
+            # the gateway never reads the refusal verdict: the guard skips that model pass wherever
+            # it cannot change the action
+            return self.guard.check_outputs([p for p, _ in pairs], [r for _, r in pairs], verdicts=False)
         batched = getattr(self.guard, "check_outputs", None)
         if batched is not None:
             return list(batched([p for p, _ in pairs], [r for _, r in pairs]))
         return [self.guard.check_output(p, r) for p, r in pairs]
+
+    def stream(self, prompt: str) -> Any:
+        """The guard's streaming checker for a response to ``prompt`` (without refusal verdicts, as above)."""
+        if isinstance(self.guard, Guard):
+            return StreamingChecker(_NoVerdicts(self.guard), prompt)
+        return self.guard.stream(prompt)
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run other guard work (a streaming feed, a moderation) in the same worker threads."""
