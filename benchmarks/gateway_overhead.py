@@ -125,6 +125,20 @@ def _pct(xs: list[float], q: float) -> float:
     return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
 
 
+def _split(db: str, skip: int, n: int) -> str:
+    """Medians of the latency split the gateway's traces record for requests ``skip .. skip + n``."""
+    import sqlite3
+
+    time.sleep(1.0)  # the trace writer flushes every 0.5 s
+    cols = ("latency_guard_in_ms", "latency_upstream_ms", "latency_guard_out_ms", "latency_total_ms")
+    with sqlite3.connect(db) as c:
+        rows = c.execute(f"SELECT {', '.join(cols)} FROM traces ORDER BY ts").fetchall()[skip : skip + n]
+    if not rows:
+        return "no traces"
+    med = [statistics.median(r[i] or 0.0 for r in rows) for i in range(4)]
+    return "guard in {:.1f}ms, upstream {:.1f}ms, guard out {:.1f}ms, total {:.1f}ms".format(*med)
+
+
 def _guard_alone(pool: list[str], heads: bool | None, n: int = 50) -> float:
     """p50 of the two checks alone, so the gateway's own share of the added latency shows.
 
@@ -192,6 +206,7 @@ def main() -> None:
             f"{'conc':>4} {'direct p50':>10} {'gw p50':>8} {'added p50':>9} {'added p99':>9} "
             f"{'direct rps':>10} {'gw rps':>7} {'ratio':>6}"
         )
+        done, splits = 20, []
         for c in args.concurrency:
             n = args.requests if c == 1 else max(args.requests, 8 * c)
             prompts = [pool[0] if args.same else f"{pool[i % len(pool)]} (request {c}-{i})" for i in range(n)]
@@ -203,6 +218,9 @@ def main() -> None:
                 f"{c:>4} {d50:>8.1f}ms {g50:>6.1f}ms {g50 - d50:>7.1f}ms {add99:>7.1f}ms "
                 f"{d_rps:>10.0f} {g_rps:>7.0f} {g_rps / d_rps:>6.2f}"
             )
+            splits.append(f"concurrency {c}: {_split(f'{tmp}/gw.db', done, n)}")
+            done += n
+        print("inside the gateway (medians from its traces):", *splits, sep="\n  ")
         alone = _guard_alone(pool, False if args.classifier_only else None)
         print(f"guard alone (check_input + check_output in-process, same kind of text): p50 {alone:.1f}ms")
         metrics = __import__("httpx").get(f"http://127.0.0.1:{gw_port}/metrics").text
