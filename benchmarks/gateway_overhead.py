@@ -142,7 +142,8 @@ def _split(db: str, skip: int, n: int) -> str:
 def _guard_alone(pool: list[str], heads: bool | None, n: int = 50) -> float:
     """p50 of the two checks alone, so the gateway's own share of the added latency shows.
 
-    The guard is built as the gateway builds it (single-threaded model runs, see ``ServeConfig``).
+    The guard is built and called as the gateway does: single-threaded model runs (``ServeConfig``),
+    the output checked without refusal verdicts (``Guard.check_outputs(..., verdicts=False)``).
     """
     from alignloop.guard import Guard
 
@@ -153,7 +154,7 @@ def _guard_alone(pool: list[str], heads: bool | None, n: int = 50) -> float:
         p = f"{pool[i % len(pool)]} (alone {i})"
         t0 = time.perf_counter()
         g.check_input(p)
-        g.check_output(p, f"Here is a short answer about {p[:60].strip()}. I hope it helps you today.")
+        g.check_outputs([p], [f"Here is a short answer about {p[:60].strip()}. I hope it helps you today."], False)
         lat.append((time.perf_counter() - t0) * 1000)
     return statistics.median(lat)
 
@@ -222,7 +223,7 @@ def main() -> None:
             done += n
         print("inside the gateway (medians from its traces):", *splits, sep="\n  ")
         alone = _guard_alone(pool, False if args.classifier_only else None)
-        print(f"guard alone (check_input + check_output in-process, same kind of text): p50 {alone:.1f}ms")
+        print(f"guard alone (the gateway's two checks in-process, same kind of text): p50 {alone:.1f}ms")
         metrics = __import__("httpx").get(f"http://127.0.0.1:{gw_port}/metrics").text
         dropped = [ln for ln in metrics.splitlines() if ln.startswith("alignloop_traces_dropped_total")]
         print("trace rows dropped:", dropped[0].split()[-1] if dropped else "?", f"(cpus: {os.cpu_count()})")
