@@ -6,7 +6,10 @@ Every request has a distinct prompt and reply, so the guard's embedding cache do
 (``--same`` sends one request over and over: then the cache answers and what remains is the
 gateway's own plumbing).
 
-Run: python benchmarks/gateway_overhead.py [--requests 200] [--stream]
+``--classifier-only`` serves with ``--no-guard-heads`` (the guard's classifier alone, one model pass
+less per check); the in-process "guard alone" line then uses the same guard.
+
+Run: python benchmarks/gateway_overhead.py [--requests 200] [--stream] [--classifier-only]
 """
 
 from __future__ import annotations
@@ -122,20 +125,43 @@ def _pct(xs: list[float], q: float) -> float:
     return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def _guard_alone(pool: list[str], n: int = 50) -> float:
-    """p50 of the two checks alone, so the gateway's own share of the added latency shows."""
+def _split(db: str, skip: int, n: int) -> str:
+    """Medians of the latency split the gateway's traces record for requests ``skip .. skip + n``."""
+    import sqlite3
+
+    time.sleep(1.0)  # the trace writer flushes every 0.5 s
+    cols = ("latency_guard_in_ms", "latency_upstream_ms", "latency_guard_out_ms", "latency_total_ms")
+    with sqlite3.connect(db) as c:
+        rows = c.execute(f"SELECT {', '.join(cols)} FROM traces ORDER BY ts").fetchall()[skip : skip + n]
+    if not rows:
+        return "no traces"
+    med = [statistics.median(r[i] or 0.0 for r in rows) for i in range(4)]
+    return "guard in {:.1f}ms, upstream {:.1f}ms, guard out {:.1f}ms, total {:.1f}ms".format(*med)
+
+
+def _guard_alone(pool: list[str], heads: bool | None, n: int = 50) -> float:
+    """p50 of the two checks alone, so the gateway's own share of the added latency shows.
+
+    The guard is built and called as the gateway does: single-threaded model runs (``ServeConfig``),
+    the output checked without refusal verdicts (``Guard.check_outputs(..., verdicts=False)``), in a
+    worker thread (on the main thread the same checks took about 1.7 times as long on this machine).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from alignloop.guard import Guard
 
-    g = Guard.load()
-    g.check_input("warm up")
-    lat = []
-    for i in range(n):
+    g = Guard.load(threads=1) if heads is None else Guard.load(threads=1, with_heads=heads)
+
+    def both(i: int) -> float:
         p = f"{pool[i % len(pool)]} (alone {i})"
         t0 = time.perf_counter()
         g.check_input(p)
-        g.check_output(p, f"Here is a short answer about {p[:60].strip()}. I hope it helps you today.")
-        lat.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(lat)
+        g.check_outputs([p], [f"Here is a short answer about {p[:60].strip()}. I hope it helps you today."], False)
+        return (time.perf_counter() - t0) * 1000
+
+    with ThreadPoolExecutor(1) as worker:
+        worker.submit(g.check_input, "warm up").result()
+        return statistics.median(worker.submit(both, i).result() for i in range(n))
 
 
 def main() -> None:
@@ -148,6 +174,9 @@ def main() -> None:
         help="Send one identical request (the guard's embedding cache answers: the gateway's own overhead).",
     )
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
+    ap.add_argument(
+        "--classifier-only", action="store_true", help="Serve with --no-guard-heads (the classifier alone)."
+    )
     args = ap.parse_args()
 
     from alignloop.data import seed_prompts
@@ -168,9 +197,12 @@ def main() -> None:
         str(gw_port),
         "--db",
         f"sqlite:///{tmp}/gw.db",
+        *(["--no-guard-heads"] if args.classifier_only else []),
     ]
     env = {**os.environ, "ALIGNLOOP_HOME": os.environ.get("ALIGNLOOP_HOME", tmp)}
-    gw = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the server's log goes to a file: an unread pipe fills up and would stall the server mid-run
+    log = open(os.path.join(tmp, "serve.log"), "wb")  # noqa: SIM115  # closed in finally
+    gw = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         _wait(f"http://127.0.0.1:{up_port}/v1/chat/completions")
         _wait(f"http://127.0.0.1:{gw_port}/readyz")
@@ -180,6 +212,7 @@ def main() -> None:
             f"{'conc':>4} {'direct p50':>10} {'gw p50':>8} {'added p50':>9} {'added p99':>9} "
             f"{'direct rps':>10} {'gw rps':>7} {'ratio':>6}"
         )
+        done, splits = 20, []
         for c in args.concurrency:
             n = args.requests if c == 1 else max(args.requests, 8 * c)
             prompts = [pool[0] if args.same else f"{pool[i % len(pool)]} (request {c}-{i})" for i in range(n)]
@@ -191,13 +224,18 @@ def main() -> None:
                 f"{c:>4} {d50:>8.1f}ms {g50:>6.1f}ms {g50 - d50:>7.1f}ms {add99:>7.1f}ms "
                 f"{d_rps:>10.0f} {g_rps:>7.0f} {g_rps / d_rps:>6.2f}"
             )
-        print(f"guard alone (check_input + check_output in-process, same kind of text): p50 {_guard_alone(pool):.1f}ms")
+            splits.append(f"concurrency {c}: {_split(f'{tmp}/gw.db', done, n)}")
+            done += n
+        print("inside the gateway (medians from its traces):", *splits, sep="\n  ")
+        alone = _guard_alone(pool, False if args.classifier_only else None)
+        print(f"guard alone (the gateway's two checks in-process, same kind of text): p50 {alone:.1f}ms")
         metrics = __import__("httpx").get(f"http://127.0.0.1:{gw_port}/metrics").text
         dropped = [ln for ln in metrics.splitlines() if ln.startswith("alignloop_traces_dropped_total")]
         print("trace rows dropped:", dropped[0].split()[-1] if dropped else "?", f"(cpus: {os.cpu_count()})")
     finally:
         gw.terminate()
         gw.wait(30)
+        log.close()
         up.terminate()
 
 

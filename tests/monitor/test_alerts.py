@@ -46,7 +46,8 @@ def test_rate_rule_fires_once_opens_incident_and_queues_examples(
         inc = c.execute(select(IncidentRow)).one()
         assert (inc.status, inc.source, inc.alert_id, inc.category) == ("open", "alert", alert.id, "harmful_output")
         assert inc.trace_ids == firing.trace_ids
-        assert c.execute(select(IncidentEventRow.kind)).scalars().all() == ["opened"]
+        assert inc.id == alert.incident_id and inc.id.startswith("inc-")  # opened by alignloop.govern
+        assert c.execute(select(IncidentEventRow.kind)).scalars().all() == ["open"]  # govern's timeline
         actions = c.execute(select(AuditRow.action).order_by(AuditRow.seq)).scalars().all()
         assert actions == ["alert.raise", "incident.open"]
         queued = c.execute(select(ReviewItemRow.reason)).scalars().all()

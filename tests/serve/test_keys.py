@@ -65,3 +65,30 @@ def test_worker_processes_rebuild_the_same_config(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(_app, "create_app", lambda gw: "app")
     assert _app.app_from_env() == "app"
     assert seen == [cfg]
+
+
+def test_keyring_reads_the_store_once_per_refresh_and_honours_revocation(tmp_path: Path) -> None:
+    import asyncio
+    import time
+
+    from alignloop.serve import create_key, revoke_key
+    from alignloop.serve._auth import KeyRing
+    from alignloop.serve._errors import GatewayError
+
+    with RunStore.open(f"sqlite:///{tmp_path / 'k.db'}") as store:
+        key = create_key(store, "alice")
+        ring = KeyRing(store, refresh_s=0.2)
+        reads: list[float] = []
+        real = ring.refresh
+        ring.refresh = lambda: (reads.append(time.monotonic()), real())[1]  # type: ignore[method-assign]
+
+        async def many() -> list[object]:
+            return list(await asyncio.gather(*(ring.authenticate(f"Bearer {key}") for _ in range(20))))
+
+        assert all(k is not None and k.name == "alice" for k in asyncio.run(many()))  # type: ignore[attr-defined]
+        assert len(reads) == 1  # twenty requests found the cache stale; one read the store
+        revoke_key(store, "alice")
+        time.sleep(0.25)
+        with pytest.raises(GatewayError) as e:
+            asyncio.run(ring.authenticate(f"Bearer {key}"))
+        assert e.value.status == 401 and len(reads) == 2

@@ -110,3 +110,70 @@ def test_concurrent_checks_share_one_batch() -> None:
     out = asyncio.run(go())
     assert sum(guard.batches) == 20 and len(guard.batches) < 10
     assert all(ds[0].action == "allow" and ds[1].action == "block" for ds in out)
+
+
+def test_checks_run_in_parallel_up_to_workers() -> None:
+    import asyncio
+    import threading
+
+    from tests.serve.conftest import FakeGuard
+
+    from alignloop.serve._guarding import Checks, Policy
+
+    class Overlapping(FakeGuard):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lock = threading.Lock()
+            self.running = 0
+            self.most = 0
+
+        def check_inputs(self, texts: list[str]) -> list[Any]:
+            with self.lock:
+                self.running += 1
+                self.most = max(self.most, self.running)
+            time.sleep(0.05)
+            with self.lock:
+                self.running -= 1
+            return [self.check_input(t) for t in texts]
+
+        def check_outputs(self, prompts: list[str], responses: list[str]) -> list[Any]:
+            self.check_inputs(responses)
+            return [self.check_output(p, r) for p, r in zip(prompts, responses, strict=True)]
+
+    guard = Overlapping()
+    checks = Checks(guard, "no", workers=2)
+    policy = Policy("both", False, None)
+
+    async def go() -> list[Any]:
+        ins = [checks.inputs([f"text {i}", "bomb"], policy) for i in range(10)]
+        outs = [checks.output("q", f"answer {i}", policy) for i in range(10)]
+        return list(await asyncio.gather(*ins, *outs))
+
+    out = asyncio.run(go())
+    # inputs and outputs share the two workers: two guard calls overlap, never three
+    assert guard.most == 2
+    assert all(ds[0].action == "allow" and ds[1].action == "block" for ds in out[:10])
+    assert [d.text for d in out[10:]] == [f"answer {i}" for i in range(10)]
+
+
+def test_gateway_asks_the_guard_for_no_refusal_verdicts() -> None:
+    import asyncio
+
+    from alignloop.guard import Decision, Guard
+    from alignloop.serve._guarding import Checks, Policy
+
+    class Recording(Guard):
+        def __init__(self) -> None:  # no models: only the call is recorded
+            self.calls: list[bool] = []
+
+        def check_outputs(self, prompts: Any, responses: Any, verdicts: bool = True) -> list[Decision]:
+            self.calls.append(verdicts)
+            return [Decision("allow", False, 0.0, {}, 0.0, [], [], str(r)) for r in responses]
+
+    guard = Recording()
+    checks = Checks(guard, "no")
+    d = asyncio.run(checks.output("q", "Paris.", Policy("both", False, None)))
+    streamed = checks.stream("q")
+    text = streamed.feed("Paris is the capital. ") + streamed.finish()
+    assert d.text == "Paris." and text == "Paris is the capital. "
+    assert guard.calls and not any(guard.calls)

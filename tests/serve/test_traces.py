@@ -81,3 +81,26 @@ def test_close_drains_the_queue(db_url: str) -> None:
             w.put(new_trace(model="m", log_content="none", flagged=False, action="allow"))
         w.close()
     assert len(_rows(db_url, 50, timeout=0)) == 50
+
+
+def test_rows_built_in_the_writer_thread_and_a_broken_builder_is_counted(db_url: str) -> None:
+    import threading
+
+    metrics = Metrics()
+    threads: list[str] = []
+
+    def build() -> TraceRow:
+        threads.append(threading.current_thread().name)
+        return new_trace(model="m", log_content="none", flagged=False, action="allow")
+
+    def broken() -> TraceRow:
+        raise ValueError("bad row")
+
+    with RunStore.open(db_url) as store:
+        w = TraceWriter(store, metrics).start()
+        assert all(w.put(f) for f in (build, broken, build))
+        w.close()
+    assert threads == ["alignloop-trace-writer"] * 2
+    assert len(_rows(db_url, 2, timeout=0)) == 2
+    assert metrics.value("alignloop_traces_failed_total") == 1
+    assert metrics.value("alignloop_traces_written_total") == 2

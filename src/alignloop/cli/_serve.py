@@ -47,6 +47,12 @@ def require_approved_hook(model: str) -> None:
 @click.option("--max-body-bytes", default=1_000_000, show_default=True, help="Larger bodies get 413.")
 @click.option("--max-messages", default=256, show_default=True, help="More messages get 413.")
 @click.option("--require-approved", is_flag=True, help="Refuse to serve a model without an approved release.")
+@click.option(
+    "--guard-heads/--no-guard-heads",
+    default=None,
+    help="Combine the guard's classifier with its embedding heads (default: the guard's own default); "
+    "--no-guard-heads runs the classifier alone, one model pass less per check.",
+)
 @db_option
 def serve(
     model: str,
@@ -61,6 +67,7 @@ def serve(
     max_body_bytes: int,
     max_messages: int,
     require_approved: bool,
+    guard_heads: bool | None,
     db_url: str | None,
 ) -> None:
     """Serve MODEL behind the constitution's guards at http://HOST:PORT/v1 (OpenAI-compatible).
@@ -102,6 +109,7 @@ def serve(
         max_messages=max_messages,
         timeout_s=timeout_s,
         require_keys=not loopback,
+        guard_heads=guard_heads,
     )
     click.echo(f"serving {model} at http://{host}:{port}/v1 (mode {default_mode}, log {log_content})", err=True)
     # uvicorn's own shutdown on SIGTERM runs the app's lifespan exit, which drains the trace queue

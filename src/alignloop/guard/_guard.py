@@ -14,7 +14,7 @@ from alignloop.constitution import LoadedConstitution, load_constitution
 from alignloop.guard._artifact import default_artifact
 from alignloop.guard._classifier import GuardClassifier, load_classifier
 from alignloop.guard._detectors import MAX_WINDOWS, Batch, Detector, Finding, build_detectors, window_chars
-from alignloop.guard._embed import Embedder
+from alignloop.guard._embed import Embedder, OnnxEmbedder
 from alignloop.guard._heads import FusedHead, LinearHead
 from alignloop.guard._judge import LlmJudge
 from alignloop.guard._lang import english_confidence
@@ -115,6 +115,7 @@ class Guard:
         cls,
         constitution: LoadedConstitution | None = None,
         artifact: str | Path | None = None,
+        threads: int | None = None,
         **kwargs: object,
     ) -> Guard:
         """A guard for ``constitution`` (default: the packaged one).
@@ -125,13 +126,24 @@ class Guard:
         A classifier whose metadata holds an ``unsafe_with_heads`` threshold (the shipped one does)
         is combined with the artifact's heads: each category's probability is the larger of the
         two; ``with_heads=False`` turns that off.
+
+        ``threads=N`` gives the guard its own ONNX sessions running on N threads each (default: the
+        process-wide shared models, two threads). A server that runs several checks at once wants
+        ``threads=1``: a session's extra threads busy-wait after every run, and on a small machine
+        that spinning takes the cores the other checks, the event loop and the model need.
         """
         lc = constitution or load_constitution(None)
         if artifact is None and "classifier" not in kwargs:
             shipped = load_classifier()
             if shipped is not None and set(lc.constitution.category_ids) <= set(shipped.categories):
-                kwargs["classifier"] = shipped
-        return cls(lc, artifact or default_artifact(lc), **kwargs)  # type: ignore[arg-type]
+                # private sessions when the thread count is not the shared default
+                kwargs["classifier"] = shipped if threads is None else GuardClassifier(shipped.folder, threads=threads)
+        path = Path(artifact) if artifact is not None else default_artifact(lc)
+        if threads is not None and "embedder" not in kwargs:
+            emb_id = str(read_meta(path)["embedder_id"])
+            own = not emb_id.startswith("hash-bow-")
+            kwargs["embedder"] = OnnxEmbedder(threads=threads) if own else embedder_for(emb_id)
+        return cls(lc, path, **kwargs)  # type: ignore[arg-type]
 
     # -- public checks -------------------------------------------------------------------
     def check_input(self, text: str | bytes) -> Decision:
@@ -146,23 +158,42 @@ class Guard:
         """Check many user messages with one batched embedding pass."""
         return self._check([_as_text(t) for t in texts], None)
 
-    def check_outputs(self, prompts: Sequence[str | bytes], responses: Sequence[str | bytes]) -> list[Decision]:
-        """Check many responses; ``prompts[i]`` is the message ``responses[i]`` answers."""
+    def check_outputs(
+        self, prompts: Sequence[str | bytes], responses: Sequence[str | bytes], verdicts: bool = True
+    ) -> list[Decision]:
+        """Check many responses; ``prompts[i]`` is the message ``responses[i]`` answers.
+
+        ``verdicts=False`` skips the refusal classifier (a model pass) wherever it cannot change the
+        action: a response's verdict only lowers its category probabilities (by how far it complies),
+        so it is computed only for responses where some category reaches its threshold without it.
+        The actions are the same either way; the other responses get no ``refusal`` verdict and
+        category probabilities before that lowering.
+        """
         if len(prompts) != len(responses):
             raise UserError(
                 f"{len(prompts)} prompts but {len(responses)} responses", hint="pass one prompt per response"
             )
-        return self._check([_as_text(r) for r in responses], [_as_text(p)[0] for p in prompts])
+        items, ctx = [_as_text(r) for r in responses], [_as_text(p)[0] for p in prompts]
+        if verdicts:
+            return self._check(items, ctx)
+        out = self._check(items, ctx, [d for d in self.detectors if d.name != "refusal"])
+        again = [i for i, d in enumerate(out) if any(r.detector == "category" for r in d.reasons)]
+        for i, d in zip(again, self._check([items[i] for i in again], [ctx[i] for i in again]), strict=True):
+            d.latency_ms += out[i].latency_ms
+            out[i] = d
+        return out
 
     def stream(self, prompt: str) -> StreamingChecker:
         """An incremental checker for a response to ``prompt`` that arrives in chunks."""
         return StreamingChecker(self, prompt)
 
     # -- pipeline ------------------------------------------------------------------------
-    def _check(self, items: list[tuple[str, bool]], prompts: list[str] | None) -> list[Decision]:
+    def _check(
+        self, items: list[tuple[str, bool]], prompts: list[str] | None, detectors: list[Detector] | None = None
+    ) -> list[Decision]:
         t0 = time.perf_counter()
         batch = Batch([t for t, _ in items], prompts, [Finding() for _ in items])
-        for det in self.detectors:
+        for det in self.detectors if detectors is None else detectors:
             try:
                 det.run(batch)
             except Exception as e:  # a detector bug must not take the service down; fail_mode decides

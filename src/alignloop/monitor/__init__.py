@@ -11,7 +11,7 @@ from alignloop.monitor._drift import InputDrift, behaviour_drift, input_drift
 from alignloop.monitor._events import otlp_protobuf_to_json, trace_from_row, traces_from_otlp
 from alignloop.monitor._export import FORMATS, eval_rows, export, feedback_pairs, guard_rows, pair_rows, write_feedback
 from alignloop.monitor._fixes import fixed_failures
-from alignloop.monitor._incidents import open_incident
+from alignloop.monitor._incidents import incident_category
 from alignloop.monitor._ingest import IngestResult, apply_retention, ingest_file, ingest_rows, insert_traces
 from alignloop.monitor._report import build_report
 from alignloop.monitor._review import (
@@ -52,6 +52,7 @@ __all__ = [
     "get_item",
     "guard_rows",
     "holm",
+    "incident_category",
     "ingest_file",
     "ingest_rows",
     "input_drift",
@@ -60,7 +61,6 @@ __all__ = [
     "list_alerts",
     "list_items",
     "next_item",
-    "open_incident",
     "otlp_protobuf_to_json",
     "pair_rows",
     "prompt_of",

@@ -21,8 +21,8 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from alignloop.constitution._monitoring import Channel, Monitoring, Rule
-from alignloop.govern import append_audit
-from alignloop.monitor._incidents import open_incident
+from alignloop.govern import append_audit, open_incident
+from alignloop.monitor._incidents import incident_category
 from alignloop.monitor._windows import Window
 from alignloop.store._monitor_tables import AlertRow
 
@@ -146,14 +146,17 @@ def store_firings(engine: Engine, firings: list[Firing], monitoring: Monitoring)
                 details={"rule": f.rule.name, "message": f.message},
             )
             if f.rule.incident:
+                # the one incident record (govern's), committed with the alert in this transaction
                 row.incident_id = open_incident(
                     s,
                     title=f"{f.rule.name}: {f.message}",
-                    metric=metric,
+                    category=incident_category(metric),
                     severity=f.rule.severity,
+                    actor="alignloop",
+                    source="alert",
                     alert_id=f.id,
                     trace_ids=f.trace_ids,
-                )
+                ).id
         enqueue(engine, f.trace_ids[: monitoring.review_per_alert], f"alert:{f.id}")
         new.append(row)
     channels = {c.name: c for c in monitoring.channels}

@@ -49,6 +49,12 @@ class ServeConfig:
     trace_queue: int = 10_000
     require_keys: bool = False
     """Refuse anonymous requests even when no key exists (set for non-loopback hosts)."""
+    guard_heads: bool | None = None
+    """Combine the guard's classifier with the embedding heads: None keeps the guard's default
+    (``Guard.load``), False runs the classifier alone (``--no-guard-heads``)."""
+    guard_threads: int = 1
+    """Threads per guard model run. One: checks of concurrent requests then run in parallel, one per
+    core, and no idle model thread busy-waits on a core the event loop or the model needs."""
 
 
 class Gateway:
@@ -69,7 +75,8 @@ class Gateway:
         self.constitution = constitution
         self.store = store
         self.metrics = Metrics()
-        self.checks = Checks(guard, constitution.constitution.refusal_for(None))
+        workers = max(1, (os.cpu_count() or 1) // max(1, config.guard_threads))
+        self.checks = Checks(guard, constitution.constitution.refusal_for(None), workers=workers)
         self.keys = KeyRing(store, required=config.require_keys)
         self.limiter = RateLimiter()
         self.writer = TraceWriter(store, self.metrics, config.trace_queue) if store is not None else None
@@ -101,7 +108,10 @@ def build_gateway(config: ServeConfig) -> Gateway:
     from alignloop.serve._otel import tracer_from_env
 
     lc = load_constitution(None if config.constitution == "default" else config.constitution)
-    guard = Guard.load(lc)
+    opts: dict[str, Any] = {"threads": config.guard_threads}
+    if config.guard_heads is not None:
+        opts["with_heads"] = config.guard_heads
+    guard = Guard.load(lc, **opts)
     store = RunStore.open(config.db_url)
     backend = backend_for(config.model, timeout=config.timeout_s)
     otel = tracer_from_env()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import socket
@@ -31,6 +32,7 @@ class KeyRing:
         self._keys: dict[str, ApiKey] = {}
         self._any = False
         self._loaded = -1e9
+        self._lock: asyncio.Lock | None = None
 
     def refresh(self) -> None:
         """Re-read the active keys."""
@@ -39,6 +41,14 @@ class KeyRing:
             self._keys = {k.key_hash: k for k in keys if k.active}
             self._any = bool(keys)
         self._loaded = time.monotonic()
+
+    async def _refresh_once(self) -> None:
+        """Refresh in a worker thread; requests that find the cache stale meanwhile wait for that one read."""
+        if self._lock is None:  # made here: an asyncio lock belongs to the running loop
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if time.monotonic() - self._loaded > self.refresh_s:
+                await anyio.to_thread.run_sync(self.refresh)
 
     @property
     def open(self) -> bool:
@@ -52,7 +62,7 @@ class KeyRing:
             GatewayError: 401 when a key is needed and missing, wrong or revoked.
         """
         if time.monotonic() - self._loaded > self.refresh_s:
-            await anyio.to_thread.run_sync(self.refresh)
+            await self._refresh_once()
         if self.open:
             return None
         if not header or not header.lower().startswith("bearer "):

@@ -251,7 +251,7 @@ class _Checker:
         """Text fed but not yet released: a fail-open fault releases it unchecked."""
         self.inner: Any = None
         try:
-            self.inner = gw.checks.guard.stream(_last_user(ex.messages))
+            self.inner = gw.checks.stream(_last_user(ex.messages))
         except Exception as e:
             self._fault(e)
 
@@ -268,11 +268,9 @@ class _Checker:
         return out
 
     async def _call(self, fn: Any, *args: Any) -> str:
-        import anyio
-
         t0 = time.perf_counter()
         try:
-            out = str(await anyio.to_thread.run_sync(fn, *args))
+            out = str(await self.gw.checks.run(fn, *args))
         except Exception as e:
             return self._fault(e, *args)
         finally:

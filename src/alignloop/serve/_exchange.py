@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from alignloop.guard import Decision
 from alignloop.serve._guarding import Policy, summary
-from alignloop.serve._traces import logged_messages, logged_text, new_trace
+from alignloop.serve._traces import LogContent, logged_messages, logged_text, new_trace
+from alignloop.store import TraceRow
 
 if TYPE_CHECKING:
     from alignloop.serve._app import Gateway
@@ -57,26 +60,16 @@ class Exchange:
         }
 
 
-def record(gw: Gateway, ex: Exchange) -> None:
-    """Queue the trace, count metrics and export the span; never raises into the response path."""
-    total_ms = (time.perf_counter() - ex.start) * 1000
-    how = gw.config.log_content
-    m = gw.metrics
-    m.inc("alignloop_requests_total", endpoint="chat_completions", status=str(ex.status_code))
-    m.observe("alignloop_request_duration_seconds", total_ms / 1000, endpoint="chat_completions")
-    for stage, d in ex.decisions.items():
-        m.inc("alignloop_guard_actions_total", stage=stage, action=d.action)
-        if any(r.category == "guard_error" for r in d.reasons):
-            m.inc("alignloop_guard_errors_total", stage=stage)
-    m.observe("alignloop_guard_duration_seconds", ex.guard_in_ms / 1000, stage="input")
-    m.observe("alignloop_guard_duration_seconds", ex.guard_out_ms / 1000, stage="output")
+def _row(ex: Exchange, model: str, constitution_hash: str, how: LogContent, total_ms: float, ts: datetime) -> TraceRow:
+    """The trace row of a finished exchange."""
     extra: dict[str, Any] = {"mode": ex.policy.mode, "stream": ex.stream, "fail_open": ex.policy.fail_open}
     if ex.error:
         extra["error"] = ex.error
-    row = new_trace(
+    return new_trace(
+        ts=ts,
         key_name=ex.policy.key_name,
-        model=gw.backend.model,
-        constitution_hash=gw.constitution.hash,
+        model=model,
+        constitution_hash=constitution_hash,
         messages=logged_messages(ex.messages, how),
         response=logged_text(ex.response, how),
         log_content=how,
@@ -93,8 +86,26 @@ def record(gw: Gateway, ex: Exchange) -> None:
         output_tokens=ex.output_tokens,
         extra=extra,
     )
+
+
+def record(gw: Gateway, ex: Exchange) -> None:
+    """Queue the trace, count metrics and export the span; never raises into the response path."""
+    total_ms = (time.perf_counter() - ex.start) * 1000
+    how = gw.config.log_content
+    m = gw.metrics
+    m.inc("alignloop_requests_total", endpoint="chat_completions", status=str(ex.status_code))
+    m.observe("alignloop_request_duration_seconds", total_ms / 1000, endpoint="chat_completions")
+    for stage, d in ex.decisions.items():
+        m.inc("alignloop_guard_actions_total", stage=stage, action=d.action)
+        if any(r.category == "guard_error" for r in d.reasons):
+            m.inc("alignloop_guard_errors_total", stage=stage)
+    m.observe("alignloop_guard_duration_seconds", ex.guard_in_ms / 1000, stage="input")
+    m.observe("alignloop_guard_duration_seconds", ex.guard_out_ms / 1000, stage="output")
     if gw.writer is not None:
-        gw.writer.put(row)
+        # the row is built (PII redaction, ORM object) in the writer's thread, not on the request path
+        gw.writer.put(
+            partial(_row, ex, gw.backend.model, gw.constitution.hash, how, total_ms, datetime.now(timezone.utc))
+        )
     if gw.tracer is not None:
         from alignloop.serve._otel import export_span
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import anyio
 
-from alignloop.guard import Decision, Reason
+from alignloop.guard import Decision, Guard, Reason, StreamingChecker
 from alignloop.serve._modes import Mode
 
 _ORDER = {"allow": 0, "flag": 1, "redact": 2, "block": 3}
@@ -66,17 +66,26 @@ def open_faults(d: Decision, original: str, fail_open: bool) -> Decision:
 
 
 class _Batcher:
-    """Joins checks that arrive while one is running into the next batch (one embedding pass).
+    """Joins checks that arrive while others run into the next batches, run on up to ``workers`` threads.
 
     Nothing waits for a batch to fill: a lone request runs at once, so concurrency 1 pays nothing,
-    while under load the guard's batched path replaces many single passes.
+    while under load the pending checks are split among the free workers (the guard's models run one
+    text at a time, so the gain is parallel threads, not bigger batches).
     """
 
-    def __init__(self, fn: Callable[[list[Any]], list[Decision]], max_batch: int = 64) -> None:
+    def __init__(
+        self,
+        fn: Callable[[list[Any]], list[Decision]],
+        limiter: anyio.CapacityLimiter,
+        workers: int,
+        max_batch: int = 64,
+    ) -> None:
         self.fn = fn
+        self.limiter = limiter
+        self.workers = workers
         self.max_batch = max_batch
         self.pending: list[tuple[Any, asyncio.Future[Decision]]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, items: list[Any]) -> list[Decision]:
         loop = asyncio.get_running_loop()
@@ -85,15 +94,19 @@ class _Batcher:
             f: asyncio.Future[Decision] = loop.create_future()
             self.pending.append((it, f))
             futs.append(f)
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._drain())
+        # done() turns true in the same step that saw ``pending`` empty: no item is ever stranded
+        if sum(not t.done() for t in self._tasks) < self.workers:
+            task = loop.create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return list(await asyncio.gather(*futs))
 
     async def _drain(self) -> None:
         while self.pending:
-            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch :]
+            n = min(self.max_batch, -(-len(self.pending) // self.workers))
+            batch, self.pending = self.pending[:n], self.pending[n:]
             try:
-                out = await anyio.to_thread.run_sync(self.fn, [it for it, _ in batch])
+                out = await anyio.to_thread.run_sync(self.fn, [it for it, _ in batch], limiter=self.limiter)
             except Exception as e:  # every waiter sees the fault; Checks turns it into a decision
                 for _, f in batch:
                     if not f.done():
@@ -104,14 +117,31 @@ class _Batcher:
                     f.set_result(d)
 
 
-class Checks:
-    """The guard's checks as awaitables, batched across concurrent requests, run in a worker thread."""
+@dataclass(frozen=True)
+class _NoVerdicts:
+    """A guard's output check without the refusal verdict, for its streaming checker."""
 
-    def __init__(self, guard: GuardLike, refusal: str) -> None:
+    guard: Guard
+
+    def check_output(self, prompt: str | bytes, response: str | bytes) -> Decision:
+        return self.guard.check_outputs([prompt], [response], verdicts=False)[0]
+
+
+class Checks:
+    """The guard's checks as awaitables, batched across concurrent requests, run in worker threads.
+
+    ``workers`` threads at most run guard work at once (checks, streaming feeds, moderations): one
+    per core when the guard's models run single-threaded, so checks of concurrent requests proceed
+    in parallel without more runnable threads than cores.
+    """
+
+    def __init__(self, guard: GuardLike, refusal: str, workers: int = 1) -> None:
         self.guard = guard
         self.refusal = refusal
-        self._inputs = _Batcher(self._check_inputs)
-        self._outputs = _Batcher(self._check_outputs)
+        self.workers = max(1, workers)
+        self.limiter = anyio.CapacityLimiter(self.workers)
+        self._inputs = _Batcher(self._check_inputs, self.limiter, self.workers)
+        self._outputs = _Batcher(self._check_outputs, self.limiter, self.workers)
 
     def _check_inputs(self, texts: list[str]) -> list[Decision]:
         batched = getattr(self.guard, "check_inputs", None)
@@ -120,10 +150,24 @@ class Checks:
         return [self.guard.check_input(t) for t in texts]
 
     def _check_outputs(self, pairs: list[tuple[str, str]]) -> list[Decision]:
+        if isinstance(self.guard, Guard):
+            # the gateway never reads the refusal verdict: the guard skips that model pass wherever
+            # it cannot change the action
+            return self.guard.check_outputs([p for p, _ in pairs], [r for _, r in pairs], verdicts=False)
         batched = getattr(self.guard, "check_outputs", None)
         if batched is not None:
             return list(batched([p for p, _ in pairs], [r for _, r in pairs]))
         return [self.guard.check_output(p, r) for p, r in pairs]
+
+    def stream(self, prompt: str) -> Any:
+        """The guard's streaming checker for a response to ``prompt`` (without refusal verdicts, as above)."""
+        if isinstance(self.guard, Guard):
+            return StreamingChecker(_NoVerdicts(self.guard), prompt)
+        return self.guard.stream(prompt)
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run other guard work (a streaming feed, a moderation) in the same worker threads."""
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self.limiter)
 
     async def inputs(self, texts: list[str], policy: Policy) -> list[Decision]:
         """Check each user message."""

@@ -81,8 +81,6 @@ async def models(request: Request) -> dict[str, Any]:
 @router.post("/v1/moderations")
 async def moderations(request: Request) -> dict[str, Any]:
     """The input guard as an OpenAI-compatible moderation endpoint."""
-    import anyio
-
     from alignloop.serve._moderation import moderation_result
 
     gw, _key, body = await _admit(request)
@@ -95,7 +93,7 @@ async def moderations(request: Request) -> dict[str, Any]:
     guard = gw.checks.guard
     batched = getattr(guard, "check_inputs", None)
     t0 = time.perf_counter()
-    ds = await anyio.to_thread.run_sync(lambda: batched(texts) if batched else [guard.check_input(t) for t in texts])
+    ds = await gw.checks.run(lambda: batched(texts) if batched else [guard.check_input(t) for t in texts])
     gw.metrics.inc("alignloop_requests_total", endpoint="moderations", status="200")
     gw.metrics.observe("alignloop_request_duration_seconds", time.perf_counter() - t0, endpoint="moderations")
     return {

@@ -1,9 +1,11 @@
 """Trace records: what a request's trace holds, and a background writer that never blocks a response.
 
 Requests put rows on a bounded queue (``put_nowait``); one thread drains it into the store in
-batches at least every ``FLUSH_S``. A full queue drops the row and counts it (``/metrics``), it never
-waits. :meth:`TraceWriter.close` (run on SIGTERM through the server's shutdown) drains what is left;
-a ``kill -9`` loses what was queued but not yet flushed: at most about one second of traffic.
+batches at least every ``FLUSH_S``. A request may queue a function that builds its row instead: the
+writer thread then does the redaction and the ORM work, off the request path. A full queue drops
+the row and counts it (``/metrics``), it never waits. :meth:`TraceWriter.close` (run on SIGTERM
+through the server's shutdown) drains what is left; a ``kill -9`` loses what was queued but not
+yet flushed: at most about one second of traffic.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -60,13 +63,17 @@ def new_trace(**fields: Any) -> TraceRow:
     return TraceRow(id=uuid.uuid4().hex, source="gateway", created_at=now, **fields)
 
 
+Pending = TraceRow | Callable[[], TraceRow]
+"""A row, or a function the writer thread calls to build it."""
+
+
 class TraceWriter:
     """Drains a bounded queue of :class:`TraceRow` into the store from one background thread."""
 
     def __init__(self, store: RunStore, metrics: Metrics, maxsize: int = 10_000) -> None:
         self.store = store
         self.metrics = metrics
-        self.queue: queue.Queue[TraceRow | None] = queue.Queue(maxsize=maxsize)
+        self.queue: queue.Queue[Pending | None] = queue.Queue(maxsize=maxsize)
         self._thread = threading.Thread(target=self._run, name="alignloop-trace-writer", daemon=True)
         self._closed = False
         for outcome in ("written", "dropped", "failed"):  # shown as 0 from the start, never missing
@@ -78,8 +85,8 @@ class TraceWriter:
         self._thread.start()
         return self
 
-    def put(self, row: TraceRow) -> bool:
-        """Queue a row without waiting; False (and counted) when the queue is full or closed."""
+    def put(self, row: Pending) -> bool:
+        """Queue a row (or its builder) without waiting; False (and counted) when the queue is full or closed."""
         if self._closed:
             self.metrics.inc("alignloop_traces_dropped_total")
             return False
@@ -90,7 +97,18 @@ class TraceWriter:
             self.metrics.inc("alignloop_traces_dropped_total")
             return False
 
-    def _write(self, rows: list[TraceRow]) -> None:
+    def _build(self, items: list[Pending]) -> list[TraceRow]:
+        rows = []
+        for it in items:
+            try:
+                rows.append(it if isinstance(it, TraceRow) else it())
+            except Exception as e:  # one bad row must not lose the batch; the loss is counted
+                self.metrics.inc("alignloop_traces_failed_total")
+                log.warning("lost a trace row: %s", e)
+        return rows
+
+    def _write(self, items: list[Pending]) -> None:
+        rows = self._build(items)
         if not rows:
             return
         try:
@@ -104,7 +122,7 @@ class TraceWriter:
     def _run(self) -> None:
         stop = False
         while not stop:
-            batch: list[TraceRow] = []
+            batch: list[Pending] = []
             deadline = time.monotonic() + FLUSH_S
             while len(batch) < BATCH:
                 try:
@@ -116,7 +134,7 @@ class TraceWriter:
                     break
                 batch.append(item)
             self._write(batch)
-        rest: list[TraceRow] = []
+        rest: list[Pending] = []
         while True:  # whatever arrived between the sentinel and now
             try:
                 item = self.queue.get_nowait()
@@ -138,7 +156,7 @@ class TraceWriter:
             self._run_remaining()
 
     def _run_remaining(self) -> None:
-        rows: list[TraceRow] = []
+        rows: list[Pending] = []
         while True:
             try:
                 item = self.queue.get_nowait()

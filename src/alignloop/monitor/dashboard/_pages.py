@@ -267,7 +267,7 @@ def incidents_page(incidents: list[Any]) -> str:
         return page("Incidents", "/incidents", ["<p class=muted>No incidents.</p>"])
     rows = [
         [
-            escape(i.id[:8]),
+            escape(i.id),  # whole: ids are `inc-DATE-xxxxxx`, which `alignloop incident show` takes
             escape(i.opened_at.isoformat()[:16]),
             f'<span class="sev-{escape(i.severity)}">{escape(i.severity)}</span>',
             escape(i.status),
