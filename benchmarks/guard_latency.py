@@ -67,6 +67,31 @@ def main() -> None:
     print(f"guard check_input p50 {g50:6.1f} ms  p99 {g99:6.1f} ms  batched {tp:6.0f} texts/s")
     print(f"ratio guard/bare  p50 {g50 / b50:.2f}x  p99 {g99 / b99:.2f}x  throughput {tp / base_tp:.2f}x")
     print(f"ratio default/classifier only  p50 {g50 / a50:.2f}x  p99 {g99 / a99:.2f}x  throughput {tp / atp:.2f}x")
+    _layouts(texts, n)
+
+
+def _layouts(texts: list[str], n: int) -> None:
+    """The classifier's ONNX layouts: one 2-thread session vs two 1-thread sessions sharing a batch."""
+    from alignloop.guard import GuardClassifier, shipped_model_dir
+
+    res = {}
+    for name, kw in {"1 session x 2 threads": {"threads": 2, "sessions": 1}, "2 sessions x 1 thread": {}}.items():
+        clf = GuardClassifier(shipped_model_dir(), **kw)  # type: ignore[arg-type]
+        clf.logits(texts[:8])
+        clf.clear_cache()
+        lat = []
+        for t in texts[:n]:
+            t0 = time.perf_counter()
+            clf.logits([t + " "])
+            lat.append((time.perf_counter() - t0) * 1000)
+        clf.clear_cache()
+        t0 = time.perf_counter()
+        clf.logits(texts)
+        res[name] = (statistics.median(lat), _pct(lat, 0.99), len(texts) / (time.perf_counter() - t0))
+        p50, p99, tp = res[name]
+        print(f"classifier {name}: one text p50 {p50:5.1f} ms p99 {p99:5.1f} ms, batched {tp:5.0f}/s")
+    (a50, _, atp), (b50, _, btp) = res.values()
+    print(f"ratio two sessions / one: one-text p50 {b50 / a50:.2f}x  throughput {btp / atp:.2f}x")
 
 
 if __name__ == "__main__":

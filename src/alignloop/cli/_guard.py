@@ -243,8 +243,10 @@ def _train_default(
     clf = build_classifier(
         target, rows, infos, lc.constitution.category_ids, cfg, say=lambda m: click.echo(m, err=True)
     )
-    click.echo("choosing the threshold combined with the default heads on dev", err=True)
+    click.echo("deciding on dev whether the default heads join the classifier", err=True)
+    click.echo(clf.meta["calibration"]["provenance"]["epochs"], err=True)
     add_heads_threshold(clf, rows, lc)
+    click.echo(clf.meta["calibration"]["provenance"]["unsafe_with_heads"], err=True)
     if as_json:
         emit_json(clf.meta)
         return

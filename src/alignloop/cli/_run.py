@@ -10,14 +10,10 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
 
 
 @click.command("run")
-@click.option(
-    "--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder."
-)
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @model_option
 @constitution_option
-@click.option(
-    "--quick", is_flag=True, help="Smaller evals, red-team and data: about 4 minutes on 2 CPU cores."
-)
+@click.option("--quick", is_flag=True, help="Smaller evals, red-team and data: about 4 minutes on 2 CPU cores.")
 @click.option(
     "--limit",
     type=click.IntRange(2),

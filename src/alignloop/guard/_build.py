@@ -85,6 +85,54 @@ def _calibrate(z: np.ndarray, rows: Sequence[Row], cfg: FinetuneConfig) -> tuple
     return calib | {"provenance": prov}, th
 
 
+class _EpochChoice:
+    """Scores each training checkpoint on dev and keeps the weights of the best one.
+
+    The criterion is the one the threshold uses: the best dev F1 of ``unsafe`` with at most
+    ``cfg.max_fpr`` of safe dev rows flagged (after Platt scaling on dev).
+    """
+
+    def __init__(self, dev: Sequence[Row], cfg: FinetuneConfig, say: Callable[[str], None]) -> None:
+        self.dev, self.cfg, self.say = list(dev), cfg, say
+        self.history: list[dict[str, float]] = []
+        self.best_epochs = 0.0
+        self._best_f1 = -1.0
+        self._state: dict[str, Any] | None = None
+
+    def __call__(self, epochs: float, net: Any) -> None:
+        from alignloop.guard._finetune import torch_logits
+
+        if not self.dev:
+            self.best_epochs, self._state = epochs, None
+            return
+        z = torch_logits(net, [r.text for r in self.dev], self.cfg.max_len)
+        calib, th = _calibrate(z, self.dev, self.cfg)
+        a, b = calib["unsafe_platt"]
+        ku = np.array([r.unsafe is not None for r in self.dev], dtype=bool)
+        yu = np.array([r.unsafe or 0 for r in self.dev])
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * z[:, 0] + b, -40, 40)))
+        m = binary_metrics(p[ku], yu[ku], th["unsafe"])
+        row = {"epochs": epochs, "dev_f1": round(m["f1"], 4), "dev_recall": round(m["recall"], 4)}
+        row["dev_fpr"] = round(m["fpr"], 4)
+        self.history.append(row)
+        self.say(f"checkpoint at {epochs} epochs: dev F1 {m['f1']:.3f}, recall {m['recall']:.3f}, FPR {m['fpr']:.3f}")
+        if m["f1"] > self._best_f1:
+            import copy
+
+            self._best_f1, self.best_epochs = m["f1"], epochs
+            self._state = copy.deepcopy(net.state_dict())
+
+    def restore(self, net: Any) -> None:
+        """Load the kept checkpoint's weights into ``net``."""
+        if self._state is not None:
+            net.load_state_dict(self._state)
+
+    def provenance(self) -> str:
+        """Where the kept epoch count came from."""
+        tried = ", ".join(f"{h['epochs']}: {h['dev_f1']:.3f}" for h in self.history)
+        return f"chosen on dev: best dev F1 at the false-alarm cap among checkpoints ({tried})"
+
+
 def build_classifier(
     out_dir: str | Path,
     rows: Sequence[Row],
@@ -101,7 +149,9 @@ def build_classifier(
     test = [r for r in rows if r.split_name == "test"]
     say(f"training on {len(train)} rows (dev {len(dev)}, test {len(test)})")
     t0 = time.time()
-    net = train_model(train, categories, cfg, say)
+    chosen = _EpochChoice(dev, cfg, say)
+    net = train_model(train, categories, cfg, say, on_checkpoint=chosen)
+    chosen.restore(net)
     train_s = time.time() - t0
     out = Path(out_dir)
     with atomic_path(out) as tmp:
@@ -121,6 +171,9 @@ def build_classifier(
         say(f"calibrating on {len(dev)} dev rows")
         calib, th = _calibrate(clf.logits([r.text for r in dev]), dev, cfg)
         meta["calibration"], meta["thresholds"] = calib, th
+        calib["provenance"]["epochs"] = chosen.provenance()
+        meta["config"]["epochs_kept"] = chosen.best_epochs
+        meta["epoch_choice"] = chosen.history
         clf.meta = meta
         say(f"measuring on {len(test)} test rows")
         by_source: dict[str, Any] = {}
@@ -143,28 +196,78 @@ def build_classifier(
     return GuardClassifier(out)
 
 
-def add_heads_threshold(clf: GuardClassifier, rows: Sequence[Row], lc: Any, max_fpr: float = 0.05) -> float:
-    """Pick, on the dev split, the threshold of ``clf`` combined with ``lc``'s default heads; store it in the meta.
+HEADS_MIN_GAIN = 0.02
+"""Dev F1 the heads must add to the classifier to be combined with it by default. They cost a second
+encoder pass (about 4x the latency), so a gain inside dev noise (a few rows of ~250) is not worth it.
+Set before looking at any result, not tuned."""
+
+
+HEADS_BANDS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
+"""Candidate classifier scores below which the heads are skipped (a fixed grid, set before looking)."""
+HEADS_BAND_SLACK = 0.005
+"""Dev F1 the cascade may lose against running the heads on everything (about one dev row)."""
+
+
+def _heads_band(
+    clf_p: np.ndarray, full: np.ndarray, y: np.ndarray, t: float, full_f1: float
+) -> tuple[float, dict[str, float]]:
+    """The largest band in :data:`HEADS_BANDS` whose cascade keeps dev F1; the cascade's dev metrics."""
+    best, metrics = 0.0, binary_metrics(full, y, t) | {"heads_share": 1.0}
+    for band in HEADS_BANDS:
+        reach = clf_p >= band
+        m = binary_metrics(np.where(reach, full, clf_p), y, t)
+        if m["f1"] >= full_f1 - HEADS_BAND_SLACK:
+            best, metrics = band, m | {"heads_share": float(reach.mean())}
+    return best, metrics
+
+
+def add_heads_threshold(clf: GuardClassifier, rows: Sequence[Row], lc: Any, max_fpr: float = 0.05) -> float | None:
+    """Decide on dev whether the default heads join ``clf``; if so, pick and store their combined threshold.
 
     The guard's category score with ``with_heads`` is the larger of the classifier's and the heads'
-    probability; this threshold is the best dev F1 with at most ``max_fpr`` of safe dev rows flagged
-    (the same rule as the classifier's own). Written to ``meta.json`` as ``unsafe_with_heads``,
-    which turns the combination on in :meth:`Guard.load`.
+    probability; its threshold is the best dev F1 with at most ``max_fpr`` of safe dev rows flagged
+    (the same rule as the classifier's own). When that combination beats the classifier alone on dev
+    F1 by at least :data:`HEADS_MIN_GAIN`, the threshold is written to ``meta.json`` as
+    ``unsafe_with_heads``, which turns the combination on in :meth:`Guard.load`; otherwise the
+    classifier runs alone and the comparison is recorded. Returns the threshold, or ``None``.
     """
     from alignloop.guard._artifact import default_artifact
     from alignloop.guard._guard import Guard
 
     dev = [r for r in rows if r.split_name == "dev" and r.unsafe is not None]
+    y = np.array([r.unsafe for r in dev])
     g = Guard(lc, default_artifact(lc), classifier=clf, with_heads=True, detectors=["category"])
     s = np.array([d.score for d in g.check_inputs([r.text for r in dev])])
-    y = np.array([r.unsafe for r in dev])
     t = pick_threshold(s, y, max_fpr=max_fpr)
+    combined = binary_metrics(s, y, t)
+    alone = binary_metrics(clf.scores([r.text for r in dev]).unsafe, y, float(clf.meta["thresholds"]["unsafe"]))
     meta = clf.meta
-    meta["thresholds"]["unsafe_with_heads"] = t
-    meta["calibration"]["provenance"]["unsafe_with_heads"] = (
-        f"chosen on dev: best dev F1 of max(classifier, default heads) with at most {max_fpr:.0%} of "
-        f"{int((y == 0).sum())} safe dev rows flagged"
+    meta["metrics"]["dev_with_heads"] = combined
+    meta["metrics"]["dev_alone"] = alone
+    gain = combined["f1"] - alone["f1"]
+    prov = meta["calibration"]["provenance"]
+    why = (
+        f"dev F1 {alone['f1']:.3f} alone vs {combined['f1']:.3f} combined with the default heads "
+        f"(threshold {t:.3f}, best dev F1 with at most {max_fpr:.0%} of {int((y == 0).sum())} safe dev rows flagged)"
     )
-    meta["metrics"]["dev_with_heads"] = binary_metrics(s, y, t)
+    keep = gain >= HEADS_MIN_GAIN
+    meta["thresholds"].pop("unsafe_with_heads", None)
+    meta["thresholds"].pop("heads_from", None)
+    if keep:
+        meta["thresholds"]["unsafe_with_heads"] = t
+        clf_p = clf.scores([r.text for r in dev]).unsafe
+        band, cascaded = _heads_band(clf_p, s, y, t, combined["f1"])
+        meta["thresholds"]["heads_from"] = band
+        meta["metrics"]["dev_cascade"] = cascaded
+        prov["heads_from"] = (
+            f"chosen on dev: the largest of {HEADS_BANDS} whose cascade (heads only where the classifier scores "
+            f"at least it) keeps dev F1 within {HEADS_BAND_SLACK} of the full combination; "
+            f"{cascaded['heads_share']:.0%} of dev rows reach the heads"
+        )
+    prov["unsafe_with_heads"] = (
+        ("combined: " if keep else "classifier alone: ")
+        + why
+        + (f"; the heads join when they add at least {HEADS_MIN_GAIN} F1")
+    )
     (clf.folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-    return t
+    return t if keep else None

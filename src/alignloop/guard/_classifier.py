@@ -21,6 +21,11 @@ import numpy as np
 from alignloop._util.errors import UserError
 
 CLASSIFIER_FORMAT = 1
+SESSION_THREADS = 1
+"""Threads per ONNX Runtime session. A short text is too small a matrix product to split well over
+two threads; two single-threaded sessions each taking half of a batch keep both cores busy
+(``benchmarks/guard_latency.py`` prints both layouts' throughput)."""
+MAX_SESSIONS = 2
 
 
 def shipped_model_dir() -> Path:
@@ -46,7 +51,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 class GuardClassifier:
     """Runs a classifier folder; :meth:`scores` turns texts into :class:`Scores`."""
 
-    def __init__(self, folder: str | Path, cache_size: int = 4096, threads: int | None = None) -> None:
+    def __init__(
+        self, folder: str | Path, cache_size: int = 4096, threads: int | None = None, sessions: int | None = None
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -65,11 +72,16 @@ class GuardClassifier:
             )
         self.categories: list[str] = list(self.meta["categories"])
         self.max_len = int(self.meta["config"]["max_len"])
+        cores = os.cpu_count() or 1
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        opts.intra_op_num_threads = threads or SESSION_THREADS
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._sess = ort.InferenceSession(str(self.folder / "model.onnx"), opts, providers=["CPUExecutionProvider"])
+        n = sessions or max(1, min(MAX_SESSIONS, cores // opts.intra_op_num_threads))
+        model = str(self.folder / "model.onnx")
+        self._sessions = [ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"]) for _ in range(n)]
+        self._sess = self._sessions[0]
+        self._pool: Any = None
         self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         self._tok.enable_truncation(self.max_len)
         self._tok.no_padding()
@@ -82,11 +94,28 @@ class GuardClassifier:
         """Names the model in decisions and run records."""
         return f"guard-classifier@{self.meta.get('data_hash', '')[:12]}"
 
-    def _run(self, text: str) -> np.ndarray:
+    def _run(self, text: str, sess: Any = None) -> np.ndarray:
         ids = np.array([self._tok.encode(text).ids], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        (logits,) = self._sess.run(None, feeds)
+        (logits,) = (sess or self._sess).run(None, feeds)
         out: np.ndarray = logits[0].astype(np.float32)
+        return out
+
+    def _run_many(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text alone, spread over the sessions: one thread per session (ONNX Runtime releases the GIL)."""
+        k = len(self._sessions)
+        if k == 1 or len(texts) < 2:
+            return [self._run(t) for t in texts]
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(k, thread_name_prefix="guard-clf")
+        parts = [list(range(j, len(texts), k)) for j in range(k)]
+        done = self._pool.map(lambda j: [self._run(texts[i], self._sessions[j]) for i in parts[j]], range(k))
+        out: list[np.ndarray] = [np.zeros(0)] * len(texts)
+        for j, got in enumerate(done):
+            for i, z in zip(parts[j], got, strict=True):
+                out[i] = z
         return out
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
@@ -105,8 +134,8 @@ class GuardClassifier:
                 else:
                     self._cache.move_to_end(t)
                     out[i] = hit
-        for i in todo:
-            out[i] = self._run(texts[i])
+        for i, z in zip(todo, self._run_many([texts[i] for i in todo]), strict=True):
+            out[i] = z
         if todo:
             with self._lock:
                 for i in todo:

@@ -139,8 +139,9 @@ def _spans(texts: Sequence[str], size: int) -> tuple[list[str], list[tuple[int, 
 class CategoryDetector:
     """Per-category probabilities from the fine-tuned classifier, the embedding heads, or the larger of both.
 
-    With ``guard.with_heads`` (the default for the shipped classifier) a category's probability is
-    the maximum of the classifier's and the heads': the classifier generalises to other sources'
+    With ``guard.with_heads`` (on when the shipped classifier's dev evidence says so) a category's
+    probability is the maximum of the classifier's and the heads' (heads only for pieces the
+    classifier scores at least ``heads_from``, a dev-chosen band): the classifier generalises to other sources'
     wording, the heads know our own bundle's; on dev the maximum caught more harmful prompts of every
     source at the same 5% false alarms than either alone (docs/guard.md).
     """
@@ -163,7 +164,13 @@ class CategoryDetector:
             s = g.classifier.scores(pieces)
             idx = [g.classifier.categories.index(c) for c in g.category_ids]
             out: np.ndarray = s.category[:, idx] * s.unsafe[:, None]
-            return np.maximum(out, self._heads(pieces)) if g.with_heads else out
+            if g.with_heads:
+                # a cascade: the heads (a second encoder pass) only see pieces the classifier does
+                # not call clearly safe; the band (``heads_from``) was chosen on dev
+                need = np.flatnonzero(s.unsafe >= float(g.classifier.meta["thresholds"].get("heads_from", 0.0)))
+                if len(need):
+                    out[need] = np.maximum(out[need], self._heads([pieces[i] for i in need]))
+            return out
         return self._heads(pieces)
 
     def _heads(self, pieces: list[str]) -> np.ndarray:
