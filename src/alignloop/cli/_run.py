@@ -116,6 +116,7 @@ def command(
         if k in after:
             click.echo(f"{k}: {before.get(k, float('nan')):.3f} -> {after[k]:.3f}")
     _print_precision(summary)
+    _print_public(summary)
     loops = [k for k in after if k.startswith("repetitive/")]
     if loops:
         click.echo(
@@ -146,6 +147,22 @@ def _print_precision(summary: dict[str, Any]) -> None:
         click.echo(f"{split} split, 95% half-widths: " + ", ".join(parts))
         if any("why_wider" in e for e in prec.values()):
             click.echo("  (over 5 points: too few test prompts for that; see precision in summary.json)")
+
+
+def _print_public(summary: dict[str, Any]) -> None:
+    pub = (summary.get("public_heldout") or {}).get("suites") or {}
+    for name, e in pub.items():
+        if e.get("skipped"):
+            click.echo(f"{name}: skipped ({e['skipped']})")
+            continue
+        b, a = e.get("before") or {}, e.get("after") or {}
+        if a.get("value") is None:
+            continue
+        before = f"{b['value']:.3f}" if b.get("value") is not None else "?"
+        click.echo(
+            f"{name} refused: {before} -> {a['value']:.3f} [{a['ci_low']:.3f}, {a['ci_high']:.3f}] (n={a['n']}; "
+            "held out, nobody here wrote it)"
+        )
 
 
 def _print_redteam(summary: dict[str, Any]) -> None:
