@@ -264,6 +264,10 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     assert preset(False, steer_target=0.08).steer_target == 0.08 and preset(False, steer_target=0.08).name != cpu.name
     assert cpu.border_share == BORDER_SHARE and preset(False, border_share=0.5).border_share == 0.5
     assert preset(False, border_share=0.5).name != cpu.name
+    # a quarter of harmful and borderline prompts from external sources; 100 public held-out prompts per suite
+    assert cpu.external_share == gpu.external_share == 0.25 and preset(False, external_share=0).external_share == 0
+    assert preset(False, external_share=0.5).name != cpu.name and cpu.public_eval_limit == 100
+    assert preset(False, limit=4).public_eval_limit == 4
     assert cpu.method == "dpo" and preset(False, method="kto").name == "default-kto"
     from alignloop._util.errors import UserError
 
@@ -296,7 +300,9 @@ def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--steer-target", "0"])
     assert res.exit_code == 0 and seen["steer_target"] == 0.0 and seen["border_share"] is None
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--border-share", "0.5"])
-    assert res.exit_code == 0 and seen["border_share"] == 0.5
+    assert res.exit_code == 0 and seen["border_share"] == 0.5 and seen["external_share"] is None
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--external-share", "0"])
+    assert res.exit_code == 0 and seen["external_share"] == 0.0
     bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--border-share", "2"])
     assert bad.exit_code == 2 and "--border-share" in bad.output
     bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "-3"])

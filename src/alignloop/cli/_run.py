@@ -51,6 +51,13 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
     help="Share of the helpful train prompts that are borderline-safe, the rest ordinary (default: 0.75).",
 )
 @click.option(
+    "--external-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Share of the harmful and of the borderline train prompts taken from sources nobody here wrote "
+    "(Do-Not-Answer, PyRIT red-team seeds, the guard's scary-but-safe prompts; train rows only; default: 0.25).",
+)
+@click.option(
     "--feedback",
     multiple=True,
     help="Extra training data source (alignloop.loop.FEEDBACK): `monitor` adds reviewed production traces "
@@ -73,6 +80,7 @@ def command(
     rl_steps: int,
     steer_target: float | None,
     border_share: float | None,
+    external_share: float | None,
     feedback: tuple[str, ...],
     method: str,
     as_json: bool,
@@ -104,6 +112,7 @@ def command(
             rl_steps=rl_steps,
             steer_target=steer_target,
             border_share=border_share,
+            external_share=external_share,
             method=method,
             progress=progress_bar,
             feedback=feedback,

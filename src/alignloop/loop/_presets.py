@@ -194,6 +194,7 @@ def preset(
     rl_steps: int | None = None,
     steer_target: float | None = None,
     border_share: float | None = None,
+    external_share: float | None = None,
     method: str | None = None,
 ) -> Preset:
     """The preset for the flags and the machine.
@@ -206,7 +207,8 @@ def preset(
     ``default-gpu`` loop took about 7.5 minutes. ``data_limit`` overrides the prompts per side (0: all of them);
     ``rl_steps`` adds that many GRPO steps after DPO; ``steer_target`` sets the over-refusal the
     steering stage aims at (0 turns it off); ``border_share`` sets the share of borderline-safe
-    prompts on the helpful side (the rest are ordinary ones); ``method`` picks the trainer
+    prompts on the helpful side (the rest are ordinary ones); ``external_share`` the share of harmful and
+    borderline train prompts from ``external_sources`` (0: seed prompts only); ``method`` picks the trainer
     (``alignloop.train.METHODS``; default ``dpo``).
     """
     p = PRESETS["quick" if quick else "default"]
@@ -242,6 +244,8 @@ def preset(
         p = replace(p, name=f"{p.name}-steer{steer_target:g}", steer_target=steer_target)
     if border_share is not None:
         p = replace(p, name=f"{p.name}-border{border_share:g}", border_share=border_share)
+    if external_share is not None:
+        p = replace(p, name=f"{p.name}-external{external_share:g}", external_share=external_share)
     if method is not None and method != p.method:
         from alignloop.train import METHODS
 
