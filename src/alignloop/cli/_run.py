@@ -47,6 +47,13 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
     help="Share of the helpful train prompts that are borderline-safe, the rest ordinary (default: 0.75).",
 )
 @click.option(
+    "--external-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Share of the harmful and of the borderline train prompts taken from sources nobody here wrote "
+    "(Do-Not-Answer, PyRIT red-team seeds, the guard's scary-but-safe prompts; train rows only; default: 0.25).",
+)
+@click.option(
     "--feedback",
     multiple=True,
     help="Extra training data source (alignloop.loop.FEEDBACK): `monitor` adds reviewed production traces "
@@ -69,6 +76,7 @@ def command(
     rl_steps: int,
     steer_target: float | None,
     border_share: float | None,
+    external_share: float | None,
     feedback: tuple[str, ...],
     method: str,
     as_json: bool,
@@ -100,6 +108,7 @@ def command(
             rl_steps=rl_steps,
             steer_target=steer_target,
             border_share=border_share,
+            external_share=external_share,
             method=method,
             progress=progress_bar,
             feedback=feedback,
@@ -112,6 +121,7 @@ def command(
         if k in after:
             click.echo(f"{k}: {before.get(k, float('nan')):.3f} -> {after[k]:.3f}")
     _print_precision(summary)
+    _print_public(summary)
     loops = [k for k in after if k.startswith("repetitive/")]
     if loops:
         click.echo(
@@ -142,6 +152,22 @@ def _print_precision(summary: dict[str, Any]) -> None:
         click.echo(f"{split} split, 95% half-widths: " + ", ".join(parts))
         if any("why_wider" in e for e in prec.values()):
             click.echo("  (over 5 points: too few test prompts for that; see precision in summary.json)")
+
+
+def _print_public(summary: dict[str, Any]) -> None:
+    pub = (summary.get("public_heldout") or {}).get("suites") or {}
+    for name, e in pub.items():
+        if e.get("skipped"):
+            click.echo(f"{name}: skipped ({e['skipped']})")
+            continue
+        b, a = e.get("before") or {}, e.get("after") or {}
+        if a.get("value") is None:
+            continue
+        before = f"{b['value']:.3f}" if b.get("value") is not None else "?"
+        click.echo(
+            f"{name} refused: {before} -> {a['value']:.3f} [{a['ci_low']:.3f}, {a['ci_high']:.3f}] (n={a['n']}; "
+            "held out, nobody here wrote it)"
+        )
 
 
 def _print_redteam(summary: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from alignloop.evals._degenerate import degenerate_flags, is_truncated
 from alignloop.evals._gates import GateCheck, GateResult, check_gates
 from alignloop.evals._generate import generate_file
 from alignloop.evals._items import EvalItem, file_items, is_dev
+from alignloop.evals._public import NO_SAFE_PUBLIC_SET, PUBLIC_EVAL_SIZE, PublicSuite
 from alignloop.evals._run import EvalResult, evaluate, flat_metrics
 from alignloop.evals._stats import mcnemar, rate, wilson
 from alignloop.evals._suites import DEFAULT_SUITES, SUITES, FileSuite, Suite, resolve_suites
@@ -23,6 +24,8 @@ from alignloop.guard._verdict import JUDGES, Judge, KeywordJudge, Verdict
 __all__ = [
     "DEFAULT_SUITES",
     "JUDGES",
+    "NO_SAFE_PUBLIC_SET",
+    "PUBLIC_EVAL_SIZE",
     "SUITES",
     "Comparison",
     "EvalContext",
@@ -35,6 +38,7 @@ __all__ = [
     "Judge",
     "KeywordJudge",
     "LlmJudge",
+    "PublicSuite",
     "Suite",
     "SuiteComparison",
     "Verdict",

@@ -25,6 +25,8 @@ HEADLINE = {
     "helpfulness": ("helpfulness_retention", "retention"),
     "truthfulness": ("truthfulness", "accuracy"),
     "sycophancy": ("sycophancy", "overall"),
+    "harmbench": ("harmbench_compliance", "overall"),
+    "external_heldout": ("external_heldout_compliance", "overall"),
 }
 """suite -> (flat metric name, summary key holding its rate)."""
 
@@ -204,7 +206,9 @@ def build_summary(
         wanted = {it.id for it in items}
         srows = [r for r in rows if r.get("suite") == name and str(r.get("id")) in wanted]
         suites[name] = (
-            suite.summarize(srows) if srows else {"metric": suite.metric, "n_rows": 0, "skipped": "no items"}
+            suite.summarize(srows)
+            if srows
+            else {"metric": suite.metric, "n_rows": 0, "skipped": getattr(suite, "unavailable", None) or "no items"}
         )
     failed = [
         {"suite": r["suite"], "id": r["id"], "error": r.get("error")}

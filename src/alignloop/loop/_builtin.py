@@ -16,6 +16,7 @@ from alignloop.loop._presets import SMALL_MODEL_PARAMS, STEER_GATE_SHARE
 from alignloop.loop._stages import FEEDBACK, LOOP_STAGES, LoopContext, Stage
 
 if TYPE_CHECKING:
+    from alignloop.loop._presets import Preset
     from alignloop.train import TrainResult
 
 
@@ -46,14 +47,14 @@ def small_model(ctx: LoopContext) -> bool:
 
 
 def _evaluate(ctx: LoopContext, which: str) -> dict[str, Any]:
-    from alignloop.evals import evaluate, resolve_suites
+    from alignloop.evals import evaluate
 
     p = ctx.preset
     model = ctx.models.base if which == "baseline" else ctx.models.after
     res = evaluate(
         model,
         ctx.loaded,
-        resolve_suites(list(p.eval_suites), split=p.eval_split),
+        eval_suites(p),
         ctx.out / f"eval_{which}",
         [ctx.judge],
         limit=p.eval_limit,
@@ -62,6 +63,17 @@ def _evaluate(ctx: LoopContext, which: str) -> dict[str, Any]:
         progress=ctx.bar,
     )
     return {"dir": str(res.out_dir), "metrics": res.metrics, "split": p.eval_split}
+
+
+def eval_suites(p: Preset) -> list[Any]:
+    """The headline suites on ``eval_split`` plus the public held-out ones, capped at ``public_eval_limit``."""
+    from alignloop.evals import PublicSuite, resolve_suites
+
+    suites = resolve_suites([*p.eval_suites, *p.public_suites], split=p.eval_split)
+    for s in suites:
+        if isinstance(s, PublicSuite):
+            s.size = p.public_eval_limit
+    return suites
 
 
 def _redteam(ctx: LoopContext, model: Any, folder: str, desc: str) -> dict[str, Any]:
@@ -100,14 +112,20 @@ class Redteam(Stage):
 
 @LOOP_STAGES.register("data")
 class Data(Stage):
-    """Preference pairs from the constitution (CAI, helpfulness, red-team failures) plus any feedback sources."""
+    """Preference pairs from the constitution (CAI, helpfulness, red-team failures) plus any feedback sources.
+
+    ``external_share`` of the harmful and of the borderline prompts come from the preset's
+    ``external_sources`` (train rows only), within the same pair budget.
+    """
 
     name, order = "data", 30
 
     def run(self, ctx: LoopContext) -> dict[str, Any]:
+        from alignloop.data import external_prompts
         from alignloop.train import build_alignment_data
 
         p = ctx.preset
+        external = external_prompts(p.external_sources, "train") if p.external_share > 0 else None
         with ctx.bar("training data", None) as adv:
             res = build_alignment_data(
                 ctx.models.base,
@@ -119,6 +137,8 @@ class Data(Stage):
                 max_new_tokens=p.data_tokens,
                 progress=adv,
                 border_share=p.border_share,
+                external=external,
+                external_share=p.external_share,
             )
         counts = dict(res.counts)
         for name in ctx.feedback:  # the place for production feedback and other extra sources

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from alignloop.data._external import DEFAULT_EXTERNAL
+from alignloop.evals._public import PUBLIC_EVAL_SIZE
 from alignloop.train._calibrate import CALIBRATION_PROMPTS, MAX_UP_ALPHA
 from alignloop.train._generate import REFUSAL_OPENING_WORDS
 from alignloop.train._recipe import BORDER_SHARE
@@ -12,6 +14,11 @@ from alignloop.train._settings import TRAIN_DEFAULTS
 
 if TYPE_CHECKING:
     from alignloop.train import TrainSettings
+
+EXTERNAL_SHARE = 0.25
+"""Share of the harmful and of the borderline train prompts that come from sources nobody here wrote. A
+default, not chosen on dev: a quarter keeps three quarters of the seed prompts the constants were tuned
+with, and brings in 45 harmful and 34 borderline prompts of other authors at the CPU preset's 180."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,15 @@ class Preset:
     split, never used to choose a constant. Steering calibrates on train prompts."""
     border_share: float = BORDER_SHARE
     """Share of borderline-safe prompts among the helpful train prompts (the rest are ordinary ones)."""
+    external_sources: tuple[str, ...] = DEFAULT_EXTERNAL
+    """Prompt sources nobody here wrote (``alignloop.data.EXTERNAL_PROMPTS``) mixed into the training pairs."""
+    external_share: float = EXTERNAL_SHARE
+    """Share of the harmful and of the borderline train prompts taken from ``external_sources`` instead of
+    the seed prompts (the pair budget stays the same). A default, not chosen on dev (``PROVENANCE``)."""
+    public_suites: tuple[str, ...] = ("harmbench", "external_heldout")
+    """Held-out suites of prompts nobody here wrote, run by the before/after evals beside ``eval_suites``."""
+    public_eval_limit: int | None = PUBLIC_EVAL_SIZE
+    """Items per public suite (HarmBench ships 199); the cap of ``eval_limit`` applies too."""
     sft_weight: float = TRAIN_DEFAULTS.sft_weight
     """Weight of DPO's NLL term on ``chosen`` (``TrainSettings.sft_weight``)."""
     merge_scale: float = TRAIN_DEFAULTS.merge_scale
@@ -121,6 +137,13 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "how": "rejecting whole refusals made 24-40 of 130 harmful dev replies loop; the 8-word opening 1-5 "
         "(train/_generate.REFUSAL_OPENING_WORDS)",
     },
+    "external_share": {
+        "value": EXTERNAL_SHARE,
+        "chosen_on": "default (not tuned)",
+        "how": "a default, not chosen on dev: a quarter of the harmful and of the borderline train prompts "
+        "come from Do-Not-Answer, PyRIT's red-team seeds and the guard's scary-but-safe prompts, within the "
+        "same pair budget",
+    },
     "border_share": {
         "value": BORDER_SHARE,
         "chosen_on": TUNED_ON,
@@ -128,7 +151,8 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "0.296 at 6.0% (train/_recipe.BORDER_SHARE)",
     },
 }
-"""Where each tuned constant of the default preset came from (written into ``summary.json``).
+"""Where each tuned constant of the default preset came from (written into ``summary.json``); a constant
+whose ``chosen_on`` is not ``dev`` is a default that nobody tuned.
 
 Caveat, stated in every report: these were chosen on the dev split *before* the frozen test split was
 carved out of it (the old dev had 130 prompts per suite; it is now the new dev plus test), so the test
@@ -170,6 +194,7 @@ def preset(
     rl_steps: int | None = None,
     steer_target: float | None = None,
     border_share: float | None = None,
+    external_share: float | None = None,
     method: str | None = None,
 ) -> Preset:
     """The preset for the flags and the machine.
@@ -182,7 +207,8 @@ def preset(
     ``default-gpu`` loop took about 7.5 minutes. ``data_limit`` overrides the prompts per side (0: all of them);
     ``rl_steps`` adds that many GRPO steps after DPO; ``steer_target`` sets the over-refusal the
     steering stage aims at (0 turns it off); ``border_share`` sets the share of borderline-safe
-    prompts on the helpful side (the rest are ordinary ones); ``method`` picks the trainer
+    prompts on the helpful side (the rest are ordinary ones); ``external_share`` the share of harmful and
+    borderline train prompts from ``external_sources`` (0: seed prompts only); ``method`` picks the trainer
     (``alignloop.train.METHODS``; default ``dpo``).
     """
     p = PRESETS["quick" if quick else "default"]
@@ -201,6 +227,7 @@ def preset(
             eval_limit=limit,
             redteam_budget=limit,
             data_limit=limit,
+            public_eval_limit=limit,
             eval_tokens=min(p.eval_tokens, 32),
             data_tokens=min(p.data_tokens, 32),
             epochs=1.0,
@@ -217,6 +244,8 @@ def preset(
         p = replace(p, name=f"{p.name}-steer{steer_target:g}", steer_target=steer_target)
     if border_share is not None:
         p = replace(p, name=f"{p.name}-border{border_share:g}", border_share=border_share)
+    if external_share is not None:
+        p = replace(p, name=f"{p.name}-external{external_share:g}", external_share=external_share)
     if method is not None and method != p.method:
         from alignloop.train import METHODS
 

@@ -35,11 +35,12 @@ def precision(summary: dict[str, Any], split: str, limit: int | None = None) -> 
         half = (r["ci_high"] - r["ci_low"]) / 2
         entry: dict[str, Any] = {"n": r["n"], "value": r["value"], "half_width": round(half, 4)}
         if half > HALF_WIDTH_TARGET:
-            where = (
-                f"this preset evaluates {r['n']} {split} prompts (capped at {limit})"
-                if limit is not None
-                else f"the bundled {split} split has {r['n']} such prompts"
-            )
+            if s.get("source"):  # a public held-out suite: its size is the preset's public cap
+                where = f"this preset measures {r['n']} prompts of {s['source'].get('name')}"
+            elif limit is not None:
+                where = f"this preset evaluates {r['n']} {split} prompts (capped at {limit})"
+            else:
+                where = f"the bundled {split} split has {r['n']} such prompts"
             entry["why_wider"] = (
                 f"{where}; +-5 points at this rate needs about {needed_n(r['value'])}. "
                 "Add held-out prompts (eval --prompts FILE) for a tighter interval."
@@ -51,6 +52,27 @@ def precision(summary: dict[str, Any], split: str, limit: int | None = None) -> 
 def per_category(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{suite: {category: rate record (value, ci_low, ci_high, k, n)}}`` from an eval summary."""
     return {name: s["per_category"] for name, s in summary.get("suites", {}).items() if s.get("per_category")}
+
+
+def public_heldout(base: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The model alone on held-out prompts nobody here wrote: share refused before and after, per public suite.
+
+    Each entry has ``before`` / ``after`` rate records (value, Wilson 95% interval, k, n) of the share
+    refused, the source, and ``skipped`` where the suite had no items on this machine.
+    """
+    from alignloop.evals import NO_SAFE_PUBLIC_SET, SUITES, PublicSuite
+
+    out: dict[str, Any] = {}
+    for name in dict.fromkeys([*base.get("suites", {}), *after.get("suites", {})]):
+        if name not in SUITES.names() or not issubclass(SUITES.get(name), PublicSuite):
+            continue
+        b, a = base.get("suites", {}).get(name) or {}, after.get("suites", {}).get(name) or {}
+        entry: dict[str, Any] = {"before": b.get("refused"), "after": a.get("refused")}
+        entry["source"] = a.get("source") or b.get("source")
+        if a.get("skipped") or b.get("skipped"):
+            entry["skipped"] = a.get("skipped") or b.get("skipped")
+        out[name] = entry
+    return {"suites": out, "note": NO_SAFE_PUBLIC_SET} if out else {}
 
 
 def redteam_by_strategy(base: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -100,7 +122,8 @@ def build_summary(ctx: LoopContext) -> dict[str, Any]:
     """The loop's ``summary.json`` object from the finished stages' files and records."""
     out, state, p = ctx.out, ctx.state, ctx.preset
     base, after = _load(out / "eval_baseline" / "summary.json"), _load(out / "eval_after" / "summary.json")
-    sources = _load(out / "data" / "pairs.jsonl.meta.json").get("sources", {})
+    data_meta = _load(out / "data" / "pairs.jsonl.meta.json")
+    sources = data_meta.get("sources", {})
     rt_base, rt_after = _load(out / "redteam" / "summary.json"), _load(out / "redteam_after" / "summary.json")
 
     def info(name: str) -> dict[str, Any]:
@@ -125,6 +148,9 @@ def build_summary(ctx: LoopContext) -> dict[str, Any]:
         # which path made each source's pairs (e.g. cai: refusal_style when the model is too small to critique)
         "data_generators": {k: v.get("generators", {}) for k, v in sources.items()},
         "data_labels": {k: v.get("labels", {}) for k, v in sources.items()},
+        # training prompts per origin (seed or an external source), and each external source's manifest entry
+        "data_sources": {"prompt_mix": data_meta.get("prompt_mix", {}), "external": data_meta.get("external", [])},
+        "public_heldout": public_heldout(base, after),
         **{name: info(name) for name in builtin if state.done(name)},
         # stages added by plugins report under their own name
         "stages": {n: info(n) for n in names if n not in builtin and state.done(n) and n != "report"},

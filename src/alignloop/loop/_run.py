@@ -37,6 +37,7 @@ def run_loop(
     rl_steps: int | None = None,
     steer_target: float | None = None,
     border_share: float | None = None,
+    external_share: float | None = None,
     method: str | None = None,
     feedback: Sequence[str] = (),
     progress: ProgressFactory | None = None,
@@ -48,6 +49,7 @@ def run_loop(
     RL stage (GRPO, rewarded by the guard) after DPO; ``steer_target`` sets the over-refusal the
     trained model is steered to (default: ``STEER_GATE_SHARE`` of the constitution's gate; 0: none);
     ``border_share`` sets the share of borderline-safe prompts among the helpful train prompts;
+    ``external_share`` the share of harmful and borderline train prompts from sources nobody here wrote;
     ``method`` picks the trainer (``alignloop.train.METHODS``: dpo, ipo, kto, orpo, grpo); ``feedback``
     names extra data sources in ``alignloop.loop.FEEDBACK`` whose pairs the data stage adds.
 
@@ -69,6 +71,7 @@ def run_loop(
         rl_steps=rl_steps,
         steer_target=steer_target,
         border_share=border_share,
+        external_share=external_share,
         method=method,
     )
     loaded = load_constitution(constitution if constitution not in (None, "default") else None)

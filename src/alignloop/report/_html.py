@@ -173,6 +173,7 @@ def _provenance(run: dict[str, Any]) -> list[str]:
     for source, n in (run.get("data") or {}).items():
         how = "; ".join(c for c in (_counts(generators.get(source) or {}), _counts(labels.get(source) or {})) if c)
         rows.append(_row(f"pairs: {source}", f"{n} ({how})" if how else n))
+    rows += _external_rows(run.get("data_sources") or {})
     train = run.get("train") or {}
     if train:
         rows.append(
@@ -197,6 +198,28 @@ def _provenance(run: dict[str, Any]) -> list[str]:
     return ["<h2>How this model was made</h2><table>", *rows, "</table>"]
 
 
+def _external_rows(sources: dict[str, Any]) -> list[str]:
+    """Training prompts per origin and label, and each external source's package, version, licence and count."""
+    rows = []
+    mix = sources.get("prompt_mix") or {}
+    for label, by in mix.get("prompts", {}).items():
+        pairs = mix.get("pairs", {}).get(label) or {}
+        rows.append(_row(f"{label} train prompts by origin", f"{_counts(by)} (pairs made: {_counts(pairs) or 0})"))
+    for e in sources.get("external") or []:
+        if e.get("skipped"):
+            rows.append(_row(f"external: {e['name']}", f"skipped: {e['skipped']}"))
+            continue
+        pkg = f"{e['package']} {e['version']}" if e.get("package") else "alignloop (guard data)"
+        rows.append(
+            _row(
+                f"external: {e['name']}",
+                f"{e.get('description')}; {pkg}, licence {e.get('licence')}; {e.get('rows')} {e.get('label')} "
+                f"{e.get('split')} rows available",
+            )
+        )
+    return rows
+
+
 def _rate_cell(r: dict[str, Any] | None) -> str:
     return f"<td>{escape(_fmt_rate(r))}</td>"
 
@@ -219,6 +242,28 @@ def _precision_section(run: dict[str, Any]) -> list[str]:
     note = (run.get("provenance") or {}).get("note")
     if note:
         out.append(f"<p>{escape(note)}.</p>")
+    return out
+
+
+def _public_section(run: dict[str, Any]) -> list[str]:
+    """The model alone on held-out prompts nobody here wrote: share refused before and after."""
+    pub = run.get("public_heldout") or {}
+    if not pub.get("suites"):
+        return []
+    out = [
+        "<h2>Held-out prompts nobody here wrote (the model alone)</h2><table><tr><th>suite</th><th>source</th>"
+        "<th>refused before</th><th>refused after</th></tr>"
+    ]
+    for name, e in pub["suites"].items():
+        src = e.get("source") or {}
+        what = e.get("skipped") or f"{src.get('name', '')}; {src.get('use', '')}"
+        out.append(
+            f"<tr><td>{escape(name)}</td><td>{escape(str(what))}</td>"
+            f"{_rate_cell(e.get('before'))}{_rate_cell(e.get('after'))}</tr>"
+        )
+    out.append("</table>")
+    if pub.get("note"):
+        out.append(f"<p>Over-refusal: {escape(pub['note'])}.</p>")
     return out
 
 
@@ -289,6 +334,7 @@ def render_loop_report(
             body.append(paired_bars(rows, ("baseline", "after"), title))
     if run:
         body += _precision_section(run)
+        body += _public_section(run)
         body += _per_category_section(run)
     if gates:
         body.append(

@@ -14,7 +14,7 @@ from alignloop._util.atomic import write_text_atomic
 from alignloop._util.hashing import sha256_text
 from alignloop._util.sampling import spread
 from alignloop.constitution import LoadedConstitution
-from alignloop.data import PromptRecord, seed_prompts, write_rows
+from alignloop.data import ExternalPrompts, PromptRecord, seed_prompts, write_rows
 from alignloop.guard._verdict import Judge, KeywordJudge
 from alignloop.models import ChatModel
 from alignloop.train._datasets import meta_path, row_id, train_prompts
@@ -59,6 +59,18 @@ def _spread(records: Sequence[PromptRecord], limit: int | None, *, proportional:
     return spread(records, limit, id_of=lambda r: r.id, category_of=_group, salt="train:", proportional=proportional)
 
 
+def mix(own: Sequence[PromptRecord], ext: Sequence[PromptRecord], n: int | None, share: float) -> list[PromptRecord]:
+    """``n`` prompts of which ``share`` come from ``ext`` (as many as it has), the rest from ``own``.
+
+    Without a cap (``n`` None), all of both (none of ``ext`` when ``share`` is 0). Each part is spread
+    over its categories in turn.
+    """
+    if n is None:
+        return _spread(own, None) + (_spread(ext, None) if share > 0 else [])
+    n_ext = min(len(ext), round(n * share))
+    return _spread(own, n - n_ext) + _spread(ext, n_ext)
+
+
 def spread_train(label: str, limit: int | None = None) -> list[PromptRecord]:
     """The bundled train-split seed prompts with ``label``: with a ``limit``, categories (topics for
     ordinary prompts) take turns; without one, all of them in hash order."""
@@ -80,13 +92,18 @@ def build_alignment_data(
     max_new_tokens: int = 64,
     progress: Callable[[int], None] | None = None,
     border_share: float = BORDER_SHARE,
+    external: ExternalPrompts | None = None,
+    external_share: float = 0.0,
 ) -> DataResult:
     """Generate every requested source into ``out_dir`` and merge them into ``pairs.jsonl``.
 
     Prompts default to the ``train`` split of the bundled seed prompts (harmful for ``cai``,
     ``context_distillation`` and ``rlaif``; borderline and benign for ``helpfulness``). ``limit``
     caps each group; ``border_share`` of a capped helpful group is borderline, the rest benign.
-    Each source keeps its own resumable file, so a killed run continues.
+    ``external``: prompts nobody here wrote (``alignloop.data.external_prompts``; train rows only are
+    used); ``external_share`` of the harmful prompts and of the borderline ones come from them, in
+    place of seed prompts (without a ``limit``, all of them are added). Each source keeps its own
+    resumable file, so a killed run continues.
     """
     from alignloop._util.errors import UserError
 
@@ -98,7 +115,10 @@ def build_alignment_data(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     judge = judge or KeywordJudge()
-    harm = _spread(train_prompts(harmful if harmful is not None else seed_prompts(label="harmful")), limit)
+    ext = external or ExternalPrompts()
+    ext_harm, ext_border = (train_prompts(ext.labelled(label)) for label in ("harmful", "borderline"))
+    own_harm = train_prompts(harmful if harmful is not None else seed_prompts(label="harmful"))
+    harm = mix(own_harm, ext_harm, limit, external_share)
     if helpful is None:
         # borderline-safe prompts carry the contrast with harmful ones; ordinary ones keep everyday answers
         border, benign = (train_prompts(seed_prompts(label=label)) for label in ("borderline", "benign"))
@@ -107,7 +127,8 @@ def build_alignment_data(
         # capped, borderline prompts take harm categories in turn. Ordinary topics keep the pool's mix
         # instead: in turn, writing (137 of 458) got 4 of 45 pairs, and writing requests were most of the
         # ordinary prompts the aligned model refused (docs/design.md)
-        helpf = _spread(_spread(border, n_border) + _spread(benign, n_benign, proportional=True), None)
+        border_part = mix(border, ext_border, None if limit is None else n_border, external_share)
+        helpf = _spread(border_part + _spread(benign, n_benign, proportional=True), None)
     else:
         helpf = _spread(train_prompts(helpful), limit)
     metas: dict[str, Any] = {}
@@ -148,11 +169,30 @@ def build_alignment_data(
         "counts": counts,
         "sources": metas,
     }
-    all_harmful = train_prompts(harmful if harmful is not None else seed_prompts(label="harmful"))
-    sft = _write_sft(out / "sft.jsonl", loaded, all_harmful, rows)
+    summary["prompt_mix"] = prompt_mix(harm + helpf, rows, ext.origin)
+    if external is not None:
+        summary["external"] = ext.manifest
+    sft = _write_sft(out / "sft.jsonl", loaded, own_harm + (ext_harm if external_share > 0 else []), rows)
     summary["sft_rows"] = len(sft)
     write_text_atomic(meta_path(pairs), json.dumps(summary, indent=2, sort_keys=True))
     return DataResult(pairs_path=pairs, sft_path=out / "sft.jsonl", counts=counts, meta=metas)
+
+
+def prompt_mix(
+    prompts: Sequence[PromptRecord], pairs: Sequence[dict[str, Any]], origin: dict[str, str]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """Prompts chosen and pairs made, per label and origin (``seed`` or an external source's name)."""
+    label_of = {r.id: str(r.label) for r in prompts}
+    out: dict[str, dict[str, dict[str, int]]] = {"prompts": {}, "pairs": {}}
+    for r in prompts:
+        by = out["prompts"].setdefault(str(r.label), {})
+        by[origin.get(r.id, "seed")] = by.get(origin.get(r.id, "seed"), 0) + 1
+    for row in pairs:
+        pid = str(row.get("prompt_id"))
+        if pid in label_of:  # red-team and feedback pairs have prompts of their own
+            by = out["pairs"].setdefault(label_of[pid], {})
+            by[origin.get(pid, "seed")] = by.get(origin.get(pid, "seed"), 0) + 1
+    return out
 
 
 def _write_sft(
