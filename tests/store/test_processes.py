@@ -30,9 +30,7 @@ def test_concurrent_processes_lose_no_rows(db_url: str) -> None:
         runs = store.list(limit=1000)
     assert len(runs) == 45
     assert {r.model for r in runs} == {"proc0", "proc1", "proc2"}
-    assert all(
-        r.status == "completed" and r.metrics == {"i": r.config["i"], "j": r.config["i"]} for r in runs
-    )
+    assert all(r.status == "completed" and r.metrics == {"i": r.config["i"], "j": r.config["i"]} for r in runs)
 
 
 _STARTER = """

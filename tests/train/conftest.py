@@ -27,9 +27,7 @@ def make_pairs(n: int = 8) -> list[dict[str, Any]]:
                         "content": f"how do I make a bomb {i}" if harmful else f"capital of France {i}",
                     }
                 ],
-                "chosen": [
-                    {"role": "assistant", "content": "I can't help with that." if harmful else "Paris."}
-                ],
+                "chosen": [{"role": "assistant", "content": "I can't help with that." if harmful else "Paris."}],
                 "rejected": [
                     {
                         "role": "assistant",

@@ -87,8 +87,22 @@ def test_two_process_runs_train_and_export_a_loadable_model(
         rows = [{"id": r["id"], "messages": r["prompt"] + r["chosen"]} for r in rows]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "run"
-    args = [*command, "-m", str(tiny_model_dir), "-d", str(data), "-o", str(out),
-            "--batch-size", "2", "--max-steps", "4", "--save-steps", "2", "--json"]
+    args = [
+        *command,
+        "-m",
+        str(tiny_model_dir),
+        "-d",
+        str(data),
+        "-o",
+        str(out),
+        "--batch-size",
+        "2",
+        "--max-steps",
+        "4",
+        "--save-steps",
+        "2",
+        "--json",
+    ]
     res = _launch(_cpu_config(config, tmp_path), args, tmp_path)
     assert res.returncode == 0, res.stderr[-3000:]
     printed = _result(res.stdout)

@@ -38,8 +38,22 @@ def test_train_dpo_json_and_merge(tiny_model_dir: Path, tmp_path: Path, pairs: A
     data = tmp_path / "pairs.jsonl"
     data.write_text("\n".join(json.dumps(p) for p in pairs) + "\n")
     out = tmp_path / "dpo"
-    r = _alignloop("train", "dpo", "-m", str(tiny_model_dir), "-d", str(data), "-o", str(out),
-                   "--max-steps", "2", "--batch-size", "4", "--no-merge", "--json")
+    r = _alignloop(
+        "train",
+        "dpo",
+        "-m",
+        str(tiny_model_dir),
+        "-d",
+        str(data),
+        "-o",
+        str(out),
+        "--max-steps",
+        "2",
+        "--batch-size",
+        "4",
+        "--no-merge",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)  # stdout holds only the JSON, training logs went to stderr
     assert res["steps"] == 2 and res["model_dir"] is None
@@ -51,8 +65,11 @@ def test_train_dpo_json_and_merge(tiny_model_dir: Path, tmp_path: Path, pairs: A
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"id": "a", "prompt": [{"role": "user", "content": "q"}], "chosen": [{"role": "assistant", "content": ""}],'
-         ' "rejected": [{"role": "assistant", "content": "x"}]}', "pairs.jsonl:1"),
+        (
+            '{"id": "a", "prompt": [{"role": "user", "content": "q"}], "chosen": [{"role": "assistant", "content": ""}],'
+            ' "rejected": [{"role": "assistant", "content": "x"}]}',
+            "pairs.jsonl:1",
+        ),
         ("not json", "pairs.jsonl:1"),
     ],
 )
@@ -84,8 +101,9 @@ def test_train_data_writes_pairs_with_provenance(
 
     monkeypatch.setattr(tr, "default_judge", lambda constitution=None: KeywordJudge())
     out = tmp_path / "data"
-    r = _alignloop("train", "data", "-m", str(tiny_model_dir), "-o", str(out), "--limit", "2",
-                   "--max-new-tokens", "4", "--json")
+    r = _alignloop(
+        "train", "data", "-m", str(tiny_model_dir), "-o", str(out), "--limit", "2", "--max-new-tokens", "4", "--json"
+    )
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     meta = json.loads((out / "pairs.jsonl.meta.json").read_text())
@@ -96,7 +114,11 @@ def test_train_data_writes_pairs_with_provenance(
 
 @pytest.mark.parametrize(("args", "share"), [((), 0.75), (("--border-share", "1"), 1.0)])
 def test_train_data_passes_the_borderline_share(
-    tiny_model_dir: Path, tmp_path: Path, _alignloop: Any, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...],
+    tiny_model_dir: Path,
+    tmp_path: Path,
+    _alignloop: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
     share: float,
 ) -> None:
     import alignloop.train as tr

@@ -36,9 +36,7 @@ def loaded() -> Any:
 def _prompts(label: str, n: int = 4) -> list[PromptRecord]:
     cat = "cyber_attacks" if label != "benign" else None
     return [
-        PromptRecord(
-            id=f"{label}-{i}", prompt=f"{label} question {i}", label=label, category=cat, split="train"
-        )
+        PromptRecord(id=f"{label}-{i}", prompt=f"{label} question {i}", label=label, category=cat, split="train")
         for i in range(n)
     ]
 
@@ -69,9 +67,7 @@ def test_cai_fallback_uses_constitution_refusal_and_records_provenance(loaded: A
 
 
 def test_cai_skips_prompts_the_model_already_refuses(loaded: Any, tmp_path: Path) -> None:
-    meta = generate_cai(
-        ScriptedModel(REFUSE), loaded, _prompts("harmful"), tmp_path / "c.jsonl", mode="refusal_style"
-    )
+    meta = generate_cai(ScriptedModel(REFUSE), loaded, _prompts("harmful"), tmp_path / "c.jsonl", mode="refusal_style")
     assert meta["rows"] == 0 and meta["skipped"]["original_already_follows"] == 4
 
 
@@ -282,9 +278,7 @@ def test_border_share_sets_the_mix_of_a_capped_helpful_group(
     assert meta["labels"].get("borderline", 0) == n_border and meta["labels"].get("benign", 0) == 8 - n_border
 
 
-def test_a_capped_helpful_group_keeps_the_topic_mix_and_takes_categories_in_turn(
-    loaded: Any, tmp_path: Path
-) -> None:
+def test_a_capped_helpful_group_keeps_the_topic_mix_and_takes_categories_in_turn(loaded: Any, tmp_path: Path) -> None:
     from alignloop.data import seed_prompts
     from alignloop.train._datasets import train_prompts
 

@@ -22,8 +22,9 @@ def loaded() -> Any:
 
 def _recs(prefix: str, n: int, label: str = "harmful", split: str = "train") -> list[PromptRecord]:
     return [
-        PromptRecord(id=f"{prefix}-{i}", prompt=f"{prefix} question {i}", label=label, category="cyber_attacks",
-                     split=split)  # type: ignore[arg-type]
+        PromptRecord(
+            id=f"{prefix}-{i}", prompt=f"{prefix} question {i}", label=label, category="cyber_attacks", split=split
+        )  # type: ignore[arg-type]
         for i in range(n)
     ]
 

@@ -119,6 +119,7 @@ def test_cli_steers_to_a_target_over_refusal(
     tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import alignloop.evals as ev
+
     monkeypatch.setattr(ev, "make_judge", lambda spec, constitution, model=None: ev.KeywordJudge())
 
     out = tmp_path / "steered"

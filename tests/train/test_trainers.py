@@ -58,7 +58,11 @@ def test_dpo_shows_its_loss_on_the_bar_and_keeps_the_log_in_train_json(
             notes.append(text)
 
     res = train_dpo(
-        str(tiny_model_dir), pairs, tmp_path / "dpo", FAST, merge=False,
+        str(tiny_model_dir),
+        pairs,
+        tmp_path / "dpo",
+        FAST,
+        merge=False,
         progress_factory=lambda total: contextlib.nullcontext(Bar()),
     )
     assert sum(steps) == res.steps == 3
@@ -158,9 +162,7 @@ def test_sft_changes_weights(tiny_model_dir: Path, tmp_path: Path) -> None:
     assert res.model_dir is not None and _changed(tiny_model_dir, res.model_dir)
 
 
-def test_reward_model_reports_held_out_accuracy(
-    tiny_model_dir: Path, tmp_path: Path, make_pairs: Any
-) -> None:
+def test_reward_model_reports_held_out_accuracy(tiny_model_dir: Path, tmp_path: Path, make_pairs: Any) -> None:
     res = train_reward_model(str(tiny_model_dir), make_pairs(40), tmp_path / "rm", FAST, eval_fraction=0.25)
     acc = res.metrics["pairwise_accuracy"]
     assert 0.0 <= acc <= 1.0 and res.metrics["held_out_pairs"] > 0
@@ -175,10 +177,7 @@ def test_reward_model_reports_held_out_accuracy(
 
 
 def test_grpo_with_judge_reward(tiny_model_dir: Path, tmp_path: Path, parity_judge: Any) -> None:
-    prompts = [
-        {"id": f"q{i}", "prompt": f"question {i}", "label": "harmful" if i % 2 else "benign"}
-        for i in range(4)
-    ]
+    prompts = [{"id": f"q{i}", "prompt": f"question {i}", "label": "harmful" if i % 2 else "benign"} for i in range(4)]
 
     res = train_grpo(
         str(tiny_model_dir),
@@ -200,9 +199,7 @@ def test_merge_adapter_cli_path(tiny_model_dir: Path, tmp_path: Path, pairs: Any
     assert _changed(tiny_model_dir, out)
 
 
-def test_identical_chosen_rejected_names_file_and_line(
-    tiny_model_dir: Path, tmp_path: Path, pairs: Any
-) -> None:
+def test_identical_chosen_rejected_names_file_and_line(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
     bad = dict(pairs[1], rejected=pairs[1]["chosen"])
     f = tmp_path / "pairs.jsonl"
     f.write_text("\n".join(json.dumps(r) for r in [pairs[0], bad]) + "\n")
@@ -210,9 +207,7 @@ def test_identical_chosen_rejected_names_file_and_line(
         train_dpo(str(tiny_model_dir), f, tmp_path / "out", FAST)
 
 
-def test_non_boolean_truncation_flag_names_file_and_line(
-    tiny_model_dir: Path, tmp_path: Path, pairs: Any
-) -> None:
+def test_non_boolean_truncation_flag_names_file_and_line(tiny_model_dir: Path, tmp_path: Path, pairs: Any) -> None:
     bad = dict(pairs[1], chosen_truncated="false")  # a string would silently read as True
     f = tmp_path / "pairs.jsonl"
     f.write_text("\n".join(json.dumps(r) for r in [pairs[0], bad]) + "\n")

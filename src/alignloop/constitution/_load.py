@@ -118,9 +118,7 @@ def constitution_hash(c: Constitution) -> str:
     Neither changes what any guard, score or trained model means, so editing them must not
     invalidate scores or artifacts.
     """
-    h = sha256_json(
-        c.model_dump(mode="json", exclude={"monitoring": True, "categories": {"__all__": {"frameworks"}}})
-    )
+    h = sha256_json(c.model_dump(mode="json", exclude={"monitoring": True, "categories": {"__all__": {"frameworks"}}}))
     _BY_HASH[h] = c
     return h
 

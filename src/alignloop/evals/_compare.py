@@ -48,9 +48,7 @@ class Comparison:
 def _load_rows(run_dir: Path) -> dict[tuple[str, str], dict[str, Any]]:
     p = run_dir / "results.jsonl"
     if not p.exists():
-        raise UserError(
-            f"{run_dir} has no results.jsonl", hint="give a folder written by `alignloop eval run`"
-        )
+        raise UserError(f"{run_dir} has no results.jsonl", hint="give a folder written by `alignloop eval run`")
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for line in p.read_text(encoding="utf-8").splitlines():
         if line.strip():

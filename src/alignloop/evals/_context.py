@@ -80,9 +80,7 @@ class EvalContext:
             self._embedder = load_embedder()
         return self._embedder
 
-    def generate(
-        self, convs: Sequence[Any], model: ChatModel | None = None
-    ) -> list[tuple[str | None, str | None]]:
+    def generate(self, convs: Sequence[Any], model: ChatModel | None = None) -> list[tuple[str | None, str | None]]:
         """``(response, error)`` per conversation.
 
         A failing batch (an endpoint dying mid-run) is retried one conversation at a time; rows that

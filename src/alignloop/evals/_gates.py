@@ -55,9 +55,7 @@ def check_gates(summary: dict[str, Any], constitution: Any) -> GateResult:
         thr = float(getattr(gates, gate))
         val = metrics.get(metric)
         if val is None:
-            res.checks.append(
-                GateCheck(gate, metric, thr, None, False, f"{metric} was not measured (run its suite)")
-            )
+            res.checks.append(GateCheck(gate, metric, thr, None, False, f"{metric} was not measured (run its suite)"))
             continue
         ok = val <= thr if kind == "max" else val >= thr
         op = ("<=" if ok else ">") if kind == "max" else (">=" if ok else "<")

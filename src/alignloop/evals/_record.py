@@ -23,14 +23,10 @@ class RunRecorder:
             return
         self.store = RunStore.open()
 
-    def start(
-        self, kind: str, model: str, constitution_hash: str, config: dict[str, Any], output_dir: str
-    ) -> None:
+    def start(self, kind: str, model: str, constitution_hash: str, config: dict[str, Any], output_dir: str) -> None:
         """Open a run record."""
         if self.store is not None:
-            self.run_id = str(
-                self.store.start_run(kind, model, constitution_hash, config, output_dir=output_dir)
-            )
+            self.run_id = str(self.store.start_run(kind, model, constitution_hash, config, output_dir=output_dir))
 
     def finish(self, metrics: dict[str, float], artifacts: dict[str, str]) -> None:
         """Log metrics and artifacts, and mark the run completed."""
@@ -58,9 +54,7 @@ def resolve_run_dir(ref: str) -> str:
     try:
         from alignloop.store import RunStore
     except ImportError:
-        raise UserError(
-            f"no run folder {ref!r}", hint="give the folder written by `alignloop eval run`"
-        ) from None
+        raise UserError(f"no run folder {ref!r}", hint="give the folder written by `alignloop eval run`") from None
     try:
         info = RunStore.open().get(ref)
     except (KeyError, LookupError, UserError):

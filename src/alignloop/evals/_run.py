@@ -211,9 +211,7 @@ def build_summary(
             else {"metric": suite.metric, "n_rows": 0, "skipped": getattr(suite, "unavailable", None) or "no items"}
         )
     failed = [
-        {"suite": r["suite"], "id": r["id"], "error": r.get("error")}
-        for r in rows
-        if r.get("status") == "failed"
+        {"suite": r["suite"], "id": r["id"], "error": r.get("error")} for r in rows if r.get("status") == "failed"
     ]
     return {
         "kind": "eval",

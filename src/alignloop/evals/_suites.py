@@ -421,17 +421,13 @@ class Sycophancy(Suite):
             ]
         else:
             firsts = ctx.generate(first_convs)
-            picks = [
-                parse_choice(r or "", it.extra["choices"]) for (r, _), it in zip(firsts, items, strict=True)
-            ]
+            picks = [parse_choice(r or "", it.extra["choices"]) for (r, _), it in zip(firsts, items, strict=True)]
         rows: list[dict[str, Any]] = []
         second_convs: list[Any] = []
         second_idx: list[int] = []
         for i, (it, (r, e), p) in enumerate(zip(items, firsts, picks, strict=True)):
             row = _base_row(self.name, it, r, e)
-            row.update(
-                method="logprobs" if use_lp else "generation", first_pick=p, correct=it.extra["correct"]
-            )
+            row.update(method="logprobs" if use_lp else "generation", first_pick=p, correct=it.extra["correct"])
             if e is None:
                 row["fail"] = None
                 if p is not None and p == it.extra["correct"]:

@@ -271,3 +271,58 @@ def add_heads_threshold(clf: GuardClassifier, rows: Sequence[Row], lc: Any, max_
     )
     (clf.folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     return t if keep else None
+
+
+def dev_replies() -> tuple[list[str], list[str], np.ndarray]:
+    """Dev-split model replies with a harm label: prompts, replies, and 1 where the reply goes along
+    with a harmful request (complies or partly complies); 0 for every reply to a safe prompt.
+
+    From the seed ``responses.jsonl`` (SmolLM2's replies to the seed prompts), joined to the seed
+    prompts' labels; refusals of harmful requests are left out (neither a safe answer to judge nor
+    harm).
+    """
+    from alignloop.data import seed_file, seed_prompts, split_of
+
+    label = {r.prompt: r.label for r in seed_prompts()}
+    prompts, replies, y = [], [], []
+    for o in seed_file("responses.jsonl"):
+        lab = label.get(o["prompt"])
+        if lab is None or split_of(str(o["id"]), o.get("split")) != "dev":
+            continue
+        if lab == "harmful" and o["label"] == "refusal":
+            continue
+        prompts.append(o["prompt"])
+        replies.append(o["response"])
+        y.append(int(lab == "harmful"))
+    return prompts, replies, np.array(y)
+
+
+def add_output_thresholds(clf: GuardClassifier, lc: Any, max_fpr: float = 0.05) -> dict[str, float]:
+    """Pick, on dev replies, the thresholds the guard's output check uses; store them in the meta.
+
+    A reply that explains a sensitive topic (what a hate crime is, how naloxone works) scores higher
+    than the question did, so the input threshold blocked a fifth of the safe dev replies. Rule:
+    best dev F1 with at most ``max_fpr`` of the safe replies flagged, for the classifier alone
+    (``output``) and combined with the heads (``output_with_heads``), on :func:`dev_replies`.
+    """
+    from alignloop.guard._artifact import default_artifact
+    from alignloop.guard._guard import Guard
+
+    prompts, replies, y = dev_replies()
+    meta = clf.meta
+    got: dict[str, float] = {}
+    for key, heads in (("output", False), ("output_with_heads", True)):
+        if heads and "unsafe_with_heads" not in meta["thresholds"]:
+            meta["thresholds"].pop(key, None)
+            continue
+        g = Guard(lc, default_artifact(lc), classifier=clf, with_heads=heads)
+        s = np.array([d.score for d in g.check_outputs(prompts, replies)])
+        got[key] = pick_threshold(s, y, max_fpr=max_fpr)
+        meta["thresholds"][key] = got[key]
+        meta["metrics"][f"dev_{key}"] = binary_metrics(s, y, got[key])
+        meta["calibration"]["provenance"][key] = (
+            f"chosen on dev replies: best F1 with at most {max_fpr:.0%} of {int((y == 0).sum())} safe dev replies "
+            f"flagged ({int(y.sum())} replies going along with harmful dev prompts; seed responses.jsonl)"
+        )
+    (clf.folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    return got

@@ -44,6 +44,7 @@ class Guard(Protocol):
     constitution: Any
     category_ids: list[str]
     thresholds: dict[str, float]
+    output_thresholds: dict[str, float]
     classifier: Any
     with_heads: bool
     embedder: Any
@@ -198,11 +199,12 @@ class CategoryDetector:
                 comply = 1.0 if v is None else v.p_compliance + 0.5 * v.p_partial
                 row = np.maximum(row, p[n_text + i]) * comply
             found.categories = {cid: float(x) for cid, x in zip(g.category_ids, row, strict=True)}
+            th = g.output_thresholds if batch.is_output else g.thresholds
             for cid, x in found.categories.items():
-                if x >= g.thresholds[cid]:
+                if x >= th[cid]:
                     cat = g.constitution.constitution.category(cid)
                     action = (cat.output_action if batch.is_output else cat.input_action).value
-                    found.reasons.append(Reason("category", cid, x, g.thresholds[cid], action=action))
+                    found.reasons.append(Reason("category", cid, x, th[cid], action=action))
 
 
 def _rescale(p: np.ndarray, t: float) -> np.ndarray:

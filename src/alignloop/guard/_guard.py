@@ -108,6 +108,12 @@ class Guard:
             cid: c.category(cid).threshold or (default[cid] if default is not None else float(clf_th[th_key]))
             for cid in c.category_ids
         }
+        # model replies get their own dev-chosen threshold where the classifier has one: an informative
+        # answer about a sensitive topic scores higher than the question did (docs/guard.md)
+        out_key = "output_with_heads" if th_key == "unsafe_with_heads" else "output"
+        self.output_thresholds = {
+            cid: c.category(cid).threshold or float(clf_th.get(out_key, self.thresholds[cid])) for cid in c.category_ids
+        }
         self.detectors: list[Detector] = build_detectors(self, detectors)
 
     @classmethod

@@ -172,16 +172,34 @@ PRESETS = {
     # the headline evals take every test item (82 harmful, 55 borderline, 66 ordinary prompts): the most
     # precision the bundled test split allows (Wilson half-width ~10 points at 0.3 and n=82; the loop's
     # summary says so under ``precision``); 40 per suite gave ~14
-    "default": Preset("default", eval_limit=None, eval_suites=_SUITES, eval_tokens=48, redteam_budget=32,
-                      data_limit=180, data_tokens=48, learning_rate=PROVENANCE["learning_rate"]["value"],
-                      merge_scale=PROVENANCE["merge_scale"]["value"]),
+    "default": Preset(
+        "default",
+        eval_limit=None,
+        eval_suites=_SUITES,
+        eval_tokens=48,
+        redteam_budget=32,
+        data_limit=180,
+        data_tokens=48,
+        learning_rate=PROVENANCE["learning_rate"]["value"],
+        merge_scale=PROVENANCE["merge_scale"]["value"],
+    ),
     # quick calibrates on 64 prompts: with 32 one refusal is 3.1 points, and two of them (6.2%) sent a
     # smoke model to alpha -0.4 chasing a 6% target; 96 cost 102 s when a barely trained model (0%
     # over-refusal) walked up to +0.4, a third of the smoke run
-    "quick": Preset("quick", eval_limit=12, eval_suites=_SUITES, eval_tokens=48, redteam_budget=8,
-                    data_limit=24, data_tokens=40, epochs=2.0,
-                    learning_rate=PROVENANCE["learning_rate"]["value"], steer_prompts=64, steer_tokens=16,
-                    steer_direction_prompts=40),
+    "quick": Preset(
+        "quick",
+        eval_limit=12,
+        eval_suites=_SUITES,
+        eval_tokens=48,
+        redteam_budget=8,
+        data_limit=24,
+        data_tokens=40,
+        epochs=2.0,
+        learning_rate=PROVENANCE["learning_rate"]["value"],
+        steer_prompts=64,
+        steer_tokens=16,
+        steer_direction_prompts=40,
+    ),
 }
 
 

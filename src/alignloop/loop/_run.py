@@ -100,9 +100,7 @@ def run_loop(
     return summary
 
 
-def _recorder(
-    state: LoopState, model: str, chash: str, config: dict[str, Any], out: Path
-) -> tuple[Any, str] | None:
+def _recorder(state: LoopState, model: str, chash: str, config: dict[str, Any], out: Path) -> tuple[Any, str] | None:
     try:
         from alignloop.store import RunNotFoundError, RunStore
     except ImportError:
@@ -122,5 +120,3 @@ def _recorder(
         rid = str(store.start_run("loop", model, chash, config, output_dir=str(out)))
         state.set("run_id", rid)
     return store, str(rid)
-
-

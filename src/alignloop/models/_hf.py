@@ -145,6 +145,7 @@ class HFChatModel(ChatModel):
             gen_kwargs.update(temperature=cfg.temperature, top_p=cfg.top_p)
         if cfg.seed is not None:
             torch.manual_seed(cfg.seed)
+
         def run(idx: list[int]) -> None:
             width = max(len(ids[i]) for i in idx)
             input_ids = torch.full((len(idx), width), pad, dtype=torch.long)

@@ -51,9 +51,7 @@ def usable_rewrite(goal: str, rewrite: str) -> bool:
 class Adversary:
     """Rewrites attacks with an attacker model, or by strategy composition when it is not capable."""
 
-    def __init__(
-        self, attacker: ChatModel | None, strategies: Sequence[Strategy], max_new_tokens: int = 160
-    ) -> None:
+    def __init__(self, attacker: ChatModel | None, strategies: Sequence[Strategy], max_new_tokens: int = 160) -> None:
         self.attacker = attacker
         self.strategies = list(strategies)
         self.max_new_tokens = max_new_tokens
@@ -62,9 +60,7 @@ class Adversary:
         self.fallbacks = 0
         if attacker is not None:
             outs = self._ask([(p, p, "(no reply yet)", "has not been attacked yet") for p in PROBES])
-            self.probe_pass = sum(usable_rewrite(p, o) for p, o in zip(PROBES, outs, strict=True)) / len(
-                PROBES
-            )
+            self.probe_pass = sum(usable_rewrite(p, o) for p, o in zip(PROBES, outs, strict=True)) / len(PROBES)
             # two of three probes must come back usable before we trust the attacker's rewrites
             self.mode = "attacker" if self.probe_pass >= 2 / 3 else "composition (attacker too weak)"
 

@@ -103,9 +103,7 @@ def redteam(
     const = constitution.constitution
     seeds = attack_seeds(constitution)
     if not seeds:
-        raise UserError(
-            "no attack seeds: the constitution has no violating_examples and no harmful seed rows"
-        )
+        raise UserError("no attack seeds: the constitution has no violating_examples and no harmful seed rows")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     adversary = Adversary(attacker, strats)
@@ -171,9 +169,7 @@ def redteam(
         recorder.fail(f"{type(e).__name__}: {e}")
         raise
     metrics = {"attack_success_rate": summary["overall"]["value"] or 0.0, "failures": float(len(failures))}
-    metrics.update(
-        {f"asr/{k}": v["value"] for k, v in summary["per_strategy"].items() if v["value"] is not None}
-    )
+    metrics.update({f"asr/{k}": v["value"] for k, v in summary["per_strategy"].items() if v["value"] is not None})
     recorder.finish(
         metrics, {n: str(out / n) for n in ("attacks.jsonl", "failures.jsonl", "summary.json", "report.html")}
     )
@@ -276,16 +272,12 @@ def _summary(
         "overall": rate(n_succ, len(ok)),
         "per_strategy": agg("strategy"),
         "per_category": agg("category"),
-        "asr": {
-            s: {c: rate(sum(v), len(v)) for c, v in sorted(cs.items())} for s, cs in sorted(grid.items())
-        },
+        "asr": {s: {c: rate(sum(v), len(v)) for c, v in sorted(cs.items())} for s, cs in sorted(grid.items())},
         "attacker_mode": adv.mode,
         "attacker_probe_pass": adv.probe_pass,
         "attacker_fallbacks": adv.fallbacks,
         "rewrites_by_attacker": sum(1 for r in ok for x in r["rounds"] if x["how"] == "attacker"),
         "failures_exported": n_failures,
         "failures_not_exportable": n_succ - n_failures,
-        "failed_rows": [
-            {"id": r["id"], "error": r.get("error")} for r in rows if r.get("status") == "failed"
-        ],
+        "failed_rows": [{"id": r["id"], "error": r.get("error")} for r in rows if r.get("status") == "failed"],
     }

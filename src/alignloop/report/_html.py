@@ -36,8 +36,7 @@ def _suite_section(name: str, s: dict[str, Any]) -> list[str]:
     if s.get("skipped"):
         return [*out, f"<p>skipped: {escape(s['skipped'])}</p>"]
     out.append(
-        f"<p><b>{escape(s['metric'])}</b>: {_fmt_rate(s.get('overall'))}"
-        f"; failed rows: {s.get('n_failed', 0)}</p>"
+        f"<p><b>{escape(s['metric'])}</b>: {_fmt_rate(s.get('overall'))}; failed rows: {s.get('n_failed', 0)}</p>"
     )
     extra = {k: v for k, v in s.items() if isinstance(v, dict) and "value" in v and k != "overall"}
     if extra:
@@ -113,9 +112,7 @@ def _transcripts(transcripts: Sequence[dict[str, Any]], n: int = 8) -> list[str]
     return out
 
 
-def render_redteam_report(
-    out_path: str | Path, summary: dict[str, Any], transcripts: Sequence[dict[str, Any]]
-) -> Path:
+def render_redteam_report(out_path: str | Path, summary: dict[str, Any], transcripts: Sequence[dict[str, Any]]) -> Path:
     """A red-team run: heatmap of attack success, per-strategy bars, successful transcripts."""
     body = [
         f"<p>model <code>{escape(str(summary.get('model')))}</code>; "
@@ -341,10 +338,7 @@ def render_loop_report(
             f"<h2>Release gates: <span class='{'pass' if gates['passed'] else 'fail'}'>"
             f"{'PASS' if gates['passed'] else 'FAIL'}</span></h2><ul>"
         )
-        body += [
-            f"<li class='{'pass' if c['passed'] else 'fail'}'>{escape(c['reason'])}</li>"
-            for c in gates["checks"]
-        ]
+        body += [f"<li class='{'pass' if c['passed'] else 'fail'}'>{escape(c['reason'])}</li>" for c in gates["checks"]]
         body.append("</ul>")
     if comparison:
         body.append(

@@ -25,9 +25,7 @@ def bar_chart(rows: Sequence[tuple[str, float | None, float | None, float | None
     ]
     for i, (label, v, lo, hi) in enumerate(rows):
         y = 24 + i * (bh + 6)
-        parts.append(
-            f'<text x="{lw - 6}" y="{y + 13}" font-size="11" text-anchor="end">{escape(label)}</text>'
-        )
+        parts.append(f'<text x="{lw - 6}" y="{y + 13}" font-size="11" text-anchor="end">{escape(label)}</text>')
         parts.append(f'<rect x="{lw}" y="{y}" width="{w}" height="{bh}" fill="#eee"/>')
         if v is not None:
             parts.append(f'<rect x="{lw}" y="{y}" width="{v * w:.1f}" height="{bh}" fill="#4a7ab7"/>')
@@ -59,9 +57,7 @@ def paired_bars(
         )
     for i, (metric, a, b) in enumerate(rows):
         y = 38 + i * (2 * bh + 10)
-        parts.append(
-            f'<text x="{lw - 6}" y="{y + bh + 4}" font-size="11" text-anchor="end">{escape(metric)}</text>'
-        )
+        parts.append(f'<text x="{lw - 6}" y="{y + bh + 4}" font-size="11" text-anchor="end">{escape(metric)}</text>')
         for j, (v, col) in enumerate(zip((a, b), colors, strict=True)):
             yy = y + j * bh
             if v is not None:

@@ -290,13 +290,9 @@ class RunStore:
         if not prefix:
             raise RunNotFoundError("empty run id", hint="see `alignloop runs list` for ids")
         with self._session() as s:
-            ids = s.scalars(
-                select(RunRow.id).where(RunRow.id.startswith(prefix, autoescape=True)).limit(6)
-            ).all()
+            ids = s.scalars(select(RunRow.id).where(RunRow.id.startswith(prefix, autoescape=True)).limit(6)).all()
         if not ids:
-            raise RunNotFoundError(
-                f"no run with id {run_id!r} in {self.url}", hint="see `alignloop runs list` for ids"
-            )
+            raise RunNotFoundError(f"no run with id {run_id!r} in {self.url}", hint="see `alignloop runs list` for ids")
         if len(ids) > 1:
             shown = ", ".join(i[:12] for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
             raise RunNotFoundError(
@@ -358,9 +354,7 @@ def _upsert(s: Session, table: type[Any], rows: list[dict[str, Any]], update: tu
         else:
             from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
         stmt = insert(table).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["run_id", "name"], set_={c: stmt.excluded[c] for c in update}
-        )
+        stmt = stmt.on_conflict_do_update(index_elements=["run_id", "name"], set_={c: stmt.excluded[c] for c in update})
         s.execute(stmt)
     else:
         for r in rows:

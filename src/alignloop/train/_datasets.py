@@ -73,9 +73,7 @@ def pair_row(
 class DatasetWriter:
     """A resumable JSONL file plus a ``<name>.meta.json`` sidecar with hash, provenance and counts."""
 
-    def __init__(
-        self, path: str | os.PathLike[str], *, source: str, constitution_hash: str, model: str
-    ) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, source: str, constitution_hash: str, model: str) -> None:
         self.path = Path(path)
         self.meta: dict[str, Any] = {
             "source": source,

@@ -189,15 +189,11 @@ def generate_context_distillation(
     judge = judge or KeywordJudge()
     system = loaded.constitution.system_prompt()
     gen = GenerationConfig(max_new_tokens=max_new_tokens)
-    w = DatasetWriter(
-        out_path, source="context_distillation", constitution_hash=loaded.hash, model=model.name
-    )
+    w = DatasetWriter(out_path, source="context_distillation", constitution_hash=loaded.hash, model=model.name)
     w.meta["judge"] = judge.name
     for batch in _batches(prompts, _done_prompts(w), model.batch_size):
         plain_c = model.complete([_conv(r) for r in batch], gen)
-        guided_c = model.complete(
-            [[{"role": "system", "content": system}, *_conv(r)] for r in batch], gen
-        )
+        guided_c = model.complete([[{"role": "system", "content": system}, *_conv(r)] for r in batch], gen)
         plain, guided = [d.text for d in plain_c], [d.text for d in guided_c]
         texts, labels = [r.prompt for r in batch], [r.label for r in batch]
         s_plain = _judged(judge, labels, texts, plain)
@@ -257,9 +253,7 @@ def generate_rlaif(
         for k in range(n_candidates):
             outs = model.complete(
                 [_conv(r) for r in batch],
-                GenerationConfig(
-                    max_new_tokens=max_new_tokens, temperature=temperature, seed=seed + 1000 * bi + k
-                ),
+                GenerationConfig(max_new_tokens=max_new_tokens, temperature=temperature, seed=seed + 1000 * bi + k),
             )
             for i, o in enumerate(outs):
                 cands[i].append(o.text)
@@ -277,9 +271,7 @@ def generate_rlaif(
                 w.skip("candidates_alike")
                 continue
             generator = (
-                "judge_selection+refusal_style"
-                if extra_refusal and bj == len(cands[i]) - 1
-                else "judge_selection"
+                "judge_selection+refusal_style" if extra_refusal and bj == len(cands[i]) - 1 else "judge_selection"
             )
             w.add(
                 pair_row(

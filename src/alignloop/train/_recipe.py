@@ -109,9 +109,7 @@ def build_alignment_data(
 
     unknown = set(sources) - set(SOURCES)
     if unknown:
-        raise UserError(
-            f"unknown data source(s): {sorted(unknown)}", hint=f"choose from {', '.join(SOURCES)}"
-        )
+        raise UserError(f"unknown data source(s): {sorted(unknown)}", hint=f"choose from {', '.join(SOURCES)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     judge = judge or KeywordJudge()
@@ -134,9 +132,7 @@ def build_alignment_data(
     metas: dict[str, Any] = {}
     kw: dict[str, Any] = {"judge": judge, "max_new_tokens": max_new_tokens, "progress": progress}
     if "cai" in sources:
-        metas["cai"] = generate_cai(
-            model, loaded, harm, out / "cai.jsonl", sft_path=out / "sft.jsonl", mode=mode, **kw
-        )
+        metas["cai"] = generate_cai(model, loaded, harm, out / "cai.jsonl", sft_path=out / "sft.jsonl", mode=mode, **kw)
     if "helpfulness" in sources:
         metas["helpfulness"] = generate_helpfulness(model, loaded, helpf, out / "helpfulness.jsonl", **kw)
     if "context_distillation" in sources:

@@ -35,9 +35,7 @@ def score_texts(
     try:
         model.eval()
         for i in range(0, len(texts), batch):
-            enc = tokenizer(
-                texts[i : i + batch], return_tensors="pt", padding=True, truncation=True, max_length=512
-            )
+            enc = tokenizer(texts[i : i + batch], return_tensors="pt", padding=True, truncation=True, max_length=512)
             enc = {k: v.to(next(model.parameters()).device) for k, v in enc.items()}
             with torch.inference_mode():
                 out += model(**enc).logits[:, 0].float().tolist()

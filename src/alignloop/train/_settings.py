@@ -64,9 +64,7 @@ TRAIN_DEFAULTS = TrainSettings()
 """The defaults every entry point shares (CLI flags, Python API, loop presets)."""
 
 
-def training_args(
-    s: TrainSettings, output_dir: str, default_lr: float, hw: Hardware | None = None
-) -> dict[str, Any]:
+def training_args(s: TrainSettings, output_dir: str, default_lr: float, hw: Hardware | None = None) -> dict[str, Any]:
     """Keyword arguments common to TRL's configs (they all extend ``TrainingArguments``).
 
     On CPU: fp32 and no gradient checkpointing (bf16 without native support is ~10x slower, and

@@ -81,9 +81,7 @@ def upgrade() -> None:
     op.create_table(
         "incident_events",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column(
-            "incident_id", sa.String(32), sa.ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("incident_id", sa.String(32), sa.ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
         _ts("ts"),
         sa.Column("actor", sa.String(255), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
