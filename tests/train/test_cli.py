@@ -66,7 +66,8 @@ def test_train_dpo_json_and_merge(tiny_model_dir: Path, tmp_path: Path, pairs: A
     ("content", "message"),
     [
         (
-            '{"id": "a", "prompt": [{"role": "user", "content": "q"}], "chosen": [{"role": "assistant", "content": ""}],'
+            '{"id": "a", "prompt": [{"role": "user", "content": "q"}],'
+            ' "chosen": [{"role": "assistant", "content": ""}],'
             ' "rejected": [{"role": "assistant", "content": "x"}]}',
             "pairs.jsonl:1",
         ),
