@@ -111,10 +111,21 @@ class Guard:
         # model replies get their own dev-chosen threshold where the classifier has one: an informative
         # answer about a sensitive topic scores higher than the question did (docs/guard.md)
         out_key = "output_with_heads" if th_key == "unsafe_with_heads" else "output"
-        self.output_thresholds = {
-            cid: c.category(cid).threshold or float(clf_th.get(out_key, self.thresholds[cid])) for cid in c.category_ids
-        }
+        self._output_thresholds: dict[str, float] | None = None
+        if out_key in clf_th:
+            self._output_thresholds = {
+                cid: c.category(cid).threshold or float(clf_th[out_key]) for cid in c.category_ids
+            }
         self.detectors: list[Detector] = build_detectors(self, detectors)
+
+    @property
+    def output_thresholds(self) -> dict[str, float]:
+        """Per-category thresholds of output checks: the classifier's dev-chosen ones, else :attr:`thresholds`."""
+        return self.thresholds if self._output_thresholds is None else self._output_thresholds
+
+    @output_thresholds.setter
+    def output_thresholds(self, value: dict[str, float]) -> None:
+        self._output_thresholds = dict(value)
 
     @classmethod
     def load(
