@@ -17,7 +17,7 @@ import numpy as np
 from alignloop._util.atomic import atomic_path
 from alignloop._util.errors import UserError
 from alignloop._util.hashing import sha256_json
-from alignloop.guard._classifier import CLASSIFIER_FORMAT, GuardClassifier
+from alignloop.guard._classifier import CLASSIFIER_FORMAT, GuardClassifier, scores_from_logits
 from alignloop.guard._finetune import REBUILD_COMMAND, FinetuneConfig, config_dict, export_onnx, train_model
 from alignloop.guard._heads import fit_platt, pick_threshold
 from alignloop.guard._sources import Row, SourceInfo
@@ -85,6 +85,11 @@ def _calibrate(z: np.ndarray, rows: Sequence[Row], cfg: FinetuneConfig) -> tuple
     return calib | {"provenance": prov}, th
 
 
+def _write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    """Write a classifier folder's ``meta.json`` (readable: it is the data manifest and provenance record)."""
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
 class _EpochChoice:
     """Scores each training checkpoint on dev and keeps the weights of the best one.
 
@@ -107,10 +112,9 @@ class _EpochChoice:
             return
         z = torch_logits(net, [r.text for r in self.dev], self.cfg.max_len)
         calib, th = _calibrate(z, self.dev, self.cfg)
-        a, b = calib["unsafe_platt"]
         ku = np.array([r.unsafe is not None for r in self.dev], dtype=bool)
         yu = np.array([r.unsafe or 0 for r in self.dev])
-        p = 1.0 / (1.0 + np.exp(-np.clip(a * z[:, 0] + b, -40, 40)))
+        p = scores_from_logits(z, {"calibration": calib}).unsafe
         m = binary_metrics(p[ku], yu[ku], th["unsafe"])
         row = {"epochs": epochs, "dev_f1": round(m["f1"], 4), "dev_recall": round(m["recall"], 4)}
         row["dev_fpr"] = round(m["fpr"], 4)
@@ -192,7 +196,7 @@ def build_classifier(
         meta["data_hash"] = sha256_json([[r.id, r.text, r.unsafe, r.category, r.injection] for r in train])
         meta["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         meta["rebuild"] = REBUILD_COMMAND
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+        _write_meta(tmp, meta)
     return GuardClassifier(out)
 
 
@@ -269,7 +273,7 @@ def add_heads_threshold(clf: GuardClassifier, rows: Sequence[Row], lc: Any, max_
         + why
         + (f"; the heads join when they add at least {HEADS_MIN_GAIN} F1")
     )
-    (clf.folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    _write_meta(clf.folder, meta)
     return t if keep else None
 
 
@@ -324,5 +328,5 @@ def add_output_thresholds(clf: GuardClassifier, lc: Any, max_fpr: float = 0.05) 
             f"chosen on dev replies: best F1 with at most {max_fpr:.0%} of {int((y == 0).sum())} safe dev replies "
             f"flagged ({int(y.sum())} replies going along with harmful dev prompts; seed responses.jsonl)"
         )
-    (clf.folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    _write_meta(clf.folder, meta)
     return got
