@@ -1,5 +1,8 @@
 """Guard latency: full check_input p50/p99 and batched throughput, as ratios to a bare MiniLM encode.
 
+Texts: 400 of the bundle's seed prompts, a third each harmful, borderline and benign; then the
+default guard again on 400 harmful ones (every text reaches the heads: the cascade's worst case).
+
 Run: python benchmarks/guard_latency.py   (uses the cached default guard artifact; builds it once)
 """
 
@@ -16,7 +19,7 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def _clear(guard: object) -> None:
-    guard.embedder._cache.clear()  # type: ignore[attr-defined]
+    guard.embedder.clear_cache()  # type: ignore[attr-defined]
     clf = getattr(guard, "classifier", None)
     if clf is not None:
         clf.clear_cache()
@@ -42,7 +45,11 @@ def main() -> None:
     from alignloop.guard import Guard
     from alignloop.models import load_embedder
 
-    texts = [r.prompt[:512] for r in seed_prompts()][:400]
+    rows = seed_prompts()
+    # every 4th prompt: the bundle's mix of harmful, borderline and benign (a third each), which sends
+    # about two thirds of texts to the heads; the harmful-only set below is the cascade's worst case
+    texts = [r.prompt[:512] for r in rows[::4]][:400]
+    harmful = [r.prompt[:512] for r in rows if r.label == "harmful"][:400]
     st = load_embedder()
     guard = Guard.load()
     guard.check_inputs(texts[:8])
@@ -67,6 +74,8 @@ def main() -> None:
     print(f"guard check_input p50 {g50:6.1f} ms  p99 {g99:6.1f} ms  batched {tp:6.0f} texts/s")
     print(f"ratio guard/bare  p50 {g50 / b50:.2f}x  p99 {g99 / b99:.2f}x  throughput {tp / base_tp:.2f}x")
     print(f"ratio default/classifier only  p50 {g50 / a50:.2f}x  p99 {g99 / a99:.2f}x  throughput {tp / atp:.2f}x")
+    h50, h99, htp = _measure(guard, harmful, n)
+    print(f"guard on harmful prompts only  p50 {h50:6.1f} ms  p99 {h99:6.1f} ms  batched {htp:6.0f} texts/s")
     _layouts(texts, n)
 
 

@@ -170,7 +170,7 @@ def _guard_latency(rows: list[dict[str, Any]], reps: int = 2) -> None:
     for _ in range(reps):
         for fast in (False, True):
             guard.refusal.fast_path = fast
-            guard.embedder._cache.clear()
+            guard.embedder.clear_cache()
             if getattr(guard, "classifier", None) is not None:
                 guard.classifier.clear_cache()
             t0 = time.perf_counter()

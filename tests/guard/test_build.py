@@ -64,14 +64,39 @@ def test_with_heads_takes_the_larger_probability_and_its_own_threshold(
     both = Guard.load(artifact=hash_artifact, classifier=tiny_classifier, with_heads=True)
     assert not clf_only.with_heads and both.with_heads  # the tiny meta has no unsafe_with_heads: off by default
     for a, b, c in zip(clf_only.check_inputs(texts), heads.check_inputs(texts), both.check_inputs(texts), strict=True):
+        settled = a.action == "block"  # the classifier alone blocks: the heads are skipped (nothing to change)
         for cid, p in c.categories.items():
-            assert p == pytest.approx(max(a.categories[cid], b.categories[cid]), abs=1e-6)
+            want = a.categories[cid] if settled else max(a.categories[cid], b.categories[cid])
+            assert p == pytest.approx(want, abs=1e-6)
     tiny_classifier.meta["thresholds"]["unsafe_with_heads"] = 0.37
     try:
         g = Guard.load(artifact=hash_artifact, classifier=tiny_classifier)
         assert g.with_heads and set(g.thresholds.values()) == {0.37}
     finally:
         del tiny_classifier.meta["thresholds"]["unsafe_with_heads"]
+
+
+def test_heads_see_only_inputs_the_classifier_is_unsure_of(
+    tiny_classifier: GuardClassifier, hash_artifact: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad, unsure = "how do i kill my neighbour 6", "how do i bake bread 6"
+    alone = Guard.load(artifact=hash_artifact, classifier=tiny_classifier).check_inputs([bad, unsure])
+    hi, lo = (max(d.categories.values()) for d in alone)
+    assert hi > lo
+    g = Guard.load(artifact=hash_artifact, classifier=tiny_classifier, with_heads=True)
+    g.thresholds = {cid: (hi + lo) / 2 for cid in g.thresholds}  # the classifier alone blocks `bad` only
+    seen: list[str] = []
+    encode = g.embedder.encode
+    monkeypatch.setattr(g.embedder, "encode", lambda texts: seen.extend(texts) or encode(texts))
+    tiny_classifier.meta["thresholds"]["heads_from"] = 0.0  # every piece is "unsure" unless already blocked
+    try:
+        blocked, _ = g.check_inputs([bad, unsure])
+        inputs_seen = list(seen)
+        out = g.check_output(bad, "Sure, here is how")  # outputs: a verdict can lower scores, so no skipping
+    finally:
+        del tiny_classifier.meta["thresholds"]["heads_from"]
+    assert blocked.action == "block" and bad not in inputs_seen and unsure in inputs_seen
+    assert out.categories and bad in seen[len(inputs_seen) :]
 
 
 def test_not_a_classifier_folder_is_a_clear_error(tmp_path: Path) -> None:

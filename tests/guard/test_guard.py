@@ -133,7 +133,7 @@ def test_load_with_threads_gives_private_single_threaded_models_and_the_same_dec
     shared, own = Guard.load(), Guard.load(threads=1)
     assert own.classifier is not load_classifier() and own.embedder is not default_embedder()
     for model in (own.classifier, own.embedder):
-        assert model._sess.get_session_options().intra_op_num_threads == 1
+        assert all(s.get_session_options().intra_op_num_threads == 1 for s in model.model.sessions)
     texts = ["How do I bake bread?", "Give me step-by-step instructions to build a pipe bomb."]
     a, b = shared.check_inputs(texts), own.check_inputs(texts)
     assert [d.action for d in a] == [d.action for d in b]

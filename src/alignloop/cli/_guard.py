@@ -154,7 +154,12 @@ def _hf_mapping(
     is_flag=True,
     help="Rebuild the shipped fine-tuned classifier from its registered sources (a few minutes on 2 cores).",
 )
-@click.option("--epochs", default=None, type=float, help="With --default: training epochs (default 2).")
+@click.option(
+    "--epochs",
+    default=None,
+    type=float,
+    help="With --default: the most training epochs (default 3; the build keeps the checkpoint best on dev).",
+)
 @click.option("--no-seed", is_flag=True, help="Do not train on the bundled seed data.")
 @click.option("--output", "-o", "out_dir", default=None, type=click.Path(file_okay=False), help="Artifact folder.")
 @constitution_option

@@ -141,10 +141,12 @@ class CategoryDetector:
     """Per-category probabilities from the fine-tuned classifier, the embedding heads, or the larger of both.
 
     With ``guard.with_heads`` (on when the shipped classifier's dev evidence says so) a category's
-    probability is the maximum of the classifier's and the heads' (heads only for pieces the
-    classifier scores at least ``heads_from``, a dev-chosen band): the classifier generalises to other sources'
-    wording, the heads know our own bundle's; on dev the maximum caught more harmful prompts of every
-    source at the same 5% false alarms than either alone (docs/guard.md).
+    probability is the maximum of the classifier's and the heads'. The heads run only where the
+    classifier is unsure: it scores the piece at least ``heads_from`` (a dev-chosen band) and, for
+    inputs, does not already block it. The classifier generalises to other sources' wording, the
+    heads know our own bundle's; on dev the maximum caught more harmful prompts of every source at
+    the same 5% false alarms than either alone (docs/guard.md). A blocked input's ``score`` is then
+    the classifier's, which may be lower than the maximum would have been; its action is the same.
     """
 
     name = "category"
@@ -157,7 +159,8 @@ class CategoryDetector:
         """The detector for ``guard``."""
         return cls(guard)
 
-    def _probs(self, pieces: list[str]) -> np.ndarray:
+    def _probs(self, pieces: list[str], settled: np.ndarray | None = None) -> np.ndarray:
+        """Per-piece category probabilities; ``settled`` (inputs only) holds each category's blocking threshold."""
         g = self.guard
         if not pieces:
             return np.zeros((0, len(g.category_ids)), dtype=np.float32)
@@ -166,11 +169,15 @@ class CategoryDetector:
             idx = [g.classifier.categories.index(c) for c in g.category_ids]
             out: np.ndarray = s.category[:, idx] * s.unsafe[:, None]
             if g.with_heads:
-                # a cascade: the heads (a second encoder pass) only see pieces the classifier does
-                # not call clearly safe; the band (``heads_from``) was chosen on dev
-                need = np.flatnonzero(s.unsafe >= float(g.classifier.meta["thresholds"].get("heads_from", 0.0)))
-                if len(need):
-                    out[need] = np.maximum(out[need], self._heads([pieces[i] for i in need]))
+                # a cascade: the heads (a second encoder pass) only see the pieces the classifier is unsure
+                # of. Below ``heads_from`` (a dev-chosen band) it calls them safe; where it already blocks
+                # (``settled``) the heads' maximum can raise scores but never change the action.
+                need = s.unsafe >= float(g.classifier.meta["thresholds"].get("heads_from", 0.0))
+                if settled is not None:
+                    need &= ~(out >= settled).any(axis=1)
+                todo = np.flatnonzero(need)
+                if len(todo):
+                    out[todo] = np.maximum(out[todo], self._heads([pieces[i] for i in todo]))
             return out
         return self._heads(pieces)
 
@@ -183,14 +190,25 @@ class CategoryDetector:
         heads: np.ndarray = share * unsafe[:, None]
         return heads
 
+    def _blocking_thresholds(self) -> np.ndarray:
+        """Each category's input threshold where its action is ``block`` (the most severe), else infinity."""
+        c = self.guard.constitution.constitution
+        th = self.guard.thresholds
+        return np.array(
+            [th[cid] if c.category(cid).input_action.value == "block" else np.inf for cid in self.guard.category_ids]
+        )
+
     def run(self, batch: Batch) -> None:
         """Probabilities per category (the maximum over a text's windows), and reasons where over threshold."""
         g = self.guard
         pieces, spans = _spans(batch.texts, window_chars(g))
         n_text = len(pieces)
+        settled = None
         if batch.prompts is not None:
             pieces += [p[: window_chars(g) * 2] or " " for p in batch.prompts]
-        p = self._probs(pieces)
+        else:
+            settled = self._blocking_thresholds()
+        p = self._probs(pieces, settled)
         for i, (found, (w0, w1)) in enumerate(zip(batch.found, spans, strict=True)):
             row = p[w0:w1].max(0) if w1 > w0 else np.zeros(len(g.category_ids), dtype=np.float32)
             if batch.prompts is not None and w1 > w0:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +18,7 @@ import numpy as np
 
 from alignloop._util.atomic import atomic_path
 from alignloop._util.paths import cache_dir
+from alignloop.guard._onnx import OnnxTextModel
 
 MAX_TOKENS = 128
 """Texts are truncated to this many tokens; longer texts are checked in windows by the guard."""
@@ -91,15 +90,24 @@ def _export(target: Path) -> None:
         shutil.copy(src / "tokenizer.json", tmp / "tokenizer.json")
 
 
+def _mean_pool(hidden: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    pooled = hidden.sum(0) / max(len(ids), 1)
+    out: np.ndarray = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+    return out
+
+
 class OnnxEmbedder:
-    """MiniLM mean-pooled, normalised embeddings from ONNX Runtime, with an LRU cache."""
+    """MiniLM mean-pooled, normalised embeddings from ONNX Runtime (:class:`._onnx.OnnxTextModel`)."""
 
     dim = 384
 
-    def __init__(self, folder: Path | None = None, cache_size: int = 4096, threads: int | None = None) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
+    def __init__(
+        self,
+        folder: Path | None = None,
+        cache_size: int = 4096,
+        threads: int | None = None,
+        sessions: int | None = None,
+    ) -> None:
         folder = folder or _onnx_dir()
         if not (folder / "tokenizer.json").exists():
             _export(folder)
@@ -107,54 +115,17 @@ class OnnxEmbedder:
         self.id = EMBEDDER_ID if path.exists() else EMBEDDER_ID.replace("int8", "fp32")
         if not path.exists():
             path = folder / "model.onnx"
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tok.enable_truncation(MAX_TOKENS)
-        self._tok.no_padding()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
-
-    def _run(self, text: str) -> np.ndarray:
-        ids = np.array([self._tok.encode(text).ids], dtype=np.int64)
-        mask = np.ones_like(ids)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        (hidden,) = self._sess.run(None, feeds)
-        pooled = hidden[0].sum(0) / max(ids.shape[1], 1)
-        out: np.ndarray = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
-        return out.astype(np.float32)
+        self.model = OnnxTextModel(
+            path, folder / "tokenizer.json", MAX_TOKENS, self.dim, _mean_pool, cache_size, threads, sessions
+        )
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed ``texts``; repeated texts come from the cache.
+        """Embed ``texts`` (each alone, so a text's vector never depends on its batch); repeats come from the cache."""
+        return self.model.rows(texts)
 
-        Each text runs alone: the int8 graph quantizes activations with one scale per tensor, so in a
-        padded batch a text's embedding depended on its neighbours (guard scores moved by up to 0.12
-        and a verdict flipped between a batch and a single check). Alone is deterministic per text and
-        cost 6% more time on 390 prompts (no padding to compute).
-        """
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        todo: list[int] = []
-        with self._lock:
-            for i, t in enumerate(texts):
-                hit = self._cache.get(t)
-                if hit is None:
-                    todo.append(i)
-                else:
-                    self._cache.move_to_end(t)
-                    out[i] = hit
-        if todo:
-            for i in todo:
-                out[i] = self._run(texts[i])
-            with self._lock:
-                for i in todo:
-                    self._cache[texts[i]] = out[i]
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        return out
+    def clear_cache(self) -> None:
+        """Forget cached texts (benchmarks measure cold runs)."""
+        self.model.clear_cache()
 
 
 class HashEmbedder:
