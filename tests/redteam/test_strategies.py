@@ -11,6 +11,8 @@ from alignloop.redteam import STRATEGIES, compose, resolve_strategies, translate
 REQUIRED = {
     "persona",
     "hypothetical",
+    "past_tense",
+    "future_tense",
     "prefix_injection",
     "refusal_suppression",
     "base64",
@@ -45,6 +47,13 @@ def test_payload_splitting_keeps_the_whole_request() -> None:
     text = STRATEGIES.get("payload_splitting")().apply(SEED)[-1]["content"]
     parts = [line.split(" = ", 1)[1].strip('"') for line in text.splitlines()[:3]]
     assert "".join(parts) == SEED
+
+
+def test_tense_framings_keep_the_request_and_change_its_time() -> None:
+    past = STRATEGIES.get("past_tense")().apply(SEED)[-1]["content"]
+    future = STRATEGIES.get("future_tense")().apply(SEED.lower() + "?")[-1]["content"]
+    assert past.endswith(f'"{SEED}."') and "how did people" in past.lower()
+    assert future.endswith(f'"{SEED}?"') and "how will people" in future.lower()
 
 
 def test_translation_and_composition() -> None:
