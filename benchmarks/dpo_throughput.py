@@ -12,7 +12,10 @@ once per reply); the gap to ``alignloop train_dpo`` is what shared-prompt packin
 pairs have replies of near-equal length; ``--data`` reads real ones (a loop's ``data/pairs.jsonl``).
 
 Each figure is the wall time from loading the model to the end of training (tokenising, reference
-log-probs and the training loop; imports excluded), divided by the pairs trained.
+log-probs and the training loop; imports excluded), divided by the pairs trained. Pairs whose prompt
+``train_dpo`` would drop as too long for max length 128 are left out before timing, so every config
+trains the same pairs (TRL would otherwise train on them cut, and alignloop's time would be divided
+by pairs it never trained).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +53,20 @@ def _file_pairs(path: str, n: int) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     return rows[:n]
+
+
+def _kept(pairs: list[dict[str, Any]], max_length: int = 128) -> list[dict[str, Any]]:
+    """The pairs whose prompt ``train_dpo`` keeps at ``max_length`` (the others it drops and counts)."""
+    from alignloop.data import PreferencePair
+    from alignloop.models import embedded_model_dir
+    from alignloop.train._common import fits, load_tokenizer
+
+    tok = load_tokenizer(str(embedded_model_dir()))
+
+    def prompt(row: dict[str, Any]) -> list[dict[str, str]]:
+        return [{"role": t.role, "content": t.content} for t in PreferencePair.model_validate(row).prompt]
+
+    return [p for p in pairs if fits(tok, prompt(p), max_length)]
 
 
 def _trl(pairs: list[dict[str, Any]], out: str, tuned: bool) -> float:
@@ -112,21 +130,37 @@ def main() -> None:
 
     torch.set_num_threads(a.threads)
     pairs = _file_pairs(a.data, a.pairs) if a.data else _pairs(a.pairs)
-    results: dict[str, tuple[float, int]] = {}
+    kept = _kept(pairs)
+    if len(kept) < len(pairs):
+        print(f"{len(pairs) - len(kept)} of {len(pairs)} pairs left out: prompt too long for max length 128")
+    pairs = kept
+    results: dict[str, tuple[float, float, int]] = {}
+
+    def timed(name: str, run: Callable[[], float], n: int) -> None:
+        # CPU time beside wall time: on a shared machine other processes stretch the wall clock of
+        # whichever config runs while they do, far less its CPU seconds
+        c0 = time.process_time()
+        wall = run()
+        results[name] = (wall, time.process_time() - c0, n)
+
     with tempfile.TemporaryDirectory() as tmp:
         if not a.skip_default:
             few = pairs[: a.default_pairs]
-            results["trl_default (bf16 + checkpointing)"] = (_trl(few, str(Path(tmp) / "d"), tuned=False), len(few))
-        results["trl_tuned (fp32, no checkpointing)"] = (_trl(pairs, str(Path(tmp) / "t"), tuned=True), len(pairs))
+            timed("trl_default (bf16 + checkpointing)", lambda: _trl(few, str(Path(tmp) / "d"), False), len(few))
+        timed("trl_tuned (fp32, no checkpointing)", lambda: _trl(pairs, str(Path(tmp) / "t"), True), len(pairs))
         # the whole train_dpo call: data checks, tokenising, reference log-probs, training, adapter save
-        results["alignloop train_dpo --no-pack"] = (_alignloop(pairs, str(Path(tmp) / "n"), False), len(pairs))
-        results["alignloop train_dpo"] = (_alignloop(pairs, str(Path(tmp) / "a")), len(pairs))
+        timed("alignloop train_dpo --no-pack", lambda: _alignloop(pairs, str(Path(tmp) / "n"), False), len(pairs))
+        timed("alignloop train_dpo", lambda: _alignloop(pairs, str(Path(tmp) / "a")), len(pairs))
     base_name = next(iter(results))
-    base = results[base_name][0] / results[base_name][1]
+    base, base_cpu, base_n = results[base_name]
     print(f"\nDPO throughput, SmolLM2-135M LoRA r=16, max length 128, batch 8, {a.threads} threads")
-    print(f"{'config':40s} {'pairs':>6s} {'s/pair':>8s} {'speed-up vs ' + base_name.split()[0]:>24s}")
-    for name, (secs, n) in results.items():
-        print(f"{name:40s} {n:6d} {secs / n:8.2f} {base / (secs / n):23.2f}x")
+    vs = "vs " + base_name.split()[0]
+    print(f"{'config':40s} {'pairs':>6s} {'s/pair':>8s} {'speed-up ' + vs:>22s} {'cpu s/pair':>11s} {'cpu ' + vs:>14s}")
+    for name, (secs, cpu, n) in results.items():
+        print(
+            f"{name:40s} {n:6d} {secs / n:8.2f} {(base / base_n) / (secs / n):21.2f}x"
+            f" {cpu / n:11.2f} {(base_cpu / base_n) / (cpu / n):13.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from alignloop._util.errors import UserError
 from alignloop._util.hardware import launched_sharded
-from alignloop.train._common import load_tokenizer, prompt_tokens, resolve_model_path
+from alignloop.train._common import prompt_tokens
 from alignloop.train._prepare import Rows, preference_rows
-from alignloop.train._run import TrainResult, fit
+from alignloop.train._run import TrainResult, checkpoint_dir
 from alignloop.train._settings import TrainSettings, training_args
+from alignloop.train._setup import TrainerSetup
 from alignloop.train._trainers import dpo_trainer_class
 
 DPO_LOSSES = ("sigmoid", "ipo")
@@ -111,24 +111,10 @@ def train_dpo(
         pack: encode each pair's prompt once in the policy and reference passes (``_packed``): the
             same loss from about 40% fewer tokens; False runs TRL's padded batches.
     """
-    s = settings or TrainSettings()
-    out = Path(output_dir)
-    path = resolve_model_path(model)
-    tok = load_tokenizer(path)
+    run = TrainerSetup.load(model, output_dir, settings, merge=merge, progress_factory=progress_factory)
+    s, tok = run.settings, run.tokenizer
     rows, dropped = preference_rows(data, tok, s.max_length, groups=balance)
-    cfg = dpo_config(s, str(out / "checkpoints"), loss=loss, beta=beta, sft_weight=sft_weight)
+    cfg = dpo_config(s, str(checkpoint_dir(run.output_dir)), loss=loss, beta=beta, sft_weight=sft_weight)
     if cfg.precompute_ref_log_probs:
         rows = by_length(rows, tok, s.max_length)
-    return fit(
-        dpo_trainer_class(pack),
-        kind="dpo",
-        path=path,
-        args=cfg,
-        rows=rows,
-        dropped=dropped,
-        tokenizer=tok,
-        settings=s,
-        output_dir=out,
-        merge=merge,
-        progress_factory=progress_factory,
-    )
+    return run.fit(dpo_trainer_class(pack), "dpo", cfg, rows, dropped)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from alignloop.guard._loops import is_degenerate
 from alignloop.guard._verdict import Judge, KeywordJudge
-from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._prepare import Rows, prompt_rows
-from alignloop.train._run import TrainResult, fit
-from alignloop.train._settings import TrainSettings, training_args
+from alignloop.train._run import TrainResult
+from alignloop.train._settings import TrainSettings
+from alignloop.train._setup import TrainerSetup
 
 GRPO_LORA_LR = 1e-4
 """Default LoRA rate of `train grpo`; the loop trains models under 1B parameters at 3e-4 (`Preset.rl_learning_rate`)."""
@@ -103,11 +102,9 @@ def train_grpo(
     """
     from trl import GRPOConfig, GRPOTrainer
 
-    s = settings or TrainSettings()
-    out = Path(output_dir)
-    path = resolve_model_path(model)
-    tok = load_tokenizer(path)
-    rows, dropped = prompt_rows(prompts, tok, s.max_length - max_completion_length + 16)
+    run = TrainerSetup.load(model, output_dir, settings, merge=merge, progress_factory=progress_factory)
+    s = run.settings
+    rows, dropped = prompt_rows(prompts, run.tokenizer, s.max_length - max_completion_length + 16)
     rewards: list[Any] = [ConstitutionReward(judge)]
     if hasattr(judge, "relevance"):
         rewards.append(RelevanceReward(judge))
@@ -115,21 +112,8 @@ def train_grpo(
         from alignloop.train._reward import RewardModelScorer
 
         rewards.append(RewardModelScorer(reward_model))
-    kw = training_args(s, str(out / "checkpoints"), GRPO_LORA_LR)
+    kw = run.config_args(GRPO_LORA_LR)
     # GRPO needs the batch to hold whole groups of generations
     kw["per_device_train_batch_size"] = max(num_generations, s.batch_size - s.batch_size % num_generations)
     cfg = GRPOConfig(**kw, num_generations=num_generations, max_completion_length=max_completion_length)
-    return fit(
-        GRPOTrainer,
-        kind="grpo",
-        path=path,
-        args=cfg,
-        rows=rows,
-        dropped=dropped,
-        tokenizer=tok,
-        settings=s,
-        output_dir=out,
-        merge=merge,
-        progress_factory=progress_factory,
-        reward_funcs=rewards,
-    )
+    return run.fit(GRPOTrainer, "grpo", cfg, rows, dropped, reward_funcs=rewards)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._prepare import Rows, preference_rows
-from alignloop.train._run import TrainResult, fit
-from alignloop.train._settings import TrainSettings, training_args
+from alignloop.train._run import TrainResult
+from alignloop.train._settings import TrainSettings
+from alignloop.train._setup import TrainerSetup
 
 KTO_LORA_LR = 5e-4
 """The DPO LoRA rate (same loss scale on the same data); not tuned for KTO separately."""
@@ -33,26 +32,12 @@ def train_kto(
     """
     from trl import KTOConfig, KTOTrainer
 
-    s = settings or TrainSettings()
-    out = Path(output_dir)
-    path = resolve_model_path(model)
-    tok = load_tokenizer(path)
+    run = TrainerSetup.load(model, output_dir, settings, merge=merge, progress_factory=progress_factory)
+    s = run.settings
     # KTO scores whole replies: the open-end flags of the DPO path do not apply
-    rows, dropped = preference_rows(data, tok, s.max_length, cut_flags=False)
-    kw = training_args(s, str(out / "checkpoints"), KTO_LORA_LR if s.lora else KTO_FULL_LR)
+    rows, dropped = preference_rows(data, run.tokenizer, s.max_length, cut_flags=False)
+    kw = run.config_args(KTO_LORA_LR, KTO_FULL_LR)
     # KTO estimates its KL term from mismatched replies within a batch, so a batch needs two rows
     kw["per_device_train_batch_size"] = max(2, s.batch_size)
     cfg = KTOConfig(**kw, beta=s.beta, max_length=s.max_length)
-    return fit(
-        KTOTrainer,
-        kind="kto",
-        path=path,
-        args=cfg,
-        rows=rows,
-        dropped=dropped,
-        tokenizer=tok,
-        settings=s,
-        output_dir=out,
-        merge=merge,
-        progress_factory=progress_factory,
-    )
+    return run.fit(KTOTrainer, "kto", cfg, rows, dropped)

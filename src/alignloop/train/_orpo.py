@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from alignloop.train._common import load_tokenizer, resolve_model_path
 from alignloop.train._prepare import Rows, preference_rows
-from alignloop.train._run import TrainResult, fit
-from alignloop.train._settings import TrainSettings, training_args
+from alignloop.train._run import TrainResult
+from alignloop.train._settings import TrainSettings
+from alignloop.train._setup import TrainerSetup
 
 ORPO_LORA_LR = 5e-4
 """The DPO LoRA rate; not tuned for ORPO separately."""
@@ -36,23 +35,8 @@ def train_orpo(
         warnings.simplefilter("ignore")
         from trl.experimental.orpo import ORPOConfig, ORPOTrainer
 
-    s = settings or TrainSettings()
-    out = Path(output_dir)
-    path = resolve_model_path(model)
-    tok = load_tokenizer(path)
-    rows, dropped = preference_rows(data, tok, s.max_length, cut_flags=False)
-    kw = training_args(s, str(out / "checkpoints"), ORPO_LORA_LR if s.lora else ORPO_FULL_LR)
-    cfg = ORPOConfig(**kw, beta=s.beta, max_length=s.max_length)
-    return fit(
-        ORPOTrainer,
-        kind="orpo",
-        path=path,
-        args=cfg,
-        rows=rows,
-        dropped=dropped,
-        tokenizer=tok,
-        settings=s,
-        output_dir=out,
-        merge=merge,
-        progress_factory=progress_factory,
-    )
+    run = TrainerSetup.load(model, output_dir, settings, merge=merge, progress_factory=progress_factory)
+    s = run.settings
+    rows, dropped = preference_rows(data, run.tokenizer, s.max_length, cut_flags=False)
+    cfg = ORPOConfig(**run.config_args(ORPO_LORA_LR, ORPO_FULL_LR), beta=s.beta, max_length=s.max_length)
+    return run.fit(ORPOTrainer, "orpo", cfg, rows, dropped)

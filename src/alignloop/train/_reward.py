@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from alignloop._util.hashing import sha256_text
-from alignloop.train._common import load_causal_lm, load_tokenizer, lora_config, resolve_model_path
+from alignloop.train._common import load_causal_lm, load_tokenizer, lora_config
 from alignloop.train._prepare import Rows, preference_rows
-from alignloop.train._run import TrainResult, run_trainer
-from alignloop.train._settings import TrainSettings, training_args
+from alignloop.train._run import TrainResult
+from alignloop.train._settings import TrainSettings
+from alignloop.train._setup import TrainerSetup
 
 RM_LORA_LR = 1e-3
 RM_FULL_LR = 1e-5
@@ -71,20 +71,15 @@ def train_reward_model(
 
     from alignloop.data import to_hf_dataset
 
-    s = settings or TrainSettings()
-    out = Path(output_dir)
-    path = resolve_model_path(model)
-    tok = load_tokenizer(path)
+    run = TrainerSetup.load(model, output_dir, settings, merge=merge, progress_factory=progress_factory)
+    s, tok = run.settings, run.tokenizer
     rows, dropped = preference_rows(data, tok, s.max_length, cut_flags=False)
     held = [r for r in rows if _held_out(r, eval_fraction)]
     train = [r for r in rows if not _held_out(r, eval_fraction)] or rows
-    net = load_causal_lm(path, kind="reward")
+    net = load_causal_lm(run.model_path, kind="reward")
     if net.config.pad_token_id is None:
         net.config.pad_token_id = tok.pad_token_id
-    cfg = RewardConfig(
-        **training_args(s, str(out / "checkpoints"), RM_LORA_LR if s.lora else RM_FULL_LR),
-        max_length=s.max_length,
-    )
+    cfg = RewardConfig(**run.config_args(RM_LORA_LR, RM_FULL_LR), max_length=s.max_length)
     trainer = RewardTrainer(
         model=net,
         args=cfg,
@@ -99,18 +94,7 @@ def train_reward_model(
             "held_out_pairs": float(len(held)),
         }
 
-    return run_trainer(
-        trainer,
-        kind="reward",
-        settings=s,
-        output_dir=out,
-        tokenizer=tok,
-        rows=len(train),
-        dropped=dropped,
-        merge=merge,
-        progress_factory=progress_factory,
-        extra_metrics=_acc,
-    )
+    return run.run(trainer, "reward", rows=len(train), dropped=dropped, extra_metrics=_acc)
 
 
 class RewardModelScorer:

@@ -39,6 +39,11 @@ class TrainResult:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
 
 
+def checkpoint_dir(output_dir: Path) -> Path:
+    """Where a run into ``output_dir`` checkpoints, and resumes from after a kill."""
+    return output_dir / "checkpoints"
+
+
 def total_steps(trainer: Any) -> int:
     """Optimizer steps the trainer will run (for the progress bar)."""
     import math
@@ -75,49 +80,6 @@ def shared_dataset(rows: list[dict[str, Any]], output_dir: Path, args: Any) -> A
         return datasets.load_from_disk(str(path))
 
 
-def fit(
-    trainer_cls: Any,
-    *,
-    kind: str,
-    path: str,
-    args: Any,
-    rows: list[dict[str, Any]],
-    dropped: int,
-    tokenizer: Any,
-    settings: TrainSettings,
-    output_dir: Path,
-    merge: bool,
-    progress_factory: Callable[[int], Any] | None = None,
-    **trainer_kw: Any,
-) -> TrainResult:
-    """Build a TRL causal-LM trainer the way every alignloop trainer does, then :func:`run_trainer`.
-
-    The model at ``path`` loads in this hardware's dtype with LoRA from ``settings``; ``trainer_kw``
-    carries trainer-specific arguments (e.g. GRPO's ``reward_funcs``).
-    """
-    from alignloop.train._common import load_causal_lm, lora_config
-
-    trainer = trainer_cls(
-        model=load_causal_lm(path),
-        args=args,
-        train_dataset=shared_dataset(rows, output_dir, args),
-        processing_class=tokenizer,
-        peft_config=lora_config(settings),
-        **trainer_kw,
-    )
-    return run_trainer(
-        trainer,
-        kind=kind,
-        settings=settings,
-        output_dir=output_dir,
-        tokenizer=tokenizer,
-        rows=len(rows),
-        dropped=dropped,
-        merge=merge,
-        progress_factory=progress_factory,
-    )
-
-
 def run_trainer(
     trainer: Any,
     *,
@@ -138,8 +100,7 @@ def run_trainer(
     """
     import contextlib
 
-    ckpt_dir = output_dir / "checkpoints"
-    resume = last_checkpoint(ckpt_dir)
+    resume = last_checkpoint(checkpoint_dir(output_dir))
     t0 = time.perf_counter()
     cm = progress_factory(total_steps(trainer)) if progress_factory else contextlib.nullcontext(None)
     with cm as advance:

@@ -19,8 +19,12 @@ def dpo_trainer_class(pack: bool = True) -> Any:
 
     Rows with a ``group`` column holding more than one kind train in :class:`InterleavedSampler`
     order (each batch holds the kinds in proportion); otherwise the Trainer's seeded shuffle.
-    With ``pack`` (not under FSDP or DeepSpeed, whose wrappers are not tested with it), the policy
-    and reference passes encode each pair's prompt once (``_packed.add_packing``).
+    With ``pack`` (not under FSDP or DeepSpeed, whose wrappers are not tested with it), the training
+    passes encode each pair's prompt once (``_packed.add_packing``). The precomputed reference pass
+    stays padded: its batches are sorted by length (``_dpo.by_length``), so packing saves it little,
+    while its longer attention rows and the first batch's check (run padded and packed) cost more. On
+    ``benchmarks/dpo_throughput.py``'s 29 pairs (1 thread) it took 37.7 s packed against 20.1 s padded,
+    with the same loss; on the loop's pairs it was 133 s against 129 s (docs/design.md).
     """
     from trl import DPOTrainer
 
@@ -28,7 +32,7 @@ def dpo_trainer_class(pack: bool = True) -> Any:
         _packing_ready = False
 
         def _use_packing(self) -> None:
-            # TRL adds its fused LM head inside __init__, before the reference pass; packing wraps it
+            # TRL adds its fused LM head inside __init__; packing wraps it at the first training step
             if self._packing_ready:
                 return
             self._packing_ready = True
@@ -39,10 +43,6 @@ def dpo_trainer_class(pack: bool = True) -> Any:
             for m in (base, self.ref_model):
                 if m is not None:
                     add_packing(m)
-
-        def compute_ref_log_probs(self, model: Any, inputs: Any) -> Any:
-            self._use_packing()
-            return super().compute_ref_log_probs(model, inputs)
 
         def compute_loss(self, model: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
             self._use_packing()
