@@ -144,10 +144,11 @@ class Guard:
         is combined with the artifact's heads: each category's probability is the larger of the
         two; ``with_heads=False`` turns that off.
 
-        ``threads=N`` gives the guard its own ONNX sessions running on N threads each (default: the
-        process-wide shared models, two threads). A server that runs several checks at once wants
-        ``threads=1``: a session's extra threads busy-wait after every run, and on a small machine
-        that spinning takes the cores the other checks, the event loop and the model need.
+        ``threads=N`` gives the guard its own ONNX sessions running on N threads each, as many
+        sessions as the cores allow (default: the process-wide shared models, whose sessions run on
+        one thread each, ``guard._onnx``). A server that runs several checks at once wants its own
+        single-thread sessions: a session's extra threads busy-wait after every run, and on a small
+        machine that spinning takes the cores the other checks, the event loop and the model need.
         """
         lc = constitution or load_constitution(None)
         if artifact is None and "classifier" not in kwargs:
