@@ -37,6 +37,9 @@ def test_meta_records_sources_thresholds_and_where_they_came_from(tiny_classifie
     prov = m["calibration"]["provenance"]
     assert "dev" in prov["unsafe"] and "dev" in prov["unsafe_platt"] and "dev" in prov["injection"]
     assert "test_all" in m["metrics"] and m["rebuild"] == "alignloop guard train --default"
+    export = m["metrics"]["export"]
+    assert export["dev_f1_exported"] == m["metrics"]["dev_all"]["unsafe"]["f1"]
+    assert export["dev_f1_fp32"] == max(h["dev_f1"] for h in m["epoch_choice"])
     assert (Path(tiny_classifier.folder) / "model.onnx").exists()
 
 

@@ -126,6 +126,11 @@ class _EpochChoice:
             self._best_f1, self.best_epochs = m["f1"], epochs
             self._state = copy.deepcopy(net.state_dict())
 
+    @property
+    def best_f1(self) -> float:
+        """Dev F1 of the kept checkpoint, in fp32 torch (the exported model is measured against it)."""
+        return self._best_f1
+
     def restore(self, net: Any) -> None:
         """Load the kept checkpoint's weights into ``net``."""
         if self._state is not None:
@@ -189,6 +194,11 @@ def build_classifier(
             "dev_all": evaluate(clf, dev),
             "train_seconds": round(train_s, 1),
         }
+        exported = meta["metrics"]["dev_all"].get("unsafe", {}).get("f1")
+        # what the export (int8 weights) costs: the same dev rows scored by the fp32 checkpoint and the shipped file
+        meta["metrics"]["export"] = {"dev_f1_fp32": round(chosen.best_f1, 4), "dev_f1_exported": exported}
+        if exported is not None and chosen.best_f1 >= 0:
+            say(f"export: dev F1 {chosen.best_f1:.3f} in fp32, {exported:.3f} as shipped")
         meta["data"] = {
             "sources": [i.to_dict() for i in infos],
             "counts": {s: sum(r.split_name == s for r in rows) for s in ("train", "dev", "test")},

@@ -465,9 +465,25 @@ def _written() -> Source:
     return Source(info, read)
 
 
+@SOURCES.register("framed")
+def _framed() -> Source:
+    from alignloop.guard._framed import FRAMED_FILE, framed_rows
+
+    def read() -> list[Row]:
+        return [
+            Row(o["id"], o["text"], "framed", o["unsafe"], o["category"], 0, not o["unsafe"], o["split"])
+            for o in framed_rows()
+        ]
+
+    info = SourceInfo("framed", "alignloop/guard/data/framed.yaml: our requests in our past/future frames", "ours")
+    info.files = [FRAMED_FILE.name]
+    return Source(info, read)
+
+
 DEFAULT_SOURCES = (
     "bundle",
     "written",
+    "framed",
     "donotanswer",
     "realtoxicityprompts",
     "pyrit_harm_replies",

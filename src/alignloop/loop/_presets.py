@@ -144,6 +144,13 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "come from Do-Not-Answer, PyRIT's red-team seeds and the guard's scary-but-safe prompts, within the "
         "same pair budget",
     },
+    "redteam_strategies": {
+        "value": "every registered strategy, past_tense and future_tense included (redteam.STRATEGIES)",
+        "chosen_on": TUNED_ON,
+        "how": "a tie on dev, so the fuller mix stays: the main job's model with and without the tense "
+        "strategies had 0.505 vs 0.495 harmful compliance (n=107, one prompt apart), 6.2% over-refusal "
+        "and 0.803 retention both (criterion written before either was seen; docs/history.md)",
+    },
     "border_share": {
         "value": BORDER_SHARE,
         "chosen_on": TUNED_ON,
