@@ -121,22 +121,17 @@ def public_benchmarks(clf: Any, guard: Any = None) -> None:
     for name, texts in bench.items():
         texts = texts[:400]
         s = clf.scores(texts)
+        flag_u = s.unsafe >= clf.meta["thresholds"]["unsafe"]
         if "jailbreak" in name.lower() and "tense" not in name.lower():
-            hit = float((s.injection >= clf.meta["thresholds"]["injection"]).mean())
-            either = float(
-                (
-                    (s.injection >= clf.meta["thresholds"]["injection"])
-                    | (s.unsafe >= clf.meta["thresholds"]["unsafe"])
-                ).mean()
-            )
-            print(f"{name:30s} injection recall {hit:.3f}  injection-or-unsafe {either:.3f}  (n={len(texts)})")
+            flag_i = s.injection >= clf.meta["thresholds"]["injection"]
+            either = (flag_i | flag_u).mean()
+            line = f"{name:30s} injection recall {flag_i.mean():.3f}  injection-or-unsafe {either:.3f}"
         else:
-            hit = float((s.unsafe >= clf.meta["thresholds"]["unsafe"]).mean())
-            line = f"{name:30s} unsafe recall {hit:.3f}"
-            if guard is not None:  # the default guard end to end: any blocking reason counts
-                blocked = np.mean([d.action == "block" for d in guard.check_inputs(texts)])
-                line += f"  default guard blocks {blocked:.3f}"
-            print(f"{line}  (n={len(texts)}, all unsafe)")
+            line = f"{name:30s} unsafe recall {flag_u.mean():.3f}"
+        if guard is not None:  # the default guard end to end: any blocking reason counts
+            blocked = np.mean([d.action == "block" for d in guard.check_inputs(texts)])
+            line += f"  default guard blocks {blocked:.3f}"
+        print(f"{line}  (n={len(texts)}, all unsafe)")
 
 
 ISSUE_EXAMPLES = (

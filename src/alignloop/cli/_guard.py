@@ -158,7 +158,7 @@ def _hf_mapping(
     "--epochs",
     default=None,
     type=float,
-    help="With --default: the most training epochs (default 3; the build keeps the checkpoint best on dev).",
+    help="With --default: the most training epochs (default 5; the build keeps the checkpoint best on dev).",
 )
 @click.option("--no-seed", is_flag=True, help="Do not train on the bundled seed data.")
 @click.option("--output", "-o", "out_dir", default=None, type=click.Path(file_okay=False), help="Artifact folder.")
