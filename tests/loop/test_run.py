@@ -97,6 +97,15 @@ def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
     assert summary["provenance"]["constants"]["external_share"]["chosen_on"] != "dev"
     rt = summary["redteam"]
     assert rt["overall"]["base"]["n"] >= 1 and rt["overall"]["after"]["n"] >= 1
+    # both red-team stages attack with the registered strategies less the preset's dev-chosen exclusions
+    from alignloop.redteam import STRATEGIES
+
+    excluded = summary["preset"]["redteam_exclude"]
+    assert excluded and set(excluded) <= set(STRATEGIES.names())
+    for folder in ("redteam", "redteam_after"):
+        used = json.loads((out / folder / "summary.json").read_text())["config"]["strategies"]
+        assert used == [n for n in STRATEGIES.names() if n not in excluded]
+    assert summary["provenance"]["constants"]["redteam_strategies"]["chosen_on"] == "dev"
     for r in rt["per_strategy"].values():
         assert {"value", "ci_low", "ci_high", "n"} <= set(r["base"] or r["after"])
     # four test prompts per suite cannot give +-5 points, and the summary says why

@@ -77,12 +77,20 @@ def eval_suites(p: Preset) -> list[Any]:
 
 
 def _redteam(ctx: LoopContext, model: Any, folder: str, desc: str) -> dict[str, Any]:
-    from alignloop.redteam import redteam
+    from alignloop.redteam import STRATEGIES, redteam
 
     p = ctx.preset
+    strategies = [n for n in STRATEGIES.names() if n not in p.redteam_exclude]
     with ctx.bar(desc, p.redteam_budget) as adv:
         res = redteam(
-            model, ctx.loaded, p.redteam_budget, ctx.out / folder, ctx.judge, max_new_tokens=p.eval_tokens, advance=adv
+            model,
+            ctx.loaded,
+            p.redteam_budget,
+            ctx.out / folder,
+            ctx.judge,
+            strategies=strategies,
+            max_new_tokens=p.eval_tokens,
+            advance=adv,
         )
     return {"dir": str(res.out_dir), "failures": res.failures}
 

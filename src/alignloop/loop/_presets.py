@@ -21,6 +21,11 @@ default, not chosen on dev: a quarter keeps three quarters of the seed prompts t
 with, and brings in 45 harmful and 34 borderline prompts of other authors at the CPU preset's 180."""
 
 
+REDTEAM_EXCLUDE = ("past_tense", "future_tense")
+"""Chosen on dev (``PROVENANCE["redteam_strategies"]``): their failures as training pairs made the
+main job's model refuse fewer of the external dev split's harmful requests."""
+
+
 @dataclass(frozen=True)
 class Preset:
     """How much of each stage to run."""
@@ -57,6 +62,9 @@ class Preset:
     """Held-out suites of prompts nobody here wrote, run by the before/after evals beside ``eval_suites``."""
     public_eval_limit: int | None = PUBLIC_EVAL_SIZE
     """Items per public suite (HarmBench ships 199); the cap of ``eval_limit`` applies too."""
+    redteam_exclude: tuple[str, ...] = REDTEAM_EXCLUDE
+    """Registered red-team strategies the loop's red-team stages leave out (both, so their attack
+    success rates compare); ``alignloop redteam run --strategy NAME`` still runs any of them."""
     sft_weight: float = TRAIN_DEFAULTS.sft_weight
     """Weight of DPO's NLL term on ``chosen`` (``TrainSettings.sft_weight``)."""
     merge_scale: float = TRAIN_DEFAULTS.merge_scale
@@ -145,11 +153,12 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "same pair budget",
     },
     "redteam_strategies": {
-        "value": "every registered strategy, past_tense and future_tense included (redteam.STRATEGIES)",
+        "value": "every registered strategy except REDTEAM_EXCLUDE (past_tense, future_tense)",
         "chosen_on": TUNED_ON,
-        "how": "a tie on dev, so the fuller mix stays: the main job's model with and without the tense "
-        "strategies had 0.505 vs 0.495 harmful compliance (n=107, one prompt apart), 6.2% over-refusal "
-        "and 0.803 retention both (criterion written before either was seen; docs/history.md)",
+        "how": "the main job's model trained with and without the tense strategies' red-team pairs, rule "
+        "written before either number was seen: dev harmful compliance 0.505 vs 0.495 (n=107, a tie), so "
+        "the external dev split (Do-Not-Answer, PyRIT; rule added before it was seen) decided: refused "
+        "16.7% with them vs 26.2% without (n=42, paired difference 0.095, one standard error 0.074)",
     },
     "border_share": {
         "value": BORDER_SHARE,
