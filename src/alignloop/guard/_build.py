@@ -195,10 +195,11 @@ def build_classifier(
             "train_seconds": round(train_s, 1),
         }
         exported = meta["metrics"]["dev_all"].get("unsafe", {}).get("f1")
+        fp32 = round(chosen.best_f1, 4) if chosen.history else None  # no dev rows: no checkpoint was scored
         # what the export (int8 weights) costs: the same dev rows scored by the fp32 checkpoint and the shipped file
-        meta["metrics"]["export"] = {"dev_f1_fp32": round(chosen.best_f1, 4), "dev_f1_exported": exported}
-        if exported is not None and chosen.best_f1 >= 0:
-            say(f"export: dev F1 {chosen.best_f1:.3f} in fp32, {exported:.3f} as shipped")
+        meta["metrics"]["export"] = {"dev_f1_fp32": fp32, "dev_f1_exported": exported}
+        if exported is not None and fp32 is not None:
+            say(f"export: dev F1 {fp32:.3f} in fp32, {exported:.3f} as shipped")
         meta["data"] = {
             "sources": [i.to_dict() for i in infos],
             "counts": {s: sum(r.split_name == s for r in rows) for s in ("train", "dev", "test")},

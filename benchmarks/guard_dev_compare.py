@@ -1,0 +1,49 @@
+"""Guard classifier builds side by side on the same dev rows: the comparison a build is shipped on.
+
+A new source adds dev rows, so each build's own ``meta.json`` dev numbers are not comparable. This
+scores every given build on the dev split of the *current* default sources and prints, per build,
+AUPRC and the recall at the highest threshold that flags at most ``--max-fpr`` of the safe dev rows
+(re-chosen on these rows for every build, so no build is held to a threshold picked on other rows),
+then AUPRC per source that has both labels. Never reads the test split.
+
+Run: python benchmarks/guard_dev_compare.py src/alignloop/guard/model /path/to/new/build
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+
+def main() -> None:
+    from alignloop.guard import DEFAULT_SOURCES, load_classifier, read_sources
+    from alignloop.guard._build import binary_metrics
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("builds", nargs="+", help="classifier folders")
+    ap.add_argument("--max-fpr", type=float, default=0.05)
+    args = ap.parse_args()
+    _, rows = read_sources(list(DEFAULT_SOURCES))
+    dev = [r for r in rows if r.split_name == "dev" and r.unsafe is not None]
+    y = np.array([r.unsafe for r in dev])
+    src = np.array([r.source for r in dev])
+    for folder in args.builds:
+        clf = load_classifier(folder)
+        s = clf.scores([r.text for r in dev]).unsafe
+        neg = np.sort(s[y == 0])
+        # just above the safe score at the cap's quantile: at most max_fpr of safe rows reach it
+        t = neg[int(np.ceil((1 - args.max_fpr) * len(neg))) - 1] + 1e-9
+        m = binary_metrics(s, y, t)
+        print(
+            f"{folder}: dev n={len(dev)} ({int(y.sum())} unsafe) AUPRC {m['auprc']:.3f} | "
+            f"at <= {args.max_fpr:.0%} FPR: recall {m['recall']:.3f} F1 {m['f1']:.3f}"
+        )
+        for name in sorted(set(src)):
+            k = src == name
+            if 0 < y[k].sum() < k.sum():
+                print(f"   {name:20s} AUPRC {binary_metrics(s[k], y[k], t)['auprc']:.3f} (n={int(k.sum())})")
+
+
+if __name__ == "__main__":
+    main()
