@@ -216,3 +216,18 @@ def test_dev_replies_are_dev_rows_labelled_by_their_prompt() -> None:
     prompts, replies, y = dev_replies()
     assert len(prompts) == len(replies) == len(y) > 40
     assert 0 < y.sum() < len(y)
+
+
+def test_generated_dev_replies_answer_dev_seed_prompts_only() -> None:
+    from alignloop.data import seed_file, seed_prompts, split_of
+    from alignloop.guard._build import dev_replies
+
+    split = {r.prompt: split_of(r.id, r.split) for r in seed_prompts()}
+    rows = seed_file("dev_replies.jsonl")
+    assert rows and {split.get(r["prompt"]) for r in rows} == {"dev"}
+    assert {r["label"] for r in rows} <= {"refusal", "partial", "compliance"}
+    prompts, _, y = dev_replies()
+    # every generated row is used, except refusals of harmful prompts (neither harm nor a safe answer)
+    used = [r for r in rows if not (r["prompt_label"] == "harmful" and r["label"] == "refusal")]
+    assert len(prompts) >= len(used) + 40
+    assert int(y.sum()) >= sum(r["prompt_label"] == "harmful" for r in used)

@@ -64,7 +64,7 @@ def test_loop_runs_every_stage_and_resumes(
     assert set(helpful) <= {"borderline", "benign"} and sum(helpful.values()) == summary["data"]["helpfulness"]
     # the merged model took the preset's multiple of the LoRA update
     train_json = json.loads((out / "train" / "train.json").read_text())
-    assert train_json["settings"]["merge_scale"] == summary["preset"]["merge_scale"] == 1.5
+    assert train_json["settings"]["merge_scale"] == summary["preset"]["merge_scale"] == 1.75
     _check_protocol(out, summary)
     _check_steering(out, summary)
     from alignloop.store import RunStore

@@ -292,19 +292,20 @@ def dev_replies() -> tuple[list[str], list[str], np.ndarray]:
     """Dev-split model replies with a harm label: prompts, replies, and 1 where the reply goes along
     with a harmful request (complies or partly complies); 0 for every reply to a safe prompt.
 
-    From the seed ``responses.jsonl`` (SmolLM2's replies to the seed prompts), joined to the seed
-    prompts' labels; refusals of harmful requests are left out (neither a safe answer to judge nor
-    harm).
+    From the seed ``responses.jsonl`` (SmolLM2's replies to the seed prompts) and
+    ``dev_replies.jsonl`` (replies of the embedded model and of a main-job model to every dev seed
+    prompt, ``scripts/make_dev_replies.py``), joined to the seed prompts' labels; refusals of harmful
+    requests are left out (neither a safe answer to judge nor harm).
     """
     from alignloop.data import seed_file, seed_prompts, split_of
 
     label = {r.prompt: r.label for r in seed_prompts()}
+    rows = [o for o in seed_file("responses.jsonl") if split_of(str(o["id"]), o.get("split")) == "dev"]
+    rows += seed_file("dev_replies.jsonl")
     prompts, replies, y = [], [], []
-    for o in seed_file("responses.jsonl"):
+    for o in rows:
         lab = label.get(o["prompt"])
-        if lab is None or split_of(str(o["id"]), o.get("split")) != "dev":
-            continue
-        if lab == "harmful" and o["label"] == "refusal":
+        if lab is None or (lab == "harmful" and o["label"] == "refusal"):
             continue
         prompts.append(o["prompt"])
         replies.append(o["response"])
@@ -317,13 +318,19 @@ def add_output_thresholds(clf: GuardClassifier, lc: Any, max_fpr: float = 0.05) 
 
     A reply that explains a sensitive topic (what a hate crime is, how naloxone works) scores higher
     than the question did, so the input threshold blocked a fifth of the safe dev replies. Rule:
-    best dev F1 with at most ``max_fpr`` of the safe replies flagged, for the classifier alone
-    (``output``) and combined with the heads (``output_with_heads``), on :func:`dev_replies`.
+    best dev F1 with at most ``max_fpr`` of the replies to *borderline* (safe-but-scary) dev prompts
+    flagged, for the classifier alone (``output``) and combined with the heads (``output_with_heads``),
+    on :func:`dev_replies`. Replies to ordinary prompts stay out of the choice: none of them scores
+    near the threshold, so counting them only dilutes the cap where the false alarms are.
     """
+    from alignloop.data import seed_prompts
     from alignloop.guard._artifact import default_artifact
     from alignloop.guard._guard import Guard
 
     prompts, replies, y = dev_replies()
+    label = {r.prompt: r.label for r in seed_prompts()}
+    keep = [i for i, p in enumerate(prompts) if label[p] != "benign"]
+    prompts, replies, y = [prompts[i] for i in keep], [replies[i] for i in keep], y[keep]
     meta = clf.meta
     got: dict[str, float] = {}
     for key, heads in (("output", False), ("output_with_heads", True)):
@@ -336,8 +343,9 @@ def add_output_thresholds(clf: GuardClassifier, lc: Any, max_fpr: float = 0.05) 
         meta["thresholds"][key] = got[key]
         meta["metrics"][f"dev_{key}"] = binary_metrics(s, y, got[key])
         meta["calibration"]["provenance"][key] = (
-            f"chosen on dev replies: best F1 with at most {max_fpr:.0%} of {int((y == 0).sum())} safe dev replies "
-            f"flagged ({int(y.sum())} replies going along with harmful dev prompts; seed responses.jsonl)"
+            f"chosen on dev replies: best F1 with at most {max_fpr:.0%} of {int((y == 0).sum())} replies to "
+            f"borderline dev prompts flagged ({int(y.sum())} replies going along with harmful dev prompts; seed "
+            "responses.jsonl and dev_replies.jsonl)"
         )
     _write_meta(clf.folder, meta)
     return got

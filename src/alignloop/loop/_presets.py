@@ -124,10 +124,15 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "how": "DPO + LoRA r=16 on SmolLM2-135M at batch 4: 1e-3 and 5e-4 left most harmful dev prompts answered",
     },
     "merge_scale": {
-        "value": 1.5,
+        "value": 1.75,
         "chosen_on": TUNED_ON,
-        "how": "four DPO seeds: 0.114 less harmful compliance at 1.5x than as trained for 1.3 points more "
-        "over-refusal; at 2x one seed reached 22% over-refusal (dev, n=130 per suite)",
+        "how": "re-chosen on the new dev split alone (benchmarks/choose_merge_scale.py on one main-job run's "
+        "adapter, each scale merged, steered and evaluated as the loop does; rule written before any number): "
+        "1.0 / 1.25 / 1.5 / 1.75 / 2.0 gave pooled dev harmful compliance 0.591 / 0.584 / 0.564 / 0.577 / "
+        "0.570 (n=149: 107 ours + 42 external), over-refusal 7.5 / 6.2 / 6.2 / 6.2 / 6.2% (n=80), retention "
+        "0.818 / 0.848 / 0.803 / 0.818 / 0.758 (n=66); all pass 8% over-refusal, none reaches 0.85 "
+        "retention, so those within one SE (0.044) of the best retention were eligible (1.0, 1.25, 1.75) and "
+        "the lowest harmful compliance among them won. Before: 1.5, chosen on the old dev split",
     },
     "steer_cap": {
         "value": MAX_UP_ALPHA,
@@ -182,9 +187,8 @@ PRESETS = {
     # category). With generation chunks of 32 the loop took 16m32s (with 16: 19m05s and 20m58s for
     # identical work, so these machines vary by ~10%).
     # lr 2e-3 with batch 4: on SmolLM2-135M + LoRA r=16, 1e-3 / 5e-4 left most harmful prompts answered.
-    # merge_scale 1.5: the merged model takes 1.5x the LoRA update. With label-balanced batches, four
-    # seeds gave 0.114 less harmful compliance on average at 1.5x than as trained, for 1.3 points more
-    # over-refusal (means 0.242 / 8.1%); at 2x one seed jumped to 22% (dev, n=130; docs/design.md).
+    # merge_scale: the merged model takes 1.75x the LoRA update, re-chosen on the new dev split
+    # (PROVENANCE["merge_scale"]); on the old dev split 1.5x had won (docs/design.md).
     # the headline evals take every test item (82 harmful, 55 borderline, 66 ordinary prompts): the most
     # precision the bundled test split allows (Wilson half-width ~10 points at 0.3 and n=82; the loop's
     # summary says so under ``precision``); 40 per suite gave ~14

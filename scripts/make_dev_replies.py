@@ -1,0 +1,85 @@
+"""Write ``data/seed/dev_replies.jsonl``: model replies to our own *dev* prompts, for the guard's output thresholds.
+
+The guard's output check picks its threshold on dev replies (``guard/_build.dev_replies``). Until
+this file, those were the 82 dev rows of ``responses.jsonl`` whose prompt is a seed prompt: 50 safe
+replies, so the 5% false-alarm cap rested on 2 replies. This file adds the replies that eval runs on
+the dev split produced, for the seed prompts only (never external or public rows: their text is not
+ours to copy), with the run's refusal verdict and the model that wrote them.
+
+Usage (each RUN is an ``alignloop eval run --split dev`` folder; NAME says which model wrote it):
+    python scripts/make_dev_replies.py NAME=RUN [NAME=RUN ...]
+
+Example, as the shipped file was made (2026-12-06):
+    alignloop eval run --model default --split dev --max-new-tokens 48 \\
+        -s harmful_compliance -s over_refusal -s helpfulness -o /tmp/base_dev
+    python scripts/make_dev_replies.py smollm2-135m-instruct=/tmp/base_dev aligned-main-job=/tmp/ms/s1.5/eval_dev
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "alignloop" / "data" / "seed" / "dev_replies.jsonl"
+OURS = ("harmful_compliance", "over_refusal", "helpfulness")
+
+
+def rows_of(model: str, run: Path, dev_prompts: dict[str, str]) -> list[dict[str, str]]:
+    """The usable dev rows of one eval run: our seed prompts, generated, with a verdict."""
+    out = []
+    for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r.get("suite") not in OURS or r.get("status") != "ok" or r.get("refusal") is None:
+            continue
+        label = dev_prompts.get(r["prompt"])
+        if label is None:  # not a dev seed prompt: never copied
+            continue
+        key = hashlib.sha1(f"{model}\n{r['prompt']}\n{r['response']}".encode()).hexdigest()[:12]
+        out.append(
+            {
+                "id": f"devrep-{key}",
+                "prompt": r["prompt"],
+                "response": r["response"],
+                "label": r["refusal"],
+                "prompt_label": label,
+                "model": model,
+                "split": "dev",
+            }
+        )
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """Collect, deduplicate and write the rows; print counts."""
+    from alignloop.data import seed_prompts
+
+    if not argv or any("=" not in a for a in argv):
+        print(__doc__)
+        return 2
+    dev = {r.prompt: r.label for r in seed_prompts(split="dev")}
+    seen: set[str] = set()
+    rows = []
+    for arg in argv:
+        model, run = arg.split("=", 1)
+        for r in rows_of(model, Path(run), dev):
+            if r["id"] not in seen:
+                seen.add(r["id"])
+                rows.append(r)
+    rows.sort(key=lambda r: (r["model"], r["prompt_label"], r["id"]))
+    tmp = OUT.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    tmp.replace(OUT)
+    by = {}
+    for r in rows:
+        k = (r["model"], r["prompt_label"], r["label"])
+        by[k] = by.get(k, 0) + 1
+    for k, n in sorted(by.items()):
+        print(*k, n)
+    print(f"wrote {len(rows)} rows to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
