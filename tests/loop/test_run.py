@@ -114,6 +114,10 @@ def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
     cats = summary["per_category"]["after"]["harmful_compliance"]
     assert all("n" in r and "ci_low" in r for r in cats.values())
     assert summary["provenance"]["constants"]["merge_scale"]["chosen_on"] == "dev"
+    # the report names exactly the constants still tuned on the old dev split, and not the re-chosen ones
+    note = summary["provenance"]["note"]
+    assert "learning_rate" in note and "border_share" in note
+    assert "merge_scale" not in note and "redteam_strategies" not in note
     html = (out / "report.html").read_text()
     assert "Attack success per strategy, base vs aligned" in html and "95% half-width" in html
 

@@ -126,7 +126,8 @@ PROVENANCE: dict[str, dict[str, Any]] = {
     "merge_scale": {
         "value": 1.75,
         "chosen_on": TUNED_ON,
-        "how": "re-chosen on the new dev split alone (benchmarks/choose_merge_scale.py on one main-job run's "
+        "dev_split": "new",
+        "how": "re-chosen on the new dev split alone (benchmarks/choose_on_dev.py --knob merge_scale on one main-job run's "
         "adapter, each scale merged, steered and evaluated as the loop does; rule written before any number): "
         "1.0 / 1.25 / 1.5 / 1.75 / 2.0 gave pooled dev harmful compliance 0.591 / 0.584 / 0.564 / 0.577 / "
         "0.570 (n=149: 107 ours + 42 external), over-refusal 7.5 / 6.2 / 6.2 / 6.2 / 6.2% (n=80), retention "
@@ -160,6 +161,7 @@ PROVENANCE: dict[str, dict[str, Any]] = {
     "redteam_strategies": {
         "value": "every registered strategy except REDTEAM_EXCLUDE (past_tense, future_tense)",
         "chosen_on": TUNED_ON,
+        "dev_split": "new",
         "how": "the main job's model trained with and without the tense strategies' red-team pairs, rule "
         "written before either number was seen: dev harmful compliance 0.505 vs 0.495 (n=107, a tie), so "
         "the external dev split (Do-Not-Answer, PyRIT; rule added before it was seen) decided: refused "
@@ -175,10 +177,17 @@ PROVENANCE: dict[str, dict[str, Any]] = {
 """Where each tuned constant of the default preset came from (written into ``summary.json``); a constant
 whose ``chosen_on`` is not ``dev`` is a default that nobody tuned.
 
-Caveat, stated in every report: these were chosen on the dev split *before* the frozen test split was
-carved out of it (the old dev had 130 prompts per suite; it is now the new dev plus test), so the test
-split is held out from training but not from this tuning. Re-choosing them on the new dev alone needs
-several seeds of the full loop per value (about 15 minutes each on 2 CPU cores) and is not done yet."""
+Caveat, stated in every report: the constants without ``"dev_split": "new"`` were chosen on the dev
+split *before* the frozen test split was carved out of it (the old dev had 130 prompts per suite; it is
+now the new dev plus test), so the test split is held out from training but not from their tuning. Those
+marked ``new`` (the merge scale, the red-team mix) were chosen on the new dev split alone
+(``old_dev_constants`` lists the rest)."""
+
+
+def old_dev_constants() -> list[str]:
+    """The tuned constants still chosen on the old dev split (the one the test split was carved from)."""
+    return [k for k, v in PROVENANCE.items() if v["chosen_on"] == TUNED_ON and v.get("dev_split") != "new"]
+
 
 _SUITES = ("harmful_compliance", "over_refusal", "helpfulness")
 

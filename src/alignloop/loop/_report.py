@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alignloop._util.atomic import write_text_atomic
-from alignloop.loop._presets import PROVENANCE, TUNED_ON
+from alignloop.loop._presets import PROVENANCE, TUNED_ON, old_dev_constants
 from alignloop.loop._stages import LoopContext, pipeline
 
 HALF_WIDTH_TARGET = 0.05
@@ -156,8 +156,9 @@ def build_summary(ctx: LoopContext) -> dict[str, Any]:
         "stages": {n: info(n) for n in names if n not in builtin and state.done(n) and n != "report"},
         "provenance": {
             "constants": PROVENANCE,
-            "note": f"tuned constants were chosen on the {TUNED_ON} split before the frozen test split was carved "
-            f"out of it, so the {p.eval_split} numbers are held out from training but not fully from that tuning",
+            "note": f"tuned constants {', '.join(old_dev_constants())} were chosen on the {TUNED_ON} split before the "
+            f"frozen test split was carved out of it, so the {p.eval_split} numbers are held out from training but not "
+            "fully from that tuning; the others marked dev were chosen on the new dev split alone",
         },
         "stage_seconds": {n: state.get(n).get("seconds") for n in names if state.done(n)},
         "model_dir": str(out / "model"),
