@@ -31,6 +31,7 @@ Usage: python benchmarks/choose_on_dev.py RUN_DIR -o WORK --knob merge_scale|ste
            [--values ...] [--default V]
 Resumable: a candidate whose dev summary exists is not recomputed.
 As run on 2026-12-06: ``--knob merge_scale --values 1.5 1 2 1.25 1.75 --default 1.5`` (chose 1.75).
+Then ``--knob steer_target --values 0.06 0.04 0.08 0.02`` at merge 1.75 (chose 0.08; not applied yet).
 """
 
 from __future__ import annotations
