@@ -57,40 +57,30 @@ def folder(work: Path, knob: str, value: float) -> Path:
 
 
 def candidate(run: Path, work: Path, knob: str, value: float, lc: Any, judge: Any) -> None:
-    """Merge, steer as the loop does, evaluate on dev; cached in :func:`folder`."""
+    """Merge, steer with the loop's own steering, evaluate on dev; cached in :func:`folder`."""
+    from dataclasses import replace
+
     from alignloop.evals import evaluate, resolve_suites
     from alignloop.loop import PRESETS
-    from alignloop.loop._presets import STEER_GATE_SHARE
+    from alignloop.loop._builtin import steer_model
     from alignloop.models import load_model
-    from alignloop.train import steer_refusal
-    from alignloop.train._calibrate import borderline_calibration, refusal_rule
     from alignloop.train._export import merge_adapter
 
     d = folder(work, knob, value)
     if (d / "eval_dev" / "summary.json").exists():
         return
     p = PRESETS["default"]
-    scale = value if knob == "merge_scale" else p.merge_scale
-    target = value if knob == "steer_target" else None
-    if target is None:
-        target = round(STEER_GATE_SHARE * lc.constitution.release_gates.max_over_refusal, 4)
+    p = replace(p, merge_scale=value) if knob == "merge_scale" else replace(p, steer_target=value)
     merged = d / "merged"
     if not (merged / "config.json").exists():
         shutil.rmtree(merged, ignore_errors=True)
-        merge_adapter(run / "train" / "adapter", merged, scale=scale)
+        merge_adapter(run / "train" / "adapter", merged, scale=p.merge_scale)
     steered = d / "steered"
     if not (steered / "config.json").exists():
         shutil.rmtree(steered, ignore_errors=True)
-        records = borderline_calibration(run / "data" / "pairs.jsonl", p.steer_prompts)
-        res = steer_refusal(
-            str(merged),
-            steered,
-            target=target,
-            calibration=[r.conversation() for r in records],
-            refused=refusal_rule(judge),
-            max_new_tokens=p.steer_tokens,
-            limit=p.steer_direction_prompts,
-        )
+        res = steer_model(merged, steered, run / "data" / "pairs.jsonl", p, lc, judge)
+        if res is None:
+            raise SystemExit(f"{run}/data/pairs.jsonl leaves no borderline train prompt to calibrate on")
         (d / "steer.json").write_text(json.dumps(res.to_dict(), indent=1, default=str))
     evaluate(
         load_model(str(steered)),
@@ -193,13 +183,21 @@ def main() -> int:
     from alignloop.constitution import load_constitution
     from alignloop.evals import make_judge
     from alignloop.loop import PRESETS
-    from alignloop.loop._presets import STEER_GATE_SHARE
+    from alignloop.loop._builtin import steer_target
 
+    if (
+        not (a.run / "train" / "adapter" / "adapter_config.json").exists()
+        or not (a.run / "data" / "pairs.jsonl").exists()
+    ):
+        print(
+            f"error: {a.run} is not a finished main-job run (needs train/adapter and data/pairs.jsonl)", file=sys.stderr
+        )
+        return 2
     lc = load_constitution("default")
+    p = PRESETS["default"]
     default = a.default
     if default is None:
-        gate = lc.constitution.release_gates.max_over_refusal
-        default = PRESETS["default"].merge_scale if a.knob == "merge_scale" else round(STEER_GATE_SHARE * gate, 4)
+        default = p.merge_scale if a.knob == "merge_scale" else steer_target(p, lc)
     values = a.values or GRIDS[a.knob]
     judge = make_judge("guard", lc)
     a.work.mkdir(parents=True, exist_ok=True)

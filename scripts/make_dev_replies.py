@@ -12,7 +12,10 @@ Usage (each RUN is an ``alignloop eval run --split dev`` folder; NAME says which
 Example, as the shipped file was made (2026-12-06):
     alignloop eval run --model default --split dev --max-new-tokens 48 \\
         -s harmful_compliance -s over_refusal -s helpfulness -o /tmp/base_dev
-    python scripts/make_dev_replies.py smollm2-135m-instruct=/tmp/base_dev aligned-main-job=/tmp/ms/s1.5/eval_dev
+    python scripts/make_dev_replies.py smollm2-135m-instruct=/tmp/base_dev \\
+        aligned-main-job=WORK/merge_scale-1.75/eval_dev
+
+(WORK from ``benchmarks/choose_on_dev.py --knob merge_scale``: the main job's model at merge scale 1.75.)
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "alignloop" / "data" / "seed" / "dev_replies.jsonl"
@@ -61,6 +65,10 @@ def main(argv: list[str]) -> int:
     dev = {r.prompt: r.label for r in seed_prompts(split="dev")}
     seen: set[str] = set()
     rows = []
+    missing = [a for a in argv if not (Path(a.split("=", 1)[1]) / "results.jsonl").exists()]
+    if missing:
+        print(f"error: no results.jsonl in {', '.join(missing)}: give alignloop eval run folders", file=sys.stderr)
+        return 2
     for arg in argv:
         model, run = arg.split("=", 1)
         for r in rows_of(model, Path(run), dev):
@@ -71,10 +79,7 @@ def main(argv: list[str]) -> int:
     tmp = OUT.with_suffix(".tmp")
     tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     tmp.replace(OUT)
-    by = {}
-    for r in rows:
-        k = (r["model"], r["prompt_label"], r["label"])
-        by[k] = by.get(k, 0) + 1
+    by = Counter((r["model"], r["prompt_label"], r["label"]) for r in rows)
     for k, n in sorted(by.items()):
         print(*k, n)
     print(f"wrote {len(rows)} rows to {OUT}")

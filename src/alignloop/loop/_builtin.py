@@ -255,6 +255,39 @@ class OnlineRL(Stage):
         return {"steps": res.steps, "resumed_from_step": resumed_step(res) or None, "learning_rate": s.learning_rate}
 
 
+def steer_target(p: Preset, lc: Any) -> float:
+    """The over-refusal the steering stage aims at: the preset's, else ``STEER_GATE_SHARE`` of the gate."""
+    if p.steer_target is not None:
+        return p.steer_target
+    return round(STEER_GATE_SHARE * lc.constitution.release_gates.max_over_refusal, 4)
+
+
+def steer_model(
+    model_dir: Path, out_dir: Path, pairs: Path, p: Preset, lc: Any, judge: Any, progress: Any = None
+) -> Any:
+    """Steer ``model_dir`` to :func:`steer_target` on the borderline train prompts ``pairs`` left out.
+
+    Returns the :class:`~alignloop.train.SteerResult`, or None when every borderline train prompt is in
+    the training data (none left to calibrate on). Raises ``UserError`` for a model without MLP bias.
+    """
+    from alignloop.train import steer_refusal
+    from alignloop.train._calibrate import borderline_calibration, refusal_rule
+
+    records = borderline_calibration(pairs, p.steer_prompts)
+    if not records:
+        return None
+    return steer_refusal(
+        str(model_dir),
+        out_dir,
+        target=steer_target(p, lc),
+        calibration=[r.conversation() for r in records],
+        refused=refusal_rule(judge),
+        max_new_tokens=p.steer_tokens,
+        limit=p.steer_direction_prompts,
+        progress=progress,
+    )
+
+
 @LOOP_STAGES.register("steer")
 class Steer(Stage):
     """Shift the trained model along its refusal direction to the over-refusal target (calibrated on train prompts)."""
@@ -266,35 +299,28 @@ class Steer(Stage):
 
     def run(self, ctx: LoopContext) -> dict[str, Any]:
         from alignloop._util.errors import UserError
-        from alignloop.train import steer_refusal
-        from alignloop.train._calibrate import borderline_calibration, refusal_rule
         from alignloop.train._steer import STEER_FILE
 
-        p, out = ctx.preset, ctx.out
+        out = ctx.out
         done = out / "model" / STEER_FILE
         if done.exists():  # killed after the steered model replaced DIR/model, before the stage was marked done
             info = json.loads(done.read_text(encoding="utf-8"))
         else:
-            target = p.steer_target
-            if target is None:
-                target = round(STEER_GATE_SHARE * ctx.loaded.constitution.release_gates.max_over_refusal, 4)
-            records = borderline_calibration(out / "data" / "pairs.jsonl", p.steer_prompts)
-            if not records:
-                return {"skipped": "every borderline train prompt is in the training data; none left to calibrate on"}
             try:
                 with ctx.bar("steering", None) as adv:
-                    res = steer_refusal(
-                        str(out / "model"),
+                    res = steer_model(
+                        out / "model",
                         out / "steer" / "model",
-                        target=target,
-                        calibration=[r.conversation() for r in records],
-                        refused=refusal_rule(ctx.judge),
-                        max_new_tokens=p.steer_tokens,
-                        limit=p.steer_direction_prompts,
+                        out / "data" / "pairs.jsonl",
+                        ctx.preset,
+                        ctx.loaded,
+                        ctx.judge,
                         progress=adv,
                     )
             except UserError as e:  # no MLP bias to fold the shift into: keep the model as trained
                 return {"skipped": e.message}
+            if res is None:
+                return {"skipped": "every borderline train prompt is in the training data; none left to calibrate on"}
             info = res.to_dict()
             replace_dir(out / "model", res.model_dir)
         return {k: v for k, v in info.items() if k not in ("model_dir", "source")}
