@@ -116,8 +116,9 @@ def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
     assert summary["provenance"]["constants"]["merge_scale"]["chosen_on"] == "dev"
     # the report names exactly the constants still tuned on the old dev split, and not the re-chosen ones
     note = summary["provenance"]["note"]
-    assert "learning_rate" in note and "border_share" in note
-    assert "merge_scale" not in note and "redteam_strategies" not in note
+    assert "learning_rate" in note and "steer_cap" in note
+    for rechosen in ("merge_scale", "redteam_strategies", "steer_target", "border_share"):
+        assert rechosen not in note
     html = (out / "report.html").read_text()
     assert "Attack success per strategy, base vs aligned" in html and "95% half-width" in html
 
@@ -128,8 +129,8 @@ def _check_steering(out: Path, summary: dict[str, Any]) -> None:
 
     steer = summary["steer"]
     cal = steer["calibration"]
-    # 60% of the default constitution's 10% gate, on borderline train prompts DPO did not see
-    assert cal["target"] == pytest.approx(0.06) and cal["prompts"] == 4 and -0.4 <= steer["alpha"] <= 0.4
+    # 80% of the default constitution's 10% gate (chosen on dev), on borderline train prompts DPO did not see
+    assert cal["target"] == pytest.approx(0.08) and cal["prompts"] == 4 and -0.4 <= steer["alpha"] <= 0.4
     assert json.loads((out / "model" / STEER_FILE).read_text())["alpha"] == steer["alpha"]
     assert "refusal steering" in (out / "report.html").read_text()
     weights = (out / "model" / "model.safetensors").stat().st_mtime_ns
@@ -276,8 +277,8 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     # steering needs borderline train prompts left out of training; the GPU preset trains on all of them
     assert cpu.steer_target is None and gpu.steer_target == 0.0
     assert preset(False, steer_target=0.08).steer_target == 0.08 and preset(False, steer_target=0.08).name != cpu.name
-    assert cpu.border_share == BORDER_SHARE and preset(False, border_share=0.5).border_share == 0.5
-    assert preset(False, border_share=0.5).name != cpu.name
+    assert cpu.border_share == BORDER_SHARE and preset(False, border_share=0.25).border_share == 0.25
+    assert preset(False, border_share=0.25).name != cpu.name
     # a quarter of harmful and borderline prompts from external sources; 100 public held-out prompts per suite
     assert cpu.external_share == gpu.external_share == 0.25 and preset(False, external_share=0).external_share == 0
     assert preset(False, external_share=0.5).name != cpu.name and cpu.public_eval_limit == 100

@@ -11,6 +11,7 @@ import pytest
 
 from alignloop.cli import main
 from alignloop.guard import KeywordJudge
+from alignloop.train._recipe import BORDER_SHARE
 
 
 @dataclass
@@ -113,7 +114,7 @@ def test_train_data_writes_pairs_with_provenance(
     assert res["counts"]["cai"] == sum(1 for _ in (out / "cai.jsonl").open())
 
 
-@pytest.mark.parametrize(("args", "share"), [((), 0.75), (("--border-share", "1"), 1.0)])
+@pytest.mark.parametrize(("args", "share"), [((), BORDER_SHARE), (("--border-share", "1"), 1.0)])
 def test_train_data_passes_the_borderline_share(
     tiny_model_dir: Path,
     tmp_path: Path,

@@ -38,13 +38,13 @@ from alignloop.cli._common import constitution_option, emit_json, json_option, m
     type=click.FloatRange(0.0, 1.0),
     default=None,
     help="Over-refusal the trained model is steered to, on held-out borderline train prompts "
-    "(default: 0.6 x the constitution's over-refusal gate; 0: no steering).",
+    "(default: 0.8 x the constitution's over-refusal gate; 0: no steering).",
 )
 @click.option(
     "--border-share",
     type=click.FloatRange(0.0, 1.0),
     default=None,
-    help="Share of the helpful train prompts that are borderline-safe, the rest ordinary (default: 0.75).",
+    help="Share of the helpful train prompts that are borderline-safe, the rest ordinary (default: 0.5).",
 )
 @click.option(
     "--external-share",

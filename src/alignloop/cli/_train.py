@@ -165,7 +165,7 @@ def _record(kind: str, model: str, config: dict[str, Any], result: dict[str, Any
     "--border-share",
     type=click.FloatRange(0.0, 1.0),
     default=None,
-    help="With --limit: share of the helpful prompts that are borderline-safe, the rest ordinary (default: 0.75).",
+    help="With --limit: share of the helpful prompts that are borderline-safe, the rest ordinary (default: 0.5).",
 )
 @click.option(
     "--mode",
@@ -481,8 +481,8 @@ def steer_cmd(
     """Move a model's refuse/answer threshold without retraining (folded into an MLP bias).
 
     \b
-    --alpha 0.15 shifts by a fixed amount; --target 0.06 searches for the largest shift (up to +0.2) whose
-    over-refusal on held-out borderline train prompts (judged by the constitution's guard) stays within 6%.
+    --alpha 0.15 shifts by a fixed amount; --target 0.08 searches for the largest shift (up to +0.2) whose
+    over-refusal on held-out borderline train prompts (judged by the constitution's guard) stays within 8%.
     """
     from alignloop.train import steer_refusal
 

@@ -7,6 +7,13 @@ tense. Harmful and safe phrases share the frames, so the tense and the framing c
 
 A phrase's split is the project's split rule on its slug, and dev/test phrases use only the held-out
 frames: dev then measures unseen requests in unseen phrasing, which is what a rewritten attack is.
+
+The ``reframed`` source asks the requests of other sources the same way: a request whose verb phrase a
+few patterns can lift out ("How do I pick a lock?" -> "pick a lock", "Write a phishing email" -> "write a
+phishing email") goes through one past and one future frame, keeping its label and its source row's
+split (train rows use the train frames, dev and test rows the held-out ones). 133 hand-written harmful
+phrases are few against the variety of requests; this gives the frames the voice of every request
+source, harmful and safe alike.
 """
 
 from __future__ import annotations
@@ -59,6 +66,83 @@ def expand(spec: dict[str, Any]) -> list[dict[str, Any]]:
                         "split": split,
                     }
                 )
+    return out
+
+
+_WHO = r"(?:i|you|we|one|someone|somebody|people|a person|u)"
+_MODAL = r"(?:do|can|could|would|should|might|will|shall)"
+_ADJ = r"(?:best|easiest|fastest|quickest|cheapest|safest|simplest|most effective|proper|right|smartest)"
+_IMPERATIVE = (
+    "write|draft|compose|create|generate|give|describe|explain|list|make|plan|design|build|suggest|outline|"
+    "produce|prepare|recommend|find|summarise|summarize|translate"
+)
+"""Verbs a one-line imperative request opens with (whose verb phrase is then the whole request)."""
+_VP_PATTERNS = [
+    re.compile(p, re.I)
+    for p in (
+        rf"^how {_MODAL} {_WHO} (?P<vp>.+)$",
+        r"^how to (?P<vp>.+)$",
+        rf"^(?:what'?s|whats|what is) (?:the|a|an) {_ADJ} way to (?P<vp>.+)$",
+        r"^(?:can|could|would|will) you (?:please )?(?:tell me|show me|explain|teach me) how to (?P<vp>.+)$",
+        r"^(?:please )?(?:tell|show|teach) me how to (?P<vp>.+)$",
+        rf"^(?:can|could|would|will) you (?:please )?(?:help me )?(?P<vp>(?:{_IMPERATIVE}) .+)$",
+        r"^(?:please )?(?:help me|i need to|i want to) (?P<vp>.+)$",
+        rf"^(?:please )?(?P<vp>(?:{_IMPERATIVE}) .+)$",
+    )
+]
+_PERSON = {"i": "they", "me": "them", "my": "their", "mine": "theirs", "myself": "themselves", "i'm": "they're"}
+_PERSON |= {"i've": "they've", "i'd": "they'd", "i'll": "they'll", "am": "are"}
+
+
+def verb_phrase(text: str) -> str | None:
+    """The bare verb phrase of a one-line request, in the third person, or None when no pattern fits.
+
+    "How can I get my neighbour's wifi password?" -> "get their neighbour's wifi password".
+    """
+    t = " ".join(text.split())
+    if not t or "\n" in text.strip() or not 2 <= len(t.split()) <= 30 or not t.isascii():
+        return None
+    t = t.rstrip("?.! ")
+    for pat in _VP_PATTERNS:
+        m = pat.match(t)
+        if m:
+            words = m.group("vp").split()
+            if len(words) < 2:
+                return None
+            vp = " ".join(_PERSON.get(w.lower(), w) for w in words)
+            return vp[0].lower() + vp[1:]
+    return None
+
+
+def reframe(
+    requests: list[tuple[str, str, int, str | None, str, bool]], spec: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One past and one future framing of each request whose verb phrase :func:`verb_phrase` finds.
+
+    ``requests``: ``(id, text, unsafe, category, split, hard)``. Each output keeps the label, category,
+    split and ``hard`` flag (a safe request that sounds unsafe) of its request; train requests use the
+    train frames, dev and test ones the held-out frames.
+    """
+    spec = spec or yaml.safe_load(FRAMED_FILE.read_text(encoding="utf-8"))
+    out = []
+    for rid, text, unsafe, cat, split, hard in requests:
+        vp = verb_phrase(text)
+        if vp is None:
+            continue
+        rng = random.Random(int(hashlib.sha256(rid.encode()).hexdigest()[:8], 16))
+        pool = "train" if split == "train" else "heldout"
+        for tense, frames in spec["frames"].items():
+            framed = _fill(rng.choice(frames[pool]), vp, rng, spec["fill"])
+            out.append(
+                {
+                    "id": f"reframed-{rid}-{tense}",
+                    "text": framed[0].upper() + framed[1:],
+                    "unsafe": unsafe,
+                    "category": cat,
+                    "split": split,
+                    "hard": hard,
+                }
+            )
     return out
 
 

