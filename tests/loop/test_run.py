@@ -94,7 +94,7 @@ def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
     assert mix["harmful"].get("seed") == 3 and sum(mix["harmful"].values()) == 4
     train_ids = {json.loads(x)["prompt_id"] for x in (out / "data" / "pairs.jsonl").read_text().splitlines()}
     assert all(split_of(i) == "train" for i in train_ids if i.startswith(("dna-", "airt-", "scary-safe-")))
-    assert summary["provenance"]["constants"]["external_share"]["chosen_on"] != "dev"
+    assert summary["provenance"]["constants"]["external_share"]["chosen_on"] == "dev"
     rt = summary["redteam"]
     assert rt["overall"]["base"]["n"] >= 1 and rt["overall"]["after"]["n"] >= 1
     # both red-team stages attack with the registered strategies less the preset's dev-chosen exclusions

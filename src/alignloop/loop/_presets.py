@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from alignloop.train import TrainSettings
 
 EXTERNAL_SHARE = 0.25
-"""Share of the harmful and of the borderline train prompts that come from sources nobody here wrote. A
-default, not chosen on dev: a quarter keeps three quarters of the seed prompts the constants were tuned
-with, and brings in 45 harmful and 34 borderline prompts of other authors at the CPU preset's 180."""
+"""Share of the harmful and of the borderline train prompts that come from sources nobody here wrote, chosen
+on the new dev split against 0.5 (``PROVENANCE["external_share"]``): at the CPU preset's 180 prompts a side it
+brings in 45 harmful and 22 borderline prompts of other authors."""
 
 
 REDTEAM_EXCLUDE = ("past_tense", "future_tense")
@@ -57,7 +57,7 @@ class Preset:
     """Prompt sources nobody here wrote (``alignloop.data.EXTERNAL_PROMPTS``) mixed into the training pairs."""
     external_share: float = EXTERNAL_SHARE
     """Share of the harmful and of the borderline train prompts taken from ``external_sources`` instead of
-    the seed prompts (the pair budget stays the same). A default, not chosen on dev (``PROVENANCE``)."""
+    the seed prompts (the pair budget stays the same). Chosen on dev (``PROVENANCE``)."""
     public_suites: tuple[str, ...] = ("harmbench", "external_heldout")
     """Held-out suites of prompts nobody here wrote, run by the before/after evals beside ``eval_suites``."""
     public_eval_limit: int | None = PUBLIC_EVAL_SIZE
@@ -161,10 +161,13 @@ PROVENANCE: dict[str, dict[str, Any]] = {
     },
     "external_share": {
         "value": EXTERNAL_SHARE,
-        "chosen_on": "default (not tuned)",
-        "how": "a default, not chosen on dev: a quarter of the harmful and of the borderline train prompts "
-        "come from Do-Not-Answer, PyRIT's red-team seeds and the guard's scary-but-safe prompts, within the "
-        "same pair budget",
+        "chosen_on": TUNED_ON,
+        "dev_split": "new",
+        "how": "chosen on the new dev split alone (benchmarks/choose_on_dev.py --knob external_share: a main-job "
+        "run trained with each share, merged at 1.75, steered to 8%, borderline share 1/2; the merge-scale "
+        "rule): 0.25 gave pooled dev harmful compliance 0.557 (n=149), over-refusal 3.8% (n=80), retention "
+        "0.879 (n=66); 0.5 gave 0.591, 2.5%, 0.894. Both pass steps 1 and 2, 0.25 has the lower harmful "
+        "compliance. Before: 0.25 as an untuned default",
     },
     "redteam_strategies": {
         "value": "every registered strategy except REDTEAM_EXCLUDE (past_tense, future_tense)",
@@ -192,8 +195,8 @@ whose ``chosen_on`` is not ``dev`` is a default that nobody tuned.
 Caveat, stated in every report: the constants without ``"dev_split": "new"`` were chosen on the dev
 split *before* the frozen test split was carved out of it (the old dev had 130 prompts per suite; it is
 now the new dev plus test), so the test split is held out from training but not from their tuning. Those
-marked ``new`` (the merge scale, the steering target, the borderline share, the red-team mix) were chosen on
-the new dev split alone
+marked ``new`` (the merge scale, the steering target, the borderline share, the external share, the red-team
+mix) were chosen on the new dev split alone
 (``old_dev_constants`` lists the rest)."""
 
 
