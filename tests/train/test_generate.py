@@ -283,7 +283,13 @@ def test_a_capped_helpful_group_keeps_the_topic_mix_and_takes_categories_in_turn
     from alignloop.train._datasets import train_prompts
 
     res = build_alignment_data(
-        ScriptedModel(_complier), loaded, tmp_path / "d", sources=("helpfulness",), harmful=[], limit=40
+        ScriptedModel(_complier),
+        loaded,
+        tmp_path / "d",
+        sources=("helpfulness",),
+        harmful=[],
+        limit=40,
+        border_share=0.75,  # explicit: the mechanics under test, not the preset's default
     )
     by_text = {r.prompt: r for r in seed_prompts()}
     picked = [by_text[json.loads(line)["prompt"][-1]["content"]] for line in res.pairs_path.read_text().splitlines()]

@@ -59,6 +59,7 @@ def test_external_prompts_replace_seed_prompts_within_the_budget(loaded: Any, tm
         mode="refusal_style",
         external=_external(),
         external_share=0.5,
+        border_share=0.75,  # explicit: the mechanics under test, not the preset's default
     )
     rows = [json.loads(line) for line in res.pairs_path.read_text().splitlines()]
     harmful = [r["prompt_id"] for r in rows if r["label"] == "harmful"]
