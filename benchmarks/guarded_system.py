@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from typing import Any
 
@@ -68,7 +69,6 @@ def measure(
         max_tokens: reply length.
         mode: the gateway's guard mode.
     """
-    import sys
 
     from alignloop.models import GenerationConfig
     from alignloop.serve import Gateway, LocalBackend, ServeConfig, create_app
@@ -131,6 +131,7 @@ def main() -> None:
     ap.add_argument("--classifier", default=None, help="Guard classifier folder (default: the shipped one).")
     args = ap.parse_args()
 
+    from alignloop._util.errors import UserError
     from alignloop.constitution import load_constitution
     from alignloop.data import seed_prompts
     from alignloop.evals import make_judge
@@ -146,7 +147,11 @@ def main() -> None:
         prompts += rows[: args.limit] if args.limit else rows
     t0 = time.perf_counter()
     # the judge stays the shipped guard's, so two classifiers behind the gateway are judged alike
-    guard = Guard.load(lc, classifier=args.classifier) if args.classifier else Guard.load(lc)
+    try:
+        guard = Guard.load(lc, classifier=args.classifier) if args.classifier else Guard.load(lc)
+    except UserError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        sys.exit(2)
     res = measure(load_model(args.model), guard, lc, make_judge(args.judge, lc), prompts, args.max_tokens)
     where = f"harmful: {args.public} public benchmark items; safe: TEST split" if args.public else "TEST split"
     print(f"model {args.model}, judge {args.judge}, {where}, {time.perf_counter() - t0:.0f} s")

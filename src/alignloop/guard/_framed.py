@@ -39,7 +39,13 @@ def _slug(vp: str) -> str:
 
 def _fill(frame: str, vp: str, rng: random.Random, fill: dict[str, list[str]]) -> str:
     values = {k: rng.choice(v) for k, v in fill.items()}
-    return frame.format(vp=vp, **values)
+    text = frame.format(vp=vp, **values)
+    return text[0].upper() + text[1:]
+
+
+def _rng(key: str) -> random.Random:
+    # seeded by the request, so a rebuild picks the same frames and adding a request moves no other
+    return random.Random(int(hashlib.sha256(key.encode()).hexdigest()[:8], 16))
 
 
 def expand(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -51,8 +57,7 @@ def expand(spec: dict[str, Any]) -> list[dict[str, Any]]:
     for vp, cat in phrases:
         slug = _slug(vp)
         split = split_of(f"framed-{slug}")
-        # seeded by the phrase, so a rebuild picks the same frames and adding a phrase moves no other
-        rng = random.Random(int(hashlib.sha256(slug.encode()).hexdigest()[:8], 16))
+        rng = _rng(slug)
         pool = "train" if split == "train" else "heldout"
         for tense, frames in spec["frames"].items():
             for k, frame in enumerate(rng.sample(frames[pool], PER_TENSE)):
@@ -60,7 +65,7 @@ def expand(spec: dict[str, Any]) -> list[dict[str, Any]]:
                 out.append(
                     {
                         "id": f"framed-{slug}-{tense}{k}",
-                        "text": text[0].upper() + text[1:],
+                        "text": text,
                         "unsafe": int(cat is not None),
                         "category": cat,
                         "split": split,
@@ -129,14 +134,14 @@ def reframe(
         vp = verb_phrase(text)
         if vp is None:
             continue
-        rng = random.Random(int(hashlib.sha256(rid.encode()).hexdigest()[:8], 16))
+        rng = _rng(rid)
         pool = "train" if split == "train" else "heldout"
         for tense, frames in spec["frames"].items():
             framed = _fill(rng.choice(frames[pool]), vp, rng, spec["fill"])
             out.append(
                 {
                     "id": f"reframed-{rid}-{tense}",
-                    "text": framed[0].upper() + framed[1:],
+                    "text": framed,
                     "unsafe": unsafe,
                     "category": cat,
                     "split": split,
