@@ -116,8 +116,9 @@ def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
     assert summary["provenance"]["constants"]["merge_scale"]["chosen_on"] == "dev"
     # the report names exactly the constants still tuned on the old dev split, and not the re-chosen ones
     note = summary["provenance"]["note"]
-    assert "learning_rate" in note and "steer_cap" in note
-    for rechosen in ("merge_scale", "redteam_strategies", "steer_target", "border_share"):
+    assert "learning_rate" in note and "refusal_opening_words" in note
+    rechosen_on_new_dev = ("merge_scale", "redteam_strategies", "steer_target", "steer_cap", "border_share")
+    for rechosen in (*rechosen_on_new_dev, "external_share"):
         assert rechosen not in note
     html = (out / "report.html").read_text()
     assert "Attack success per strategy, base vs aligned" in html and "95% half-width" in html

@@ -204,9 +204,9 @@ def test_calibration_replies_come_from_the_model_shifted_by_each_alpha(tiny_mode
         seen[round(float(lm.model.layers[0].mlp.down_proj.bias.detach()[0] / direction[0]), 2)] = list(replies)
         return [False] * len(replies)
 
-    res = _calibrate(lm, tok, shift, direction, CALIBRATION, refused, 0.05, 0.0, 6, None)
-    # nothing refused: walks up 0, 0.1, 0.2 and stops at the upward cap
-    assert res.alpha == pytest.approx(MAX_UP_ALPHA) and len(seen) == 3
+    res = _calibrate(lm, tok, shift, direction, CALIBRATION, refused, 0.05, 0.0, 0.2, 6, None)
+    # nothing refused: walks up 0, 0.1, 0.2 and stops at the upward cap it was given
+    assert res.alpha == pytest.approx(0.2) and len(seen) == 3
     assert len({tuple(r) for r in seen.values()}) > 1  # the shift changes what is generated
     cfg = GenerationConfig(max_new_tokens=6)
     for alpha in (0.0, 0.2):

@@ -280,6 +280,7 @@ def steer_model(
         str(model_dir),
         out_dir,
         target=steer_target(p, lc),
+        max_up=p.steer_cap,
         calibration=[r.conversation() for r in records],
         refused=refusal_rule(judge),
         max_new_tokens=p.steer_tokens,

@@ -74,6 +74,9 @@ class Preset:
     steer_target: float | None = None
     """Over-refusal, on held-out borderline train prompts, the trained model is steered to (``train/_steer``).
     None: ``STEER_GATE_SHARE`` of the constitution's over-refusal gate; 0: no steering stage."""
+    steer_cap: float = MAX_UP_ALPHA
+    """Largest upward shift the steering search may take towards the target (``train/_calibrate``).
+    Chosen on dev (``PROVENANCE["steer_cap"]``)."""
     steer_prompts: int = CALIBRATION_PROMPTS
     """Held-out borderline train prompts the steering target is measured on."""
     steer_tokens: int = 24
@@ -140,7 +143,13 @@ PROVENANCE: dict[str, dict[str, Any]] = {
     "steer_cap": {
         "value": MAX_UP_ALPHA,
         "chosen_on": TUNED_ON,
-        "how": "past +0.2 calibration read 4.4% over-refusal where dev read 10% (train/_calibrate.MAX_UP_ALPHA)",
+        "dev_split": "new",
+        "how": "re-chosen on the new dev split alone (benchmarks/choose_on_dev.py --knob steer_cap on the main "
+        "job's adapter, merged at 1.75, steered to 8% with each cap, borderline share 1/2; the merge-scale "
+        "rule): +0.2 / +0.3 / +0.4 / +0.5 (the search stopped at each) gave pooled dev harmful compliance "
+        "0.557 / 0.503 / 0.490 / 0.477 (n=149), over-refusal 3.8 / 3.8 / 5.0 / 6.2% (n=80), retention "
+        "0.879 / 0.879 / 0.864 / 0.848 (n=66); +0.5 misses 0.85 retention, and +0.4 is 0.067 below the "
+        "default +0.2 (one paired SE 0.023). Before: +0.2, chosen on the old dev split (train/_calibrate.MAX_UP_ALPHA)",
     },
     "steer_target": {
         "value": "STEER_GATE_SHARE x the over-refusal gate (0.8 x 10% = 8%)",
@@ -195,7 +204,7 @@ whose ``chosen_on`` is not ``dev`` is a default that nobody tuned.
 Caveat, stated in every report: the constants without ``"dev_split": "new"`` were chosen on the dev
 split *before* the frozen test split was carved out of it (the old dev had 130 prompts per suite; it is
 now the new dev plus test), so the test split is held out from training but not from their tuning. Those
-marked ``new`` (the merge scale, the steering target, the borderline share, the external share, the red-team
+marked ``new`` (the merge scale, the steering target and cap, the borderline share, the external share, the red-team
 mix) were chosen on the new dev split alone
 (``old_dev_constants`` lists the rest)."""
 

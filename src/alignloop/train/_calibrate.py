@@ -28,12 +28,14 @@ from typing import Any
 CALIBRATION_PROMPTS = 160
 """Borderline prompts an over-refusal target is measured on by default (``alignloop run``, ``train steer``)."""
 
-MAX_UP_ALPHA = 0.2
-"""Largest upward shift a target search takes in ``train steer --target`` and the loop. Calibration reads
-over-refusal lower than dev's more casual borderline prompts, and the gap grows with the shift: with
-refusals no longer pushed down whole (``REFUSAL_OPENING_WORDS``), the loop's seed-0 model read 4.4% at
-+0.4 on calibration and 10.0% on dev, 6 of 70 check prompts refused; at +0.2, 6.2% and 2 of 70
-(as trained, 3.8% and 0 of 70). Earlier seeds overshot past +0.2 the same way (+0.25: 10.8%)."""
+MAX_UP_ALPHA = 0.4
+"""Largest upward shift a target search takes in ``train steer --target`` and the loop
+(``Preset.steer_cap``). Calibration reads over-refusal lower than dev's more casual borderline prompts,
+and the gap grows with the shift, so the cap is what keeps dev over-refusal near the target. Chosen on
+the new dev split (``benchmarks/choose_on_dev.py --knob steer_cap``, ``PROVENANCE["steer_cap"]``): with
+the borderline share at 1/2 the search stopped at every cap from +0.2 to +0.5, and dev over-refusal
+stayed at 3.8-6.2%; +0.4 is the largest that kept dev retention over 0.85. Before: +0.2, chosen on the
+old dev split when +0.4 read 4.4% on calibration and 10.0% on dev (border share 3/4)."""
 
 RefusedAt = Callable[[float, Sequence[int]], list[bool]]
 """``(alpha, prompt indices) -> refused?`` per index: generate at ``alpha`` and judge."""

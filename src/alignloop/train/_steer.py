@@ -183,6 +183,7 @@ def steer_refusal(
     calibration: Sequence[Any] | None = None,
     refused: Refused | None = None,
     tolerance: float | None = None,
+    max_up: float = MAX_UP_ALPHA,
     max_new_tokens: int = 24,
     layer: int | None = None,
     harmful: Sequence[Any] | None = None,
@@ -200,7 +201,7 @@ def steer_refusal(
     Instead of ``alpha``, a ``target`` over-refusal rate picks it (:func:`~alignloop.train._calibrate.search_alpha`):
     greedy replies of ``max_new_tokens`` to the ``calibration`` conversations (borderline-safe
     prompts the model was not trained on), judged by ``refused``, at a few alphas; the largest alpha
-    within the target wins, pushing up by at most ``MAX_UP_ALPHA``. ``progress`` is called with the
+    within the target wins, pushing up by at most ``max_up``. ``progress`` is called with the
     replies generated. A model whose rate at alpha 0 is over the target by at most ``tolerance``
     (default: one standard error at the target, :func:`~alignloop.train._calibrate.noise_band`) keeps
     alpha 0.
@@ -237,7 +238,7 @@ def steer_refusal(
         assert calibration is not None and refused is not None
         convs = list(calibration)
         band = noise_band(target, len(convs)) if tolerance is None else tolerance
-        search = _calibrate(lm, tok, shift, direction, convs, refused, target, band, max_new_tokens, progress)
+        search = _calibrate(lm, tok, shift, direction, convs, refused, target, band, max_up, max_new_tokens, progress)
         alpha = search.alpha
         tok.padding_side = side  # generation set it to left; save the tokenizer as it came
     assert alpha is not None
@@ -268,6 +269,7 @@ def _calibrate(
     refused: Refused,
     target: float,
     tolerance: float,
+    max_up: float,
     max_new_tokens: int,
     progress: Callable[[int], None] | None,
 ) -> AlphaSearch:
@@ -283,4 +285,4 @@ def _calibrate(
         replies = chat.generate([convs[i] for i in idx], cfg, progress=progress)
         return refused([texts[i] for i in idx], replies)
 
-    return search_alpha(refused_at, len(convs), target, tolerance=tolerance, max_up=MAX_UP_ALPHA)
+    return search_alpha(refused_at, len(convs), target, tolerance=tolerance, max_up=max_up)
