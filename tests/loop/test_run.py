@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from alignloop.loop import STAGES, preset, run_loop
+from alignloop.loop._presets import LARGE_MODEL_LR
+from alignloop.train._generate import REFUSAL_OPENING_WORDS
 from alignloop.train._recipe import BORDER_SHARE
 
 
@@ -62,6 +64,9 @@ def test_loop_runs_every_stage_and_resumes(
     # the helpful prompt mix is recorded: labels of the helpfulness pairs add up to their count
     helpful = summary["data_labels"]["helpfulness"]
     assert set(helpful) <= {"borderline", "benign"} and sum(helpful.values()) == summary["data"]["helpfulness"]
+    # the preset's refusal-opening length reached the helpfulness pairs
+    meta = json.loads((out / "data" / "helpfulness.jsonl.meta.json").read_text())
+    assert meta["rejected_words"] == summary["preset"]["refusal_opening_words"] == REFUSAL_OPENING_WORDS
     # the merged model took the preset's multiple of the LoRA update
     train_json = json.loads((out / "train" / "train.json").read_text())
     assert train_json["settings"]["merge_scale"] == summary["preset"]["merge_scale"] == 1.75
@@ -285,6 +290,13 @@ def test_preset_follows_the_hardware_and_data_limit() -> None:
     assert preset(False, external_share=0.5).name != cpu.name and cpu.public_eval_limit == 100
     assert preset(False, limit=4).public_eval_limit == 4
     assert cpu.method == "dpo" and preset(False, method="kto").name == "default-kto"
+    # the tuned rate applies to DPO/IPO on small models; an explicit rate applies to every method and size
+    assert cpu.train_settings(True).learning_rate == cpu.learning_rate
+    assert cpu.train_settings(False).learning_rate == LARGE_MODEL_LR
+    assert cpu.train_settings(True, "kto").learning_rate is None
+    lr = preset(False, learning_rate=1e-3)
+    assert lr.name == "default-lr0.001" and lr.learning_rate == cpu.learning_rate
+    assert {lr.train_settings(s, m).learning_rate for s in (True, False) for m in ("dpo", "kto")} == {1e-3}
     from alignloop._util.errors import UserError
 
     with pytest.raises(UserError, match="unknown train_method"):
@@ -318,7 +330,11 @@ def test_cli_run_passes_data_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--border-share", "0.5"])
     assert res.exit_code == 0 and seen["border_share"] == 0.5 and seen["external_share"] is None
     res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--external-share", "0"])
-    assert res.exit_code == 0 and seen["external_share"] == 0.0
+    assert res.exit_code == 0 and seen["external_share"] == 0.0 and seen["learning_rate"] is None
+    res = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--learning-rate", "1e-3"])
+    assert res.exit_code == 0 and seen["learning_rate"] == 1e-3
+    bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--learning-rate", "0"])
+    assert bad.exit_code == 2 and "--learning-rate" in bad.output
     bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--border-share", "2"])
     assert bad.exit_code == 2 and "--border-share" in bad.output
     bad = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "r"), "--data-limit", "-3"])

@@ -110,6 +110,10 @@ def test_helpfulness_prefers_own_answer_over_refusal(loaded: Any, tmp_path: Path
         assert r.rejected[-1].content == " ".join(full.split()[:REFUSAL_OPENING_WORDS])
         assert r.rejected_truncated
     assert meta["rejected_words"] == REFUSAL_OPENING_WORDS
+    # the preset's word count reaches the pairs
+    generate_helpfulness(ScriptedModel(_complier), loaded, prompts, tmp_path / "h4.jsonl", rejected_words=4)
+    four = read_rows(tmp_path / "h4.jsonl", PreferencePair)
+    assert [len(r.rejected[-1].content.split()) for r in four] == [4] * 4
 
 
 def test_refusal_opening_cuts_only_longer_refusals() -> None:

@@ -147,6 +147,7 @@ class Data(Stage):
                 border_share=p.border_share,
                 external=external,
                 external_share=p.external_share,
+                rejected_words=p.refusal_opening_words,
             )
         counts = dict(res.counts)
         for name in ctx.feedback:  # the place for production feedback and other extra sources

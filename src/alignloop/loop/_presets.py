@@ -45,6 +45,8 @@ class Preset:
     learning_rate: float | None = None
     """LoRA rate of the ``method`` under ``SMALL_MODEL_PARAMS`` (larger models: ``LARGE_MODEL_LR``);
     applies to the methods in ``LR_TUNED_METHODS``, others train at their own default."""
+    learning_rate_override: float | None = None
+    """Set by ``alignloop run --learning-rate``: every method and model size trains at this rate."""
     max_length: int = TRAIN_DEFAULTS.max_length
     method: str = "dpo"
     """Registered training method (``alignloop.train.METHODS``): dpo, ipo, kto, orpo, grpo or a plugin's."""
@@ -65,6 +67,8 @@ class Preset:
     redteam_exclude: tuple[str, ...] = REDTEAM_EXCLUDE
     """Registered red-team strategies the loop's red-team stages leave out (both, so their attack
     success rates compare); ``alignloop redteam run --strategy NAME`` still runs any of them."""
+    refusal_opening_words: int = REFUSAL_OPENING_WORDS
+    """Words of the constitution's refusal a helpfulness pair rejects (``PROVENANCE``)."""
     sft_weight: float = TRAIN_DEFAULTS.sft_weight
     """Weight of DPO's NLL term on ``chosen`` (``TrainSettings.sft_weight``)."""
     merge_scale: float = TRAIN_DEFAULTS.merge_scale
@@ -96,8 +100,8 @@ class Preset:
         from alignloop.train import TrainSettings
 
         method = method or self.method
-        lr = None
-        if method in LR_TUNED_METHODS:
+        lr = self.learning_rate_override
+        if lr is None and method in LR_TUNED_METHODS:
             lr = self.learning_rate if small else LARGE_MODEL_LR
         return TrainSettings(
             epochs=self.epochs,
@@ -268,6 +272,7 @@ def preset(
     border_share: float | None = None,
     external_share: float | None = None,
     method: str | None = None,
+    learning_rate: float | None = None,
 ) -> Preset:
     """The preset for the flags and the machine.
 
@@ -281,7 +286,8 @@ def preset(
     steering stage aims at (0 turns it off); ``border_share`` sets the share of borderline-safe
     prompts on the helpful side (the rest are ordinary ones); ``external_share`` the share of harmful and
     borderline train prompts from ``external_sources`` (0: seed prompts only); ``method`` picks the trainer
-    (``alignloop.train.METHODS``; default ``dpo``).
+    (``alignloop.train.METHODS``; default ``dpo``); ``learning_rate`` replaces the tuned rate for every
+    method and model size.
     """
     p = PRESETS["quick" if quick else "default"]
     if limit is None and not quick and device == "cuda":
@@ -323,4 +329,6 @@ def preset(
 
         METHODS.get(method)  # an unknown name is a UserError listing the registered ones
         p = replace(p, name=f"{p.name}-{method}", method=method)
+    if learning_rate is not None:
+        p = replace(p, name=f"{p.name}-lr{learning_rate:g}", learning_rate_override=learning_rate)
     return p

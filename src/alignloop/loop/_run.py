@@ -39,6 +39,7 @@ def run_loop(
     border_share: float | None = None,
     external_share: float | None = None,
     method: str | None = None,
+    learning_rate: float | None = None,
     feedback: Sequence[str] = (),
     progress: ProgressFactory | None = None,
 ) -> dict[str, Any]:
@@ -50,7 +51,8 @@ def run_loop(
     trained model is steered to (default: ``STEER_GATE_SHARE`` of the constitution's gate; 0: none);
     ``border_share`` sets the share of borderline-safe prompts among the helpful train prompts;
     ``external_share`` the share of harmful and borderline train prompts from sources nobody here wrote;
-    ``method`` picks the trainer (``alignloop.train.METHODS``: dpo, ipo, kto, orpo, grpo); ``feedback``
+    ``method`` picks the trainer (``alignloop.train.METHODS``: dpo, ipo, kto, orpo, grpo); ``learning_rate``
+    replaces the preset's tuned rate (every method and model size); ``feedback``
     names extra data sources in ``alignloop.loop.FEEDBACK`` whose pairs the data stage adds.
 
     Writes ``DIR/model/`` (merged; loads with AutoModelForCausalLM/AutoTokenizer), ``DIR/report.html``
@@ -73,6 +75,7 @@ def run_loop(
         border_share=border_share,
         external_share=external_share,
         method=method,
+        learning_rate=learning_rate,
     )
     loaded = load_constitution(constitution if constitution not in (None, "default") else None)
     out.mkdir(parents=True, exist_ok=True)  # after the settings and constitution are known to be valid

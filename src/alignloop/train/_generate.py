@@ -302,11 +302,12 @@ def generate_helpfulness(
     max_new_tokens: int = 64,
     seed: int = 0,
     progress: Progress = None,
+    rejected_words: int = REFUSAL_OPENING_WORDS,
 ) -> dict[str, Any]:
     """Benign and borderline-safe prompts: the model's own helpful answer beats a refusal.
 
     The rejected side is the opening of the constitution's refusal for the prompt's category
-    (``REFUSAL_OPENING_WORDS``, flagged ``rejected_truncated``), so the model learns that sounding
+    (``rejected_words`` words, flagged ``rejected_truncated``), so the model learns that sounding
     unsafe is no reason to start refusing, while the rest of the refusal, which harmful prompts'
     pairs teach, is not pushed down. Answers the judge calls refusals or degenerate (empty, loops)
     are resampled once, then skipped and counted.
@@ -315,7 +316,7 @@ def generate_helpfulness(
     c = loaded.constitution
     w = DatasetWriter(out_path, source="helpfulness", constitution_hash=loaded.hash, model=model.name)
     w.meta["judge"] = judge.name
-    w.meta["rejected_words"] = REFUSAL_OPENING_WORDS
+    w.meta["rejected_words"] = rejected_words
     for bi, batch in enumerate(_batches(prompts, _done_prompts(w), model.batch_size)):
         texts = [r.prompt for r in batch]
         got = model.complete([_conv(r) for r in batch], GenerationConfig(max_new_tokens=max_new_tokens))
@@ -335,7 +336,7 @@ def generate_helpfulness(
             if ref[i] or is_degenerate(answers[i]):
                 w.skip("model_refuses_or_degenerate")
                 continue
-            opening, opening_cut = refusal_opening(c.refusal_for(r.category))
+            opening, opening_cut = refusal_opening(c.refusal_for(r.category), rejected_words)
             w.add(
                 pair_row(
                     source="helpfulness",

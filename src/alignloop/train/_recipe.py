@@ -19,6 +19,7 @@ from alignloop.guard._verdict import Judge, KeywordJudge
 from alignloop.models import ChatModel
 from alignloop.train._datasets import meta_path, row_id, train_prompts
 from alignloop.train._generate import (
+    REFUSAL_OPENING_WORDS,
     generate_cai,
     generate_context_distillation,
     generate_helpfulness,
@@ -95,6 +96,7 @@ def build_alignment_data(
     border_share: float = BORDER_SHARE,
     external: ExternalPrompts | None = None,
     external_share: float = 0.0,
+    rejected_words: int = REFUSAL_OPENING_WORDS,
 ) -> DataResult:
     """Generate every requested source into ``out_dir`` and merge them into ``pairs.jsonl``.
 
@@ -103,8 +105,9 @@ def build_alignment_data(
     caps each group; ``border_share`` of a capped helpful group is borderline, the rest benign.
     ``external``: prompts nobody here wrote (``alignloop.data.external_prompts``; train rows only are
     used); ``external_share`` of the harmful prompts and of the borderline ones come from them, in
-    place of seed prompts (without a ``limit``, all of them are added). Each source keeps its own
-    resumable file, so a killed run continues.
+    place of seed prompts (without a ``limit``, all of them are added). ``rejected_words``: the words of
+    the refusal a helpfulness pair rejects. Each source keeps its own resumable file, so a killed run
+    continues.
     """
     from alignloop._util.errors import UserError
 
@@ -135,7 +138,9 @@ def build_alignment_data(
     if "cai" in sources:
         metas["cai"] = generate_cai(model, loaded, harm, out / "cai.jsonl", sft_path=out / "sft.jsonl", mode=mode, **kw)
     if "helpfulness" in sources:
-        metas["helpfulness"] = generate_helpfulness(model, loaded, helpf, out / "helpfulness.jsonl", **kw)
+        metas["helpfulness"] = generate_helpfulness(
+            model, loaded, helpf, out / "helpfulness.jsonl", rejected_words=rejected_words, **kw
+        )
     if "context_distillation" in sources:
         metas["context_distillation"] = generate_context_distillation(
             model, loaded, harm + helpf, out / "context_distillation.jsonl", **kw
