@@ -12,7 +12,7 @@ value without retraining:
   the target): each candidate is merged at the preset's scale, then steered to the preset's target
   with that cap.
 
-Three act in training, so each candidate needs its own run (``--runs V=DIR``), merged at the preset's
+Four act in training, so each candidate needs its own run (``--runs V=DIR``), merged at the preset's
 scale and steered to the preset's target:
 
 - ``border_share`` (``Preset.border_share``, the share of borderline-safe prompts among the helpful
@@ -20,7 +20,9 @@ scale and steered to the preset's target:
 - ``external_share`` (``Preset.external_share``, the share of harmful and borderline train prompts from
   sources nobody here wrote): runs trained with ``alignloop run --external-share V``;
 - ``learning_rate`` (``Preset.learning_rate``, DPO's LoRA rate on small models): runs trained with
-  ``alignloop run --learning-rate V``.
+  ``alignloop run --learning-rate V``;
+- ``refusal_opening_words`` (``Preset.refusal_opening_words``, the words of the constitution's refusal a
+  helpfulness pair rejects): runs trained with the preset's field replaced (Python API).
 
 Each goes through the loop's own steering stage (same calibration prompts and judge; the preset's cap
 unless the cap is the knob) and is
@@ -52,7 +54,9 @@ Then ``--knob steer_target --values 0.06 0.04 0.08 0.02`` at merge 1.75 (chose 0
 Then ``--knob border_share --runs 0.5=DIR --default 0.75`` at merge 1.75 and target 0.08, the 0.75 run
 being the one the two knobs above were chosen on (its candidate is that sweep's ``steer_target-0.08``;
 chose 0.5). Then ``RUN_DIR --knob external_share --runs 0.5=DIR`` on the main job at those settings.
-Then ``RUN_DIR --knob steer_cap --default 0.2`` on that main job (chose 0.4, applied).
+Then ``RUN_DIR --knob steer_cap --default 0.2`` on that main job (chose 0.4, applied). Then, at cap 0.4,
+``RUN_DIR --knob learning_rate --runs 0.001=DIR 0.003=DIR --default 0.002`` (kept 0.002) and
+``RUN_DIR --knob refusal_opening_words --runs 4=DIR 16=DIR --default 8``.
 """
 
 from __future__ import annotations
@@ -68,8 +72,16 @@ from typing import Any
 MAX_OVER_REFUSAL = 0.08
 MIN_RETENTION = 0.85
 SUITES = ("harmful_compliance", "over_refusal", "helpfulness", "external_heldout")
-KNOBS = ("merge_scale", "steer_target", "steer_cap", "border_share", "external_share", "learning_rate")
-TRAINED = ("border_share", "external_share", "learning_rate")
+KNOBS = (
+    "merge_scale",
+    "steer_target",
+    "steer_cap",
+    "border_share",
+    "external_share",
+    "learning_rate",
+    "refusal_opening_words",
+)
+TRAINED = ("border_share", "external_share", "learning_rate", "refusal_opening_words")
 """Knobs that act in training: each value's run comes from ``--runs``."""
 GRIDS = {
     "merge_scale": [1.0, 1.25, 1.5, 1.75, 2.0],

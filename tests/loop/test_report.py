@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from alignloop.evals import rate
 from alignloop.loop import STAGES, pipeline
 from alignloop.loop._report import needed_n, precision, redteam_by_strategy
@@ -95,3 +97,14 @@ def test_public_heldout_gives_the_share_refused_before_and_after_and_says_what_i
     assert "100 prompts of HarmBench behaviours" in prec["why_wider"]
     html = render_loop_report(tmp_path / "r.html", {}, {}, run={"public_heldout": pub}).read_text()
     assert "Held-out prompts nobody here wrote" in html and "XSTest" in html and "70.0%" in html
+
+
+def test_the_provenance_note_names_the_constants_tuned_on_the_old_dev_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    import alignloop.loop._report as rep
+
+    monkeypatch.setattr(rep, "old_dev_constants", lambda: ["learning_rate", "steer_cap"])
+    note = rep.provenance_note("test")
+    assert "learning_rate, steer_cap were chosen" in note and "not fully from that tuning" in note
+    monkeypatch.setattr(rep, "old_dev_constants", lambda: [])
+    note = rep.provenance_note("test")
+    assert "every tuned constant was chosen on the new dev split" in note and "not fully" not in note

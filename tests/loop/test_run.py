@@ -119,12 +119,13 @@ def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
     cats = summary["per_category"]["after"]["harmful_compliance"]
     assert all("n" in r and "ci_low" in r for r in cats.values())
     assert summary["provenance"]["constants"]["merge_scale"]["chosen_on"] == "dev"
-    # the report names exactly the constants still tuned on the old dev split, and not the re-chosen ones
+    # every tuned constant was re-chosen on the new dev split, and the report's caveat says so
+    tuned = {k for k, v in summary["provenance"]["constants"].items() if v["chosen_on"] == "dev"}
+    assert {"learning_rate", "merge_scale", "steer_cap", "steer_target", "refusal_opening_words"} <= tuned
+    assert all(summary["provenance"]["constants"][k]["dev_split"] == "new" for k in tuned)
     note = summary["provenance"]["note"]
-    assert "learning_rate" in note and "refusal_opening_words" in note
-    rechosen_on_new_dev = ("merge_scale", "redteam_strategies", "steer_target", "steer_cap", "border_share")
-    for rechosen in (*rechosen_on_new_dev, "external_share"):
-        assert rechosen not in note
+    assert "every tuned constant was chosen on the new dev split alone" in note
+    assert not any(k in note for k in tuned)
     html = (out / "report.html").read_text()
     assert "Attack success per strategy, base vs aligned" in html and "95% half-width" in html
 

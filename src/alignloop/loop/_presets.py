@@ -129,7 +129,12 @@ PROVENANCE: dict[str, dict[str, Any]] = {
     "learning_rate": {
         "value": 2e-3,
         "chosen_on": TUNED_ON,
-        "how": "DPO + LoRA r=16 on SmolLM2-135M at batch 4: 1e-3 and 5e-4 left most harmful dev prompts answered",
+        "dev_split": "new",
+        "how": "re-chosen on the new dev split alone (benchmarks/choose_on_dev.py --knob learning_rate: a main-job "
+        "run trained at each rate, merged at 1.75, steered to 8% with the +0.4 cap; the merge-scale rule): "
+        "2e-3 / 1e-3 / 3e-3 gave pooled dev harmful compliance 0.490 / 0.604 / 0.597 (n=149), over-refusal "
+        "5.0 / 8.8 / 3.8% (n=80), retention 0.864 / 0.864 / 0.818 (n=66); 1e-3 fails 8% over-refusal, 3e-3 "
+        "0.85 retention. Before: 2e-3 on the old dev split (1e-3 and 5e-4 left most harmful dev prompts answered)",
     },
     "merge_scale": {
         "value": 1.75,
@@ -169,8 +174,13 @@ PROVENANCE: dict[str, dict[str, Any]] = {
     "refusal_opening_words": {
         "value": REFUSAL_OPENING_WORDS,
         "chosen_on": TUNED_ON,
-        "how": "rejecting whole refusals made 24-40 of 130 harmful dev replies loop; the 8-word opening 1-5 "
-        "(train/_generate.REFUSAL_OPENING_WORDS)",
+        "dev_split": "new",
+        "how": "re-chosen on the new dev split alone (benchmarks/choose_on_dev.py --knob refusal_opening_words: a "
+        "main-job run trained with each count, merged at 1.75, steered to 8% with the +0.4 cap; the merge-scale "
+        "rule): 8 / 4 / 16 words gave pooled dev harmful compliance 0.490 / 0.671 / 0.510 (n=149), over-refusal "
+        "5.0 / 2.5 / 7.5% (n=80), retention 0.864 / 0.879 / 0.818 (n=66); 16 misses 0.85 retention and 8 has the "
+        "lower harmful compliance. Before: 8 on the old dev split (rejecting whole refusals made 24-40 of 130 "
+        "harmful dev replies loop; the 8-word opening 1-5; train/_generate.REFUSAL_OPENING_WORDS)",
     },
     "external_share": {
         "value": EXTERNAL_SHARE,
@@ -205,12 +215,10 @@ PROVENANCE: dict[str, dict[str, Any]] = {
 """Where each tuned constant of the default preset came from (written into ``summary.json``); a constant
 whose ``chosen_on`` is not ``dev`` is a default that nobody tuned.
 
-Caveat, stated in every report: the constants without ``"dev_split": "new"`` were chosen on the dev
-split *before* the frozen test split was carved out of it (the old dev had 130 prompts per suite; it is
-now the new dev plus test), so the test split is held out from training but not from their tuning. Those
-marked ``new`` (the merge scale, the steering target and cap, the borderline share, the external share, the red-team
-mix) were chosen on the new dev split alone
-(``old_dev_constants`` lists the rest)."""
+``"dev_split": "new"`` marks a constant chosen on the new dev split alone, after the frozen test split was
+carved out of the old dev split (130 prompts per suite, now the new dev plus test); since 2026-12-06 every
+tuned constant of the default preset is. A constant without it would have been tuned on items that are now
+test items, and every report names those (``old_dev_constants``) in its caveat."""
 
 
 def old_dev_constants() -> list[str]:

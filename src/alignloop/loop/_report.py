@@ -154,17 +154,27 @@ def build_summary(ctx: LoopContext) -> dict[str, Any]:
         **{name: info(name) for name in builtin if state.done(name)},
         # stages added by plugins report under their own name
         "stages": {n: info(n) for n in names if n not in builtin and state.done(n) and n != "report"},
-        "provenance": {
-            "constants": PROVENANCE,
-            "note": f"tuned constants {', '.join(old_dev_constants())} were chosen on the {TUNED_ON} split before the "
-            f"frozen test split was carved out of it, so the {p.eval_split} numbers are held out from training but not "
-            "fully from that tuning; the others marked dev were chosen on the new dev split alone",
-        },
+        "provenance": {"constants": PROVENANCE, "note": provenance_note(p.eval_split)},
         "stage_seconds": {n: state.get(n).get("seconds") for n in names if state.done(n)},
         "model_dir": str(out / "model"),
         "report": str(out / "report.html"),
         "run_id": state.data.get("run_id"),
     }
+
+
+def provenance_note(split: str) -> str:
+    """The caveat every report states: which tuned constants the ``split`` numbers are not held out from."""
+    old = old_dev_constants()
+    if not old:
+        return (
+            f"every tuned constant was chosen on the new {TUNED_ON} split alone, so the {split} numbers are held "
+            "out from training and from tuning"
+        )
+    return (
+        f"tuned constants {', '.join(old)} were chosen on the {TUNED_ON} split before the frozen test split was "
+        f"carved out of it, so the {split} numbers are held out from training but not fully from that tuning; "
+        "the others marked dev were chosen on the new dev split alone"
+    )
 
 
 def write_report(ctx: LoopContext) -> dict[str, Any]:
