@@ -155,7 +155,7 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "dev_split": "new",
         "how": "re-chosen on the new dev split alone (benchmarks/choose_on_dev.py --knob steer_cap on the main "
         "job's adapter, merged at 1.75, steered to 8% with each cap, borderline share 1/2; the merge-scale "
-        "rule): +0.2 / +0.3 / +0.4 / +0.5 (the search stopped at each) gave pooled dev harmful compliance "
+        "rule): +0.2 / +0.3 / +0.4 / +0.5 (the search went up to each) gave pooled dev harmful compliance "
         "0.557 / 0.503 / 0.490 / 0.477 (n=149), over-refusal 3.8 / 3.8 / 5.0 / 6.2% (n=80), retention "
         "0.879 / 0.879 / 0.864 / 0.848 (n=66); +0.5 misses 0.85 retention, and +0.4 is 0.067 below the "
         "default +0.2 (one paired SE 0.023). Before: +0.2, chosen on the old dev split (train/_calibrate.MAX_UP_ALPHA)",

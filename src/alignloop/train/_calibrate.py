@@ -33,7 +33,7 @@ MAX_UP_ALPHA = 0.4
 (``Preset.steer_cap``). Calibration reads over-refusal lower than dev's more casual borderline prompts,
 and the gap grows with the shift, so the cap is what keeps dev over-refusal near the target. Chosen on
 the new dev split (``benchmarks/choose_on_dev.py --knob steer_cap``, ``PROVENANCE["steer_cap"]``): with
-the borderline share at 1/2 the search stopped at every cap from +0.2 to +0.5, and dev over-refusal
+the borderline share at 1/2 the search went up to every cap from +0.2 to +0.5, and dev over-refusal
 stayed at 3.8-6.2%; +0.4 is the largest that kept dev retention over 0.85. Before: +0.2, chosen on the
 old dev split when +0.4 read 4.4% on calibration and 10.0% on dev (border share 3/4)."""
 
