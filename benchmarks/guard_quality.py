@@ -174,13 +174,6 @@ def latency(g: Any, texts: list[str]) -> None:
     print(f"check_input p50 {p50:.1f} ms  p99 {p99:.1f} ms  batched {tp:.0f}/s")
 
 
-def derived_from(row_id: str) -> str | None:
-    """The id of the row a ``reframed`` row was made from (``reframed-{id}-{tense}``), else None."""
-    if not row_id.startswith("reframed-"):
-        return None
-    return row_id.removeprefix("reframed-").rsplit("-", 1)[0]
-
-
 def loso(
     rows: list[Any],
     infos: list[Any],
@@ -195,6 +188,7 @@ def loso(
 
     from alignloop.guard import FinetuneConfig, build_classifier
     from alignloop.guard._build import evaluate
+    from alignloop.guard._framed import reframed_from
 
     out: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     names = only or sorted({r.source for r in rows})
@@ -202,7 +196,7 @@ def loso(
         held = [r for r in rows if r.source == name]
         held_ids = {r.id for r in held}
         # rows derived from the held-out source (its requests reframed in another tense) leave with it
-        rest = [r for r in rows if r.source != name and derived_from(r.id) not in held_ids]
+        rest = [r for r in rows if r.source != name and reframed_from(r.id) not in held_ids]
         train = [r for r in rest if r.split_name == "train"]
         if max_train and len(train) > max_train:  # a cheaper estimate: a random subset of the train split
             keep = {id(r) for r in random.Random(0).sample(train, max_train)}

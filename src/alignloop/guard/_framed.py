@@ -119,6 +119,16 @@ def verb_phrase(text: str) -> str | None:
     return None
 
 
+REFRAMED_PREFIX = "reframed-"
+
+
+def reframed_from(row_id: str) -> str | None:
+    """The id of the request a :func:`reframe` row was made from (its id is ``reframed-{id}-{tense}``), else None."""
+    if not row_id.startswith(REFRAMED_PREFIX):
+        return None
+    return row_id.removeprefix(REFRAMED_PREFIX).rsplit("-", 1)[0]
+
+
 def reframe(
     requests: list[tuple[str, str, int, str | None, str, bool]], spec: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
@@ -140,7 +150,7 @@ def reframe(
             framed = _fill(rng.choice(frames[pool]), vp, rng, spec["fill"])
             out.append(
                 {
-                    "id": f"reframed-{rid}-{tense}",
+                    "id": f"{REFRAMED_PREFIX}{rid}-{tense}",
                     "text": framed,
                     "unsafe": unsafe,
                     "category": cat,
