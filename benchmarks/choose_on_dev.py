@@ -22,7 +22,9 @@ scale and steered to the preset's target:
 - ``learning_rate`` (``Preset.learning_rate``, DPO's LoRA rate on small models): runs trained with
   ``alignloop run --learning-rate V``;
 - ``refusal_opening_words`` (``Preset.refusal_opening_words``, the words of the constitution's refusal a
-  helpfulness pair rejects): runs trained with the preset's field replaced (Python API).
+  helpfulness pair rejects): there is no flag for it; the 2026-12-06 runs called ``run_loop`` with
+  ``alignloop.loop._run.preset`` patched to return ``replace(preset(False), refusal_opening_words=V)``
+  (named ``default-wordsV``) and stopped after the train stage.
 
 Each goes through the loop's own steering stage (same calibration prompts and judge; the preset's cap
 unless the cap is the knob) and is
