@@ -19,6 +19,7 @@ import numpy as np
 def main() -> None:
     from alignloop.guard import DEFAULT_SOURCES, load_classifier, read_sources
     from alignloop.guard._build import binary_metrics
+    from alignloop.guard._heads import threshold_at_fpr
 
     ap = argparse.ArgumentParser()
     ap.add_argument("builds", nargs="+", help="classifier folders")
@@ -31,9 +32,7 @@ def main() -> None:
     for folder in args.builds:
         clf = load_classifier(folder)
         s = clf.scores([r.text for r in dev]).unsafe
-        neg = np.sort(s[y == 0])
-        # just above the safe score at the cap's quantile: at most max_fpr of safe rows reach it
-        t = neg[int(np.ceil((1 - args.max_fpr) * len(neg))) - 1] + 1e-9
+        t = threshold_at_fpr(s, y, args.max_fpr)
         m = binary_metrics(s, y, t)
         print(
             f"{folder}: dev n={len(dev)} ({int(y.sum())} unsafe) AUPRC {m['auprc']:.3f} | "

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignloop.guard._heads import fit_binary, fit_multiclass, pick_threshold
+from alignloop.guard._heads import fit_binary, fit_multiclass, pick_threshold, threshold_at_fpr
 
 
 def test_pick_threshold_keeps_fpr_bound() -> None:
@@ -12,6 +12,17 @@ def test_pick_threshold_keeps_fpr_bound() -> None:
     t = pick_threshold(s, y, max_fpr=0.05)
     assert (s[y == 0] >= t).mean() <= 0.05
     assert (s[y == 1] >= t).mean() > 0.5
+
+
+def test_threshold_at_fpr_is_the_lowest_under_the_cap_and_ignores_positives() -> None:
+    neg = np.linspace(0.0, 0.99, 100).astype(np.float32)
+    y = np.array([0] * 100 + [1] * 3)
+    t = threshold_at_fpr(np.r_[neg, [0.2, 0.5, 0.9]].astype(np.float32), y, max_fpr=0.03)
+    assert (neg >= t).sum() == 3  # exactly the cap: the lowest threshold that keeps it
+    assert t > neg[96] and t <= neg[97]
+    moved = threshold_at_fpr(np.r_[neg, [0.99, 0.99, 0.99]].astype(np.float32), y, max_fpr=0.03)
+    assert moved == t  # unlike best F1, where the few positives sit does not move it
+    assert threshold_at_fpr(neg, np.zeros(100, int), max_fpr=0.0) > neg.max()
 
 
 def test_heads_separate_and_sum_to_one() -> None:

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from alignloop._util.atomic import atomic_path
+from alignloop._util.atomic import atomic_path, write_text_atomic
 from alignloop._util.errors import UserError
 from alignloop._util.hashing import sha256_json
 from alignloop.guard._classifier import CLASSIFIER_FORMAT, GuardClassifier, scores_from_logits
 from alignloop.guard._finetune import REBUILD_COMMAND, FinetuneConfig, config_dict, export_onnx, train_model
-from alignloop.guard._heads import fit_platt, pick_threshold
+from alignloop.guard._heads import fit_platt, pick_threshold, threshold_at_fpr
 from alignloop.guard._sources import Row, SourceInfo
 
 
@@ -60,6 +60,14 @@ def evaluate(clf: GuardClassifier, rows: Sequence[Row]) -> dict[str, Any]:
     return out
 
 
+def injection_threshold(p: np.ndarray, y: np.ndarray, max_fpr: float) -> tuple[float, str]:
+    """The injection threshold from dev scores ``p`` and labels ``y``, with where it came from."""
+    if len(set(y.tolist())) < 2:
+        return 0.5, "no injection and non-injection dev rows to choose on: 0.5"
+    t = threshold_at_fpr(p, y, max_fpr)
+    return t, f"lowest threshold flagging at most {max_fpr:.0%} of {int((y == 0).sum())} non-injection dev rows"
+
+
 def _calibrate(z: np.ndarray, rows: Sequence[Row], cfg: FinetuneConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Platt scaling and thresholds from dev logits ``z``, with where each value came from."""
     ku = np.array([r.unsafe is not None for r in rows], dtype=bool)
@@ -72,14 +80,13 @@ def _calibrate(z: np.ndarray, rows: Sequence[Row], cfg: FinetuneConfig) -> tuple
     ki = np.array([r.injection is not None for r in rows], dtype=bool)
     yi = np.array([r.injection or 0 for r in rows])
     pi = 1.0 / (1.0 + np.exp(-np.clip(z[:, 1], -40, 40)))
-    t_i = pick_threshold(pi[ki], yi[ki], max_fpr=cfg.injection_max_fpr) if len(set(yi[ki].tolist())) == 2 else 0.5
+    t_i, prov_i = injection_threshold(pi[ki], yi[ki], cfg.injection_max_fpr)
     calib = {"unsafe_platt": [a, b]}
     th = {"unsafe": t_u, "injection": t_i}
     prov = {
         "unsafe_platt": f"logistic fit on {int(ku.sum())} dev rows' unsafe logits",
         "unsafe": f"best dev F1 with at most {cfg.max_fpr:.0%} of {int((yu[ku] == 0).sum())} safe dev rows flagged",
-        "injection": f"best dev F1 with at most {cfg.injection_max_fpr:.0%} of "
-        f"{int((yi[ki] == 0).sum())} non-injection dev rows flagged",
+        "injection": prov_i,
         "config": "FinetuneConfig: epochs and max_len set by the CPU budget, lr a common default; not tuned",
     }
     return calib | {"provenance": prov}, th
@@ -209,6 +216,34 @@ def build_classifier(
         meta["rebuild"] = REBUILD_COMMAND
         _write_meta(tmp, meta)
     return GuardClassifier(out)
+
+
+def rechoose_injection_threshold(clf: GuardClassifier, rows: Sequence[Row], max_fpr: float) -> float:
+    """Re-pick a built classifier's injection threshold on its dev rows by :func:`injection_threshold`.
+
+    No retraining: the scores are the shipped file's, as in :func:`build_classifier`. The injection
+    metrics on dev and test (overall and by source) are recomputed at the new threshold and
+    ``meta.json`` is rewritten in place. Returns the threshold.
+    """
+    ki = [r for r in rows if r.injection is not None]
+    dev, test = [r for r in ki if r.split_name == "dev"], [r for r in ki if r.split_name == "test"]
+    p = clf.scores([r.text for r in dev]).injection
+    t, prov = injection_threshold(p, np.array([r.injection for r in dev]), max_fpr)
+    meta = clf.meta
+    meta["thresholds"]["injection"] = t
+    meta["config"]["injection_max_fpr"] = max_fpr
+    meta["calibration"]["provenance"]["injection"] = prov + " (re-chosen on the built model, no retraining)"
+    metrics = meta.setdefault("metrics", {})
+    for key, part in (("dev_all", dev), ("test_all", test)):
+        got = evaluate(clf, part).get("injection")
+        if got is not None:
+            metrics.setdefault(key, {})["injection"] = got
+    for name, entry in metrics.get("test_by_source", {}).items():
+        got = evaluate(clf, [r for r in test if r.source == name]).get("injection")
+        if got is not None:
+            entry["injection"] = got
+    write_text_atomic(clf.folder / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False))
+    return t
 
 
 HEADS_MIN_GAIN = 0.02

@@ -50,7 +50,12 @@ class FinetuneConfig:
     threads: int = 2
     max_fpr: float = 0.05
     """The unsafe threshold is the best dev F1 among those flagging at most this share of safe dev texts."""
-    injection_max_fpr: float = 0.03
+    injection_max_fpr: float = 0.01
+    """The injection threshold is the lowest one flagging at most this share of non-injection dev texts.
+
+    Set by hand, not tuned: the injection check runs on every request beside the unsafe check's 5%,
+    so its false-alarm budget is a fifth of that. (Until 2026-12-06 the rule was the best dev F1
+    under a 3% cap; with ~60 injection rows in dev that point moved from 0.19 to 0.96 between builds.)"""
     tiny: bool = False
     """A randomly initialised two-layer encoder instead of MiniLM: for tests (seconds, no weights)."""
 

@@ -74,6 +74,22 @@ def pick_threshold(scores: np.ndarray, y: np.ndarray, max_fpr: float = 0.05) -> 
     return best_t
 
 
+def threshold_at_fpr(scores: np.ndarray, y: np.ndarray, max_fpr: float) -> float:
+    """The lowest threshold that flags at most ``max_fpr`` of the negatives: the most recall under that cap.
+
+    Unlike :func:`pick_threshold`, it does not look at the positives, so a handful of them cannot
+    move it: with few positives the best-F1 point lands wherever the last negatives happen to sit.
+    """
+    neg = np.sort(scores[y == 0])
+    if not len(neg):
+        return 0.5
+    k = int(np.floor(max_fpr * len(neg) + 1e-9))  # negatives allowed at or above the threshold
+    if k >= len(neg):
+        return float(neg[0])
+    # just above the (k+1)-th highest negative, so exactly k negatives (ties aside) reach it
+    return float(np.nextafter(np.float32(neg[len(neg) - k - 1]), np.float32(np.inf)))
+
+
 LEX_DIM = 2**18
 """Hash buckets for the lexical features (a 1 MB float32 coefficient row)."""
 _WORD = re.compile(r"\w+")
