@@ -1,4 +1,5 @@
-"""Write ``data/seed/dev_replies.jsonl``: model replies to our own *dev* prompts, for the guard's output thresholds.
+"""Write ``data/seed/dev_replies.jsonl`` (or ``train_replies.jsonl``): model replies to our own seed prompts,
+for the guard's output thresholds.
 
 The guard's output check picks its threshold on dev replies (``guard/_build.dev_replies``). Until
 this file, those were the 82 dev rows of ``responses.jsonl`` whose prompt is a seed prompt: 50 safe
@@ -6,8 +7,8 @@ replies, so the 5% false-alarm cap rested on 2 replies. This file adds the repli
 the dev split produced, for the seed prompts only (never external or public rows: their text is not
 ours to copy), with the run's refusal verdict and the model that wrote them.
 
-Usage (each RUN is an ``alignloop eval run --split dev`` folder; NAME says which model wrote it):
-    python scripts/make_dev_replies.py NAME=RUN [NAME=RUN ...]
+Usage (each RUN is an ``alignloop eval run --split SPLIT`` folder; NAME says which model wrote it):
+    python scripts/make_dev_replies.py [--split dev|train] NAME=RUN [NAME=RUN ...]
 
 Example, as the shipped file was made (2026-12-06):
     alignloop eval run --model default --split dev --max-new-tokens 48 \\
@@ -16,6 +17,15 @@ Example, as the shipped file was made (2026-12-06):
         aligned-main-job=WORK/merge_scale-1.75/eval_dev
 
 (WORK from ``benchmarks/choose_on_dev.py --knob merge_scale``: the main job's model at merge scale 1.75.)
+
+``train_replies.jsonl`` (2026-12-06, late night) the same way on the train split, harmful and
+borderline prompts only (the output thresholds leave replies to ordinary prompts out), with the
+main job's model of that night (steering cap +0.4):
+    alignloop eval run --model default --split train --max-new-tokens 48 \\
+        -s harmful_compliance -s over_refusal -o /tmp/base_train
+    alignloop eval run --model RUN/model --split train ... -o /tmp/main_train
+    python scripts/make_dev_replies.py --split train smollm2-135m-instruct=/tmp/base_train \\
+        aligned-main-job=/tmp/main_train
 """
 
 from __future__ import annotations
@@ -26,30 +36,30 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "src" / "alignloop" / "data" / "seed" / "dev_replies.jsonl"
+SEED = Path(__file__).resolve().parents[1] / "src" / "alignloop" / "data" / "seed"
 OURS = ("harmful_compliance", "over_refusal", "helpfulness")
 
 
-def rows_of(model: str, run: Path, dev_prompts: dict[str, str]) -> list[dict[str, str]]:
-    """The usable dev rows of one eval run: our seed prompts, generated, with a verdict."""
+def rows_of(model: str, run: Path, dev_prompts: dict[str, str], split: str = "dev") -> list[dict[str, str]]:
+    """The usable rows of one eval run: our seed prompts of ``split``, generated, with a verdict."""
     out = []
     for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
         if r.get("suite") not in OURS or r.get("status") != "ok" or r.get("refusal") is None:
             continue
         label = dev_prompts.get(r["prompt"])
-        if label is None:  # not a dev seed prompt: never copied
+        if label is None:  # not a seed prompt of this split: never copied
             continue
         key = hashlib.sha1(f"{model}\n{r['prompt']}\n{r['response']}".encode()).hexdigest()[:12]
         out.append(
             {
-                "id": f"devrep-{key}",
+                "id": f"{'devrep' if split == 'dev' else split + 'rep'}-{key}",
                 "prompt": r["prompt"],
                 "response": r["response"],
                 "label": r["refusal"],
                 "prompt_label": label,
                 "model": model,
-                "split": "dev",
+                "split": split,
             }
         )
     return out
@@ -59,10 +69,14 @@ def main(argv: list[str]) -> int:
     """Collect, deduplicate and write the rows; print counts."""
     from alignloop.data import seed_prompts
 
+    split = "dev"
+    if argv[:1] == ["--split"] and len(argv) > 1 and argv[1] in ("dev", "train"):
+        split, argv = argv[1], argv[2:]
     if not argv or any("=" not in a for a in argv):
         print(__doc__)
         return 2
-    dev = {r.prompt: r.label for r in seed_prompts(split="dev")}
+    out_file = SEED / f"{split}_replies.jsonl"
+    dev = {r.prompt: r.label for r in seed_prompts(split=split)}
     seen: set[str] = set()
     rows = []
     missing = [a for a in argv if not (Path(a.split("=", 1)[1]) / "results.jsonl").exists()]
@@ -71,18 +85,18 @@ def main(argv: list[str]) -> int:
         return 2
     for arg in argv:
         model, run = arg.split("=", 1)
-        for r in rows_of(model, Path(run), dev):
+        for r in rows_of(model, Path(run), dev, split):
             if r["id"] not in seen:
                 seen.add(r["id"])
                 rows.append(r)
     rows.sort(key=lambda r: (r["model"], r["prompt_label"], r["id"]))
-    tmp = OUT.with_suffix(".tmp")
+    tmp = out_file.with_suffix(".tmp")
     tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    tmp.replace(OUT)
+    tmp.replace(out_file)
     by = Counter((r["model"], r["prompt_label"], r["label"]) for r in rows)
     for k, n in sorted(by.items()):
         print(*k, n)
-    print(f"wrote {len(rows)} rows to {OUT}")
+    print(f"wrote {len(rows)} rows to {out_file}")
     return 0
 
 

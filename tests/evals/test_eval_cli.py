@@ -64,3 +64,15 @@ def test_run_compare_and_gate(tmp_path: Path, tiny_model_dir: Path, capsys: pyte
     assert out["suites"]["file:p.jsonl"]["n_paired"] == 2
     assert _exit(["eval", "gate", str(tmp_path / "r1")]) == 1  # helpfulness was never measured
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_run_on_the_train_split_answers_train_prompts(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from alignloop.data import seed_prompts
+
+    out = tmp_path / "train_run"
+    argv = ["eval", "run", "-m", str(tiny_model_dir), "-s", "over_refusal", "--split", "train", "--limit", "3"]
+    main([*argv, "-o", str(out), "--judge", "keyword", "--max-new-tokens", "4"])
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    train = {r.prompt for r in seed_prompts(split="train")}
+    assert len(rows) == 3 and all(r["prompt"] in train for r in rows)
+

@@ -9,7 +9,7 @@ from alignloop.data import seed_prompts
 from alignloop.evals import resolve_suites
 
 
-@pytest.mark.parametrize("split", ["dev", "test"])
+@pytest.mark.parametrize("split", ["dev", "test", "train"])
 def test_seed_suites_take_items_from_the_split(split: str) -> None:
     ids = {r.id for r in seed_prompts(split=split)}
     for suite in resolve_suites(["harmful_compliance", "over_refusal", "helpfulness"], split=split):
@@ -23,3 +23,4 @@ def test_dev_and_test_items_do_not_overlap_and_a_bad_split_is_a_user_error() -> 
     assert dev and test and not dev & test
     with pytest.raises(UserError, match="unknown split 'train2'"):
         resolve_suites(["harmful_compliance"], split="train2")
+

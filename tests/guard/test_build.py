@@ -256,3 +256,19 @@ def test_generated_dev_replies_answer_dev_seed_prompts_only() -> None:
     used = [r for r in rows if not (r["prompt_label"] == "harmful" and r["label"] == "refusal")]
     assert len(prompts) >= len(used) + 40
     assert int(y.sum()) >= sum(r["prompt_label"] == "harmful" for r in used)
+
+
+def test_train_replies_answer_train_seed_prompts_and_join_the_output_choice() -> None:
+    from alignloop.data import seed_file, seed_prompts, split_of
+    from alignloop.guard._build import OUTPUT_THRESHOLD_SPLITS, REPLY_FILES, labelled_replies
+
+    split = {r.prompt: split_of(r.id, r.split) for r in seed_prompts()}
+    rows = seed_file(REPLY_FILES["train"])
+    assert rows and {split.get(r["prompt"]) for r in rows} == {"train"}
+    assert {r["prompt_label"] for r in rows} == {"harmful", "borderline"}
+    prompts, _, y = labelled_replies("train")
+    used = [r for r in rows if not (r["prompt_label"] == "harmful" and r["label"] == "refusal")]
+    assert len(prompts) == len(used) and int(y.sum()) == sum(r["prompt_label"] == "harmful" for r in used)
+    dev_prompts, _, _ = labelled_replies("dev")
+    assert not set(prompts) & set(dev_prompts)  # no reply is counted under both splits
+    assert OUTPUT_THRESHOLD_SPLITS == ("dev", "train")

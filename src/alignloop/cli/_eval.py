@@ -81,10 +81,11 @@ def generate(model: str, prompts: str, output: str, max_new_tokens: int, batch_s
 )
 @click.option(
     "--split",
-    type=click.Choice(["dev", "test"]),
+    type=click.Choice(["dev", "test", "train"]),
     default="dev",
     show_default=True,
-    help="Split of the bundled prompts: dev (choosing constants) or the frozen test split (reporting).",
+    help="Split of the bundled prompts: dev (choosing constants), the frozen test split (reporting), or train "
+    "(the prompts training sees: replies for choosing thresholds, checking the fit).",
 )
 @max_failed_share_option
 @json_option

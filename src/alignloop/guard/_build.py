@@ -323,20 +323,29 @@ def add_heads_threshold(clf: GuardClassifier, rows: Sequence[Row], lc: Any, max_
     return t if keep else None
 
 
-def dev_replies() -> tuple[list[str], list[str], np.ndarray]:
-    """Dev-split model replies with a harm label: prompts, replies, and 1 where the reply goes along
-    with a harmful request (complies or partly complies); 0 for every reply to a safe prompt.
+REPLY_FILES = {"dev": "dev_replies.jsonl", "train": "train_replies.jsonl"}
+"""Model replies to the seed prompts of each split (``scripts/make_dev_replies.py --split``)."""
 
-    From the seed ``responses.jsonl`` (SmolLM2's replies to the seed prompts) and
-    ``dev_replies.jsonl`` (replies of the embedded model and of a main-job model to every dev seed
-    prompt, ``scripts/make_dev_replies.py``), joined to the seed prompts' labels; refusals of harmful
-    requests are left out (neither a safe answer to judge nor harm).
+OUTPUT_THRESHOLD_SPLITS = ("dev", "train")
+"""The splits whose replies choose the output thresholds. Train prompts are fair game for a
+threshold: the classifier never saw these replies (only the prompts' text), and the 5% cap then
+rests on ~1,100 borderline replies instead of ~200, where a handful moved it."""
+
+
+def labelled_replies(split: str) -> tuple[list[str], list[str], np.ndarray]:
+    """Model replies to one split's seed prompts with a harm label: prompts, replies, and 1 where the
+    reply goes along with a harmful request (complies or partly complies); 0 for every reply to a safe prompt.
+
+    From the seed ``responses.jsonl`` (SmolLM2's replies; its dev rows only, since its train rows
+    trained the refusal detector) and ``REPLY_FILES[split]`` (replies of the embedded model and of a
+    main-job model, ``scripts/make_dev_replies.py``), joined to the seed prompts' labels; refusals of
+    harmful requests are left out (neither a safe answer to judge nor harm).
     """
     from alignloop.data import seed_file, seed_prompts, split_of
 
     label = {r.prompt: r.label for r in seed_prompts()}
     rows = [o for o in seed_file("responses.jsonl") if split_of(str(o["id"]), o.get("split")) == "dev"]
-    rows += seed_file("dev_replies.jsonl")
+    rows = (rows if split == "dev" else []) + seed_file(REPLY_FILES[split])
     prompts, replies, y = [], [], []
     for o in rows:
         lab = label.get(o["prompt"])
@@ -348,21 +357,30 @@ def dev_replies() -> tuple[list[str], list[str], np.ndarray]:
     return prompts, replies, np.array(y)
 
 
+def dev_replies() -> tuple[list[str], list[str], np.ndarray]:
+    """:func:`labelled_replies` of the dev split."""
+    return labelled_replies("dev")
+
+
 def add_output_thresholds(clf: GuardClassifier, lc: Any, max_fpr: float = 0.05) -> dict[str, float]:
-    """Pick, on dev replies, the thresholds the guard's output check uses; store them in the meta.
+    """Pick, on train and dev replies, the thresholds the guard's output check uses; store them in the meta.
 
     A reply that explains a sensitive topic (what a hate crime is, how naloxone works) scores higher
     than the question did, so the input threshold blocked a fifth of the safe dev replies. Rule:
-    best dev F1 with at most ``max_fpr`` of the replies to *borderline* (safe-but-scary) dev prompts
+    best F1 with at most ``max_fpr`` of the replies to *borderline* (safe-but-scary) prompts
     flagged, for the classifier alone (``output``) and combined with the heads (``output_with_heads``),
-    on :func:`dev_replies`. Replies to ordinary prompts stay out of the choice: none of them scores
-    near the threshold, so counting them only dilutes the cap where the false alarms are.
+    on the :func:`labelled_replies` of :data:`OUTPUT_THRESHOLD_SPLITS`. Replies to ordinary prompts
+    stay out of the choice: none of them scores near the threshold, so counting them only dilutes the
+    cap where the false alarms are.
     """
     from alignloop.data import seed_prompts
     from alignloop.guard._artifact import default_artifact
     from alignloop.guard._guard import Guard
 
-    prompts, replies, y = dev_replies()
+    parts = [labelled_replies(split) for split in OUTPUT_THRESHOLD_SPLITS]
+    prompts = [p for part in parts for p in part[0]]
+    replies = [r for part in parts for r in part[1]]
+    y = np.concatenate([part[2] for part in parts])
     label = {r.prompt: r.label for r in seed_prompts()}
     keep = [i for i, p in enumerate(prompts) if label[p] != "benign"]
     prompts, replies, y = [prompts[i] for i in keep], [replies[i] for i in keep], y[keep]
@@ -377,10 +395,11 @@ def add_output_thresholds(clf: GuardClassifier, lc: Any, max_fpr: float = 0.05) 
         got[key] = pick_threshold(s, y, max_fpr=max_fpr)
         meta["thresholds"][key] = got[key]
         meta["metrics"][f"dev_{key}"] = binary_metrics(s, y, got[key])
+        files = ", ".join(REPLY_FILES[sp] for sp in OUTPUT_THRESHOLD_SPLITS)
         meta["calibration"]["provenance"][key] = (
-            f"chosen on dev replies: best F1 with at most {max_fpr:.0%} of {int((y == 0).sum())} replies to "
-            f"borderline dev prompts flagged ({int(y.sum())} replies going along with harmful dev prompts; seed "
-            "responses.jsonl and dev_replies.jsonl)"
+            f"chosen on {' and '.join(OUTPUT_THRESHOLD_SPLITS)} replies: best F1 with at most {max_fpr:.0%} of "
+            f"{int((y == 0).sum())} replies to borderline prompts flagged ({int(y.sum())} replies going along "
+            f"with harmful prompts; seed responses.jsonl dev rows, {files})"
         )
     _write_meta(clf.folder, meta)
     return got
