@@ -75,4 +75,3 @@ def test_run_on_the_train_split_answers_train_prompts(tmp_path: Path, tiny_model
     rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
     train = {r.prompt for r in seed_prompts(split="train")}
     assert len(rows) == 3 and all(r["prompt"] in train for r in rows)
-

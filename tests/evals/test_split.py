@@ -23,4 +23,3 @@ def test_dev_and_test_items_do_not_overlap_and_a_bad_split_is_a_user_error() -> 
     assert dev and test and not dev & test
     with pytest.raises(UserError, match="unknown split 'train2'"):
         resolve_suites(["harmful_compliance"], split="train2")
-
