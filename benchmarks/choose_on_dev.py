@@ -58,7 +58,8 @@ being the one the two knobs above were chosen on (its candidate is that sweep's 
 chose 0.5). Then ``RUN_DIR --knob external_share --runs 0.5=DIR`` on the main job at those settings.
 Then ``RUN_DIR --knob steer_cap --default 0.2`` on that main job (chose 0.4, applied). Then, at cap 0.4,
 ``RUN_DIR --knob learning_rate --runs 0.001=DIR 0.003=DIR --default 0.002`` (kept 0.002) and
-``RUN_DIR --knob refusal_opening_words --runs 4=DIR 16=DIR --default 8``.
+``RUN_DIR --knob refusal_opening_words --runs 4=DIR 16=DIR --default 8``. Then a second pass at cap 0.4:
+``RUN_DIR --knob merge_scale --values 1.75 1.5 2.0 --default 1.75`` (kept 1.75).
 """
 
 from __future__ import annotations
