@@ -147,7 +147,9 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "0.570 (n=149: 107 ours + 42 external), over-refusal 7.5 / 6.2 / 6.2 / 6.2 / 6.2% (n=80), retention "
         "0.818 / 0.848 / 0.803 / 0.818 / 0.758 (n=66); all pass 8% over-refusal, none reaches 0.85 "
         "retention, so those within one SE (0.044) of the best retention were eligible (1.0, 1.25, 1.75) and "
-        "the lowest harmful compliance among them won. Before: 1.5, chosen on the old dev split",
+        "the lowest harmful compliance among them won. Re-checked at the +0.4 steering cap (a second pass, "
+        "same rule): 1.5 / 1.75 / 2.0 gave 0.550 / 0.490 / 0.517, over-refusal 3.8 / 5.0 / 3.8%, retention "
+        "0.848 / 0.864 / 0.864; 1.75 kept. Before: 1.5, chosen on the old dev split",
     },
     "steer_cap": {
         "value": MAX_UP_ALPHA,
