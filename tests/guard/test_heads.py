@@ -23,6 +23,8 @@ def test_threshold_at_fpr_is_the_lowest_under_the_cap_and_ignores_positives() ->
     moved = threshold_at_fpr(np.r_[neg, [0.99, 0.99, 0.99]].astype(np.float32), y, max_fpr=0.03)
     assert moved == t  # unlike best F1, where the few positives sit does not move it
     assert threshold_at_fpr(neg, np.zeros(100, int), max_fpr=0.0) > neg.max()
+    wide = neg.astype(np.float64) + 1e-12  # float64 scores: the step is taken in their own precision
+    assert (wide >= threshold_at_fpr(wide, np.zeros(100, int), max_fpr=0.03)).sum() == 3
 
 
 def test_heads_separate_and_sum_to_one() -> None:

@@ -77,8 +77,9 @@ def pick_threshold(scores: np.ndarray, y: np.ndarray, max_fpr: float = 0.05) -> 
 def threshold_at_fpr(scores: np.ndarray, y: np.ndarray, max_fpr: float) -> float:
     """The lowest threshold that flags at most ``max_fpr`` of the negatives: the most recall under that cap.
 
-    Unlike :func:`pick_threshold`, it does not look at the positives, so a handful of them cannot
-    move it: with few positives the best-F1 point lands wherever the last negatives happen to sit.
+    Unlike :func:`pick_threshold`, it reads only a quantile of the negatives, which with hundreds of
+    them holds still from one build to the next. With few positives the best-F1 point can instead
+    land anywhere on a flat curve, often just above the highest few negatives.
     """
     neg = np.sort(scores[y == 0])
     if not len(neg):
@@ -86,8 +87,11 @@ def threshold_at_fpr(scores: np.ndarray, y: np.ndarray, max_fpr: float) -> float
     k = int(np.floor(max_fpr * len(neg) + 1e-9))  # negatives allowed at or above the threshold
     if k >= len(neg):
         return float(neg[0])
-    # just above the (k+1)-th highest negative, so exactly k negatives (ties aside) reach it
-    return float(np.nextafter(np.float32(neg[len(neg) - k - 1]), np.float32(np.inf)))
+    # just above the (k+1)-th highest negative, so at most k negatives reach it (exactly k without ties).
+    # The step is taken in the scores' own dtype: numpy compares a float32 array with a Python float in
+    # float32, where a float64 step above the value would round back onto it.
+    v = neg[len(neg) - k - 1]
+    return float(np.nextafter(v, neg.dtype.type(np.inf)))
 
 
 LEX_DIM = 2**18
