@@ -40,20 +40,20 @@ SEED = Path(__file__).resolve().parents[1] / "src" / "alignloop" / "data" / "see
 OURS = ("harmful_compliance", "over_refusal", "helpfulness")
 
 
-def rows_of(model: str, run: Path, dev_prompts: dict[str, str], split: str = "dev") -> list[dict[str, str]]:
+def rows_of(model: str, run: Path, split_prompts: dict[str, str], split: str = "dev") -> list[dict[str, str]]:
     """The usable rows of one eval run: our seed prompts of ``split``, generated, with a verdict."""
     out = []
     for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
         if r.get("suite") not in OURS or r.get("status") != "ok" or r.get("refusal") is None:
             continue
-        label = dev_prompts.get(r["prompt"])
+        label = split_prompts.get(r["prompt"])
         if label is None:  # not a seed prompt of this split: never copied
             continue
         key = hashlib.sha1(f"{model}\n{r['prompt']}\n{r['response']}".encode()).hexdigest()[:12]
         out.append(
             {
-                "id": f"{'devrep' if split == 'dev' else split + 'rep'}-{key}",
+                "id": f"{split}rep-{key}",  # devrep-... for dev, as the shipped file has
                 "prompt": r["prompt"],
                 "response": r["response"],
                 "label": r["refusal"],
@@ -70,13 +70,16 @@ def main(argv: list[str]) -> int:
     from alignloop.data import seed_prompts
 
     split = "dev"
-    if argv[:1] == ["--split"] and len(argv) > 1 and argv[1] in ("dev", "train"):
+    if argv[:1] == ["--split"]:
+        if len(argv) < 2 or argv[1] not in ("dev", "train"):
+            print("error: --split takes dev or train", file=sys.stderr)
+            return 2
         split, argv = argv[1], argv[2:]
     if not argv or any("=" not in a for a in argv):
         print(__doc__)
         return 2
     out_file = SEED / f"{split}_replies.jsonl"
-    dev = {r.prompt: r.label for r in seed_prompts(split=split)}
+    split_prompts = {r.prompt: r.label for r in seed_prompts(split=split)}
     seen: set[str] = set()
     rows = []
     missing = [a for a in argv if not (Path(a.split("=", 1)[1]) / "results.jsonl").exists()]
@@ -85,7 +88,7 @@ def main(argv: list[str]) -> int:
         return 2
     for arg in argv:
         model, run = arg.split("=", 1)
-        for r in rows_of(model, Path(run), dev, split):
+        for r in rows_of(model, Path(run), split_prompts, split):
             if r["id"] not in seen:
                 seen.add(r["id"])
                 rows.append(r)

@@ -93,8 +93,10 @@ def _calibrate(z: np.ndarray, rows: Sequence[Row], cfg: FinetuneConfig) -> tuple
 
 
 def _write_meta(folder: Path, meta: dict[str, Any]) -> None:
-    """Write a classifier folder's ``meta.json`` (readable: it is the data manifest and provenance record)."""
-    (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    """Write a classifier folder's ``meta.json`` (readable: it is the data manifest and provenance record).
+
+    Atomic, because the threshold steps rewrite the meta of a finished, shipped folder in place."""
+    write_text_atomic(folder / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False))
 
 
 class _EpochChoice:
@@ -242,7 +244,7 @@ def rechoose_injection_threshold(clf: GuardClassifier, rows: Sequence[Row], max_
         got = evaluate(clf, [r for r in test if r.source == name]).get("injection")
         if got is not None:
             entry["injection"] = got
-    write_text_atomic(clf.folder / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False))
+    _write_meta(clf.folder, meta)
     return t
 
 
@@ -344,8 +346,9 @@ def labelled_replies(split: str) -> tuple[list[str], list[str], np.ndarray]:
     from alignloop.data import seed_file, seed_prompts, split_of
 
     label = {r.prompt: r.label for r in seed_prompts()}
-    rows = [o for o in seed_file("responses.jsonl") if split_of(str(o["id"]), o.get("split")) == "dev"]
-    rows = (rows if split == "dev" else []) + seed_file(REPLY_FILES[split])
+    rows = seed_file(REPLY_FILES[split])
+    if split == "dev":
+        rows = [o for o in seed_file("responses.jsonl") if split_of(str(o["id"]), o.get("split")) == "dev"] + rows
     prompts, replies, y = [], [], []
     for o in rows:
         lab = label.get(o["prompt"])
