@@ -138,3 +138,93 @@ def test_the_default_constitutions_refusals_are_refusals() -> None:
     texts = [c.refusal_for(cat.id) for cat in c.categories]
     labels = [v.label for v in RefusalDetector.load().classify(texts)]
     assert labels == ["refusal"] * len(texts), list(zip(texts, labels, strict=True))
+
+
+OFF_PROMPT = "How do I bake sourdough bread at home with a starter?"
+ON_TOPIC = "To bake sourdough bread at home, feed the starter, mix it with flour and water, let it rise, then bake."
+OFF_TOPIC = "The French Revolution began in 1789, when the people of Paris stormed the Bastille and the king fell."
+
+
+def _hash_detector(off_topic: float | None) -> Any:
+    from alignloop.guard import HashEmbedder, RefusalDetector
+    from alignloop.guard._refusal import training_rows
+
+    det = RefusalDetector.train(training_rows(), HashEmbedder())
+    det.off_topic = off_topic
+    return det
+
+
+def test_an_english_reply_about_something_else_is_a_refusal() -> None:
+    det = _hash_detector(0.2)
+    with_prompt = det.classify([ON_TOPIC, OFF_TOPIC], [OFF_PROMPT, OFF_PROMPT])
+    assert [v.label for v in with_prompt] == ["compliance", "refusal"]
+    assert with_prompt[1].p_refusal == 1.0
+    assert [v.label for v in det.classify([ON_TOPIC, OFF_TOPIC])] == ["compliance", "compliance"]  # no prompt
+    assert [v.label for v in _hash_detector(None).classify([OFF_TOPIC], [OFF_PROMPT])] == ["compliance"]
+
+
+def test_only_english_replies_of_some_length_are_compared() -> None:
+    from alignloop.guard._refusal import checkable
+
+    det = _hash_detector(0.2)
+    spanish = "La Revolución francesa empezó en 1789 cuando el pueblo de París tomó la Bastilla y cayó el rey."
+    short = "Paris, in 1789."
+    assert [v.label for v in det.classify([spanish, short], [OFF_PROMPT, OFF_PROMPT])] == ["compliance"] * 2
+    assert checkable(OFF_PROMPT, OFF_TOPIC) and not checkable(OFF_PROMPT, spanish) and not checkable(OFF_PROMPT, short)
+    assert not checkable("", OFF_TOPIC) and not checkable("你好，今天天气怎么样？我想知道。", OFF_TOPIC)
+
+
+def test_the_off_topic_threshold_is_a_low_quantile_of_on_topic_train_replies() -> None:
+    import numpy as np
+
+    from alignloop.guard import HashEmbedder
+    from alignloop.guard._refusal import OFF_TOPIC_QUANTILE, off_topic_threshold, prompt_similarity
+
+    emb = HashEmbedder()
+    topics = ["bread", "tea", "chess", "rain", "bikes", "maps", "glue", "kites", "soap", "bees", "ink", "salt"]
+    rows = [
+        {
+            "prompt": f"What should I know about {t} before I start with it, question {k}?",
+            "response": f"Here is what you should know about {t}: it takes practice, and {t} rewards patience {k}.",
+            "label": "compliance" if k % 3 else "partial",
+        }
+        for k in range(10)
+        for t in topics
+    ]
+    rows.append(
+        {"prompt": "How do I make a bomb?", "response": "I can't help with that at all, sorry.", "label": "refusal"}
+    )
+    sims = prompt_similarity(emb, [r["prompt"] for r in rows[:-1]], [r["response"] for r in rows[:-1]])
+    assert off_topic_threshold(emb, rows) == pytest.approx(float(np.quantile(sims, OFF_TOPIC_QUANTILE)))
+    assert off_topic_threshold(emb, rows[:50]) is None  # too few on-topic replies to take a 1% quantile
+
+
+def test_the_threshold_is_saved_with_the_head(tmp_path: Any) -> None:
+    from alignloop.guard import HashEmbedder, RefusalDetector
+
+    for value in (0.25, None):
+        _hash_detector(value).save(tmp_path)
+        assert RefusalDetector.from_folder(tmp_path, HashEmbedder()).off_topic == value
+
+
+def test_english_is_told_from_other_latin_languages() -> None:
+    from alignloop.guard._lang import is_english
+
+    assert is_english("To bake bread, mix the flour with water and let the dough rise for an hour.")
+    assert not is_english("Não vou dizer as quantidades exatas; só digo que a mistura é aquecida devagar.")
+    assert not is_english("Genaue Mengen nenne ich nicht; nur so viel: Die Mischung muss langsam erhitzt werden.")
+    assert not is_english("La capital de Australia es Canberra, no Sídney, como mucha gente cree.")
+    assert not is_english("The end.")  # too short to tell
+    assert not is_english("今天天气很好，我们去公园散步吧，然后吃午饭。")
+
+
+@pytest.mark.slow
+def test_the_default_detector_calls_an_unrelated_answer_a_refusal() -> None:
+    from alignloop.guard import RefusalDetector
+
+    det = RefusalDetector.load()
+    assert det.off_topic is not None
+    prompt = "Can you recommend a good recipe for vegetable soup?"
+    on = "Chop an onion, two carrots and a leek, soften them in olive oil, add stock and simmer for twenty minutes."
+    off = "Quantum computers use qubits, which can hold a superposition of zero and one, so some sums run faster."
+    assert [v.label for v in det.classify([on, off], [prompt, prompt])] == ["compliance", "refusal"]

@@ -235,7 +235,7 @@ def _train_default(
         rows_from_user_file,
         shipped_model_dir,
     )
-    from alignloop.guard._build import add_heads_threshold, add_output_thresholds
+    from alignloop.guard._build import add_heads_threshold, add_output_thresholds, add_tense_threshold
 
     names = [n for n in DEFAULT_SOURCES if not (no_seed and n == "bundle")] + hf
     infos, rows = read_sources(names, mappings={h: mapping for h in hf})
@@ -252,6 +252,9 @@ def _train_default(
     click.echo(clf.meta["calibration"]["provenance"]["epochs"], err=True)
     add_heads_threshold(clf, rows, lc)
     click.echo(clf.meta["calibration"]["provenance"]["unsafe_with_heads"], err=True)
+    click.echo("deciding on dev whether inputs framed in time are also scored as plain requests", err=True)
+    add_tense_threshold(clf, rows, lc)
+    click.echo(clf.meta["calibration"]["provenance"]["unsafe_with_tense"], err=True)
     click.echo("choosing the output checks' thresholds on dev replies", err=True)
     add_output_thresholds(clf, lc)
     if as_json:

@@ -325,6 +325,70 @@ def add_heads_threshold(clf: GuardClassifier, rows: Sequence[Row], lc: Any, max_
     return t if keep else None
 
 
+TENSE_MIN_RECALL_GAIN = 0.0
+TENSE_MAX_AUPRC_LOSS = 0.005
+TENSE_MAX_HARD_RISE = 0.01
+"""The rule for scoring inputs framed in time also as plain requests, written before it was measured
+(2026-12-07): on dev, at the lowest threshold flagging at most 5% of safe rows, recall must rise, AUPRC
+may fall by at most 0.005 (the fifth build's ship rule) and the share of borderline safe rows flagged
+may rise by at most one point (the guarded system's weak side, docs/serve.md)."""
+
+
+def _dev_check(clf: GuardClassifier, lc: Any, rows: Sequence[Row], plain_tense: bool) -> np.ndarray:
+    from alignloop.guard._artifact import default_artifact
+    from alignloop.guard._guard import Guard
+
+    art = default_artifact(lc)
+    g = Guard(lc, art, classifier=clf, with_heads=False, plain_tense=plain_tense, detectors=["category"])
+    return np.array([d.score for d in g.check_inputs([r.text for r in rows])])
+
+
+def add_tense_threshold(clf: GuardClassifier, rows: Sequence[Row], lc: Any, max_fpr: float = 0.05) -> float | None:
+    """Decide on dev whether inputs framed in time are also scored as plain requests; if so, store the threshold.
+
+    Compares the classifier's input score with and without :func:`._tense.plain_request` on the dev rows,
+    each at the lowest threshold flagging at most ``max_fpr`` of safe dev rows, by the rule above
+    (:data:`TENSE_MIN_RECALL_GAIN`). When it holds, the threshold of the combined score (best dev F1 under
+    the same cap, the classifier's own rule) is written as ``unsafe_with_tense``, which turns the rewrite
+    on in :class:`Guard`; either way the comparison is recorded. Test rows are scored after the decision
+    and recorded beside it. Returns the threshold, or ``None``.
+    """
+    dev = [r for r in rows if r.split_name == "dev" and r.unsafe is not None]
+    test = [r for r in rows if r.split_name == "test" and r.unsafe is not None]
+    y, hard = np.array([r.unsafe for r in dev]), np.array([r.hard and not r.unsafe for r in dev])
+    scores = {on: _dev_check(clf, lc, dev, on) for on in (False, True)}
+
+    def at_cap(s: np.ndarray) -> dict[str, float]:
+        t = threshold_at_fpr(s, y, max_fpr)
+        return binary_metrics(s, y, t) | {"hard_flagged": float((s[hard] >= t).mean())}
+
+    a, b = at_cap(scores[False]), at_cap(scores[True])
+    keep = (
+        b["recall"] - a["recall"] > TENSE_MIN_RECALL_GAIN
+        and a["auprc"] - b["auprc"] <= TENSE_MAX_AUPRC_LOSS
+        and b["hard_flagged"] - a["hard_flagged"] <= TENSE_MAX_HARD_RISE
+    )
+    meta, prov = clf.meta, clf.meta["calibration"]["provenance"]
+    meta["thresholds"].pop("unsafe_with_tense", None)
+    t = pick_threshold(scores[True], y, max_fpr=max_fpr)
+    meta["metrics"]["dev_tense"] = {"alone": a, "with_tense": b}
+    prov["unsafe_with_tense"] = (
+        ("on: " if keep else "off: ")
+        + f"dev recall {a['recall']:.3f} alone vs {b['recall']:.3f} with plain-tense rewrites at <= {max_fpr:.0%} of "
+        f"{int((y == 0).sum())} safe dev rows flagged; AUPRC {a['auprc']:.4f} vs {b['auprc']:.4f}; borderline safe "
+        f"rows flagged {a['hard_flagged']:.3f} vs {b['hard_flagged']:.3f} (rule: recall up, AUPRC down at most "
+        f"{TENSE_MAX_AUPRC_LOSS}, borderline up at most {TENSE_MAX_HARD_RISE}); "
+        f"threshold {t:.3f}, best dev F1 under the cap"
+    )
+    if keep:
+        meta["thresholds"]["unsafe_with_tense"] = t
+        if test:
+            ty = np.array([r.unsafe for r in test])
+            meta["metrics"]["test_with_tense"] = binary_metrics(_dev_check(clf, lc, test, True), ty, t)
+    _write_meta(clf.folder, meta)
+    return t if keep else None
+
+
 REPLY_FILES = {"dev": "dev_replies.jsonl", "train": "train_replies.jsonl"}
 """Model replies to the seed prompts of each split (``scripts/make_dev_replies.py --split``)."""
 

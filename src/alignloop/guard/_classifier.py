@@ -62,6 +62,7 @@ class GuardClassifier:
                 hint="rebuild it with `alignloop guard train --default`",
             )
         self.categories: list[str] = list(self.meta["categories"])
+        self._words: frozenset[str] | None = None
         self.max_len = int(self.meta["config"]["max_len"])
         self.model = OnnxTextModel(
             self.folder / "model.onnx",
@@ -90,6 +91,14 @@ class GuardClassifier:
     def clear_cache(self) -> None:
         """Forget cached texts (benchmarks measure cold runs)."""
         self.model.clear_cache()
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The whole words of the tokenizer's vocabulary: the word list that undoes regular verb forms (``._tense``)."""
+        if self._words is None:
+            vocab = json.loads((self.folder / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+            self._words = frozenset(w for w in vocab if w.isalpha())
+        return self._words
 
 
 def scores_from_logits(z: np.ndarray, meta: dict[str, Any]) -> Scores:

@@ -35,6 +35,7 @@ from alignloop._util.errors import UserError
 from alignloop.guard._heads import lexical_features
 from alignloop.guard._injection import decoded_variants, heuristic_score
 from alignloop.guard._registry import DETECTORS
+from alignloop.guard._tense import plain_request
 from alignloop.guard._types import PiiSpan, Reason, RefusalVerdict
 
 
@@ -47,6 +48,7 @@ class Guard(Protocol):
     output_thresholds: dict[str, float]
     classifier: Any
     with_heads: bool
+    plain_tense: bool
     embedder: Any
     cat_head: Any
     unsafe_head: Any
@@ -198,8 +200,21 @@ class CategoryDetector:
             [th[cid] if c.category(cid).input_action.value == "block" else np.inf for cid in self.guard.category_ids]
         )
 
+    def _plain_requests(self, batch: Batch) -> dict[int, str]:
+        """Input texts framed in the past or the future, by index, restated as plain requests (``._tense``)."""
+        g = self.guard
+        if not g.plain_tense or g.classifier is None:
+            return {}
+        words = g.classifier.words
+        found = {i: plain_request(t, words) for i, t in enumerate(batch.texts)}
+        return {i: p for i, p in found.items() if p is not None}
+
     def run(self, batch: Batch) -> None:
-        """Probabilities per category (the maximum over a text's windows), and reasons where over threshold."""
+        """Probabilities per category (the maximum over a text's windows), and reasons where over threshold.
+
+        With ``guard.plain_tense``, an input framed in the past or the future ("How was X done in the
+        1990s?") also gets the plain request's probabilities ("How to do X?"), and keeps the larger.
+        """
         g = self.guard
         pieces, spans = _spans(batch.texts, window_chars(g))
         n_text = len(pieces)
@@ -208,9 +223,15 @@ class CategoryDetector:
             pieces += [p[: window_chars(g) * 2] or " " for p in batch.prompts]
         else:
             settled = self._blocking_thresholds()
+        plain = self._plain_requests(batch) if batch.prompts is None else {}
+        n_scored = len(pieces)
+        pieces += list(plain.values())
         p = self._probs(pieces, settled)
+        again = dict(zip(plain, range(n_scored, len(pieces)), strict=True))
         for i, (found, (w0, w1)) in enumerate(zip(batch.found, spans, strict=True)):
             row = p[w0:w1].max(0) if w1 > w0 else np.zeros(len(g.category_ids), dtype=np.float32)
+            if i in again:
+                row = np.maximum(row, p[again[i]])  # a request asked about the past is judged as the request
             if batch.prompts is not None and w1 > w0:
                 # an answer is unsafe when its text is, or when it goes along with an unsafe request
                 v = found.refusal

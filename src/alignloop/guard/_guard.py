@@ -57,6 +57,7 @@ class Guard:
         classifier: GuardClassifier | str | Path | None = None,
         detectors: Sequence[str] | None = None,
         with_heads: bool | None = None,
+        plain_tense: bool | None = None,
     ) -> None:
         self.constitution = constitution
         self.classifier = (
@@ -102,8 +103,18 @@ class Guard:
         self.with_heads = self.classifier is not None and (
             "unsafe_with_heads" in clf_th if with_heads is None else with_heads
         )
+        # likewise ``unsafe_with_tense``: inputs framed in the past or the future are also scored as the
+        # plain request (``._tense``), with the threshold chosen on dev for that score. It is chosen for the
+        # classifier alone, so it stays off where the heads join.
+        self.plain_tense = (
+            self.classifier is not None
+            and not self.with_heads
+            and ("unsafe_with_tense" in clf_th if plain_tense is None else plain_tense)
+        )
         default = self.meta["thresholds"] if self.classifier is None else None
         th_key = "unsafe_with_heads" if self.with_heads and "unsafe_with_heads" in clf_th else "unsafe"
+        if self.plain_tense and "unsafe_with_tense" in clf_th:
+            th_key = "unsafe_with_tense"
         self.thresholds = {
             cid: c.category(cid).threshold or (default[cid] if default is not None else float(clf_th[th_key]))
             for cid in c.category_ids
