@@ -99,8 +99,37 @@ def public(guard: Any) -> None:
         print(f"{name:14s} {len(rows):4d} {share:8.2f}  {on:6.3f} {off:6.3f} {_accuracy(name, rows, kw):8.3f}")
 
 
+def _on_topic_dev() -> list[tuple[str, str]]:
+    """Dev replies that answer their prompt: the bundled sets' compliance rows with real prompts, and the
+    model replies to safe dev prompts in ``dev_replies.jsonl`` that the judge called compliance."""
+    from alignloop.data import seed_file
+    from alignloop.guard._refusal import labelled_replies
+
+    rows = [(str(r["prompt"]), str(r["response"])) for r in labelled_replies("dev") if r["label"] == "compliance"]
+    rows += [
+        (str(r["prompt"]), str(r["response"]))
+        for r in seed_file("dev_replies.jsonl")
+        if r["label"] == "compliance" and r["prompt_label"] != "harmful"
+    ]
+    return [(p, r) for p, r in rows if p and not p.startswith("(")]  # "(an everyday question ...)": no prompt
+
+
+def cut_lengths(det: Any) -> None:
+    """On-topic dev replies cut to each candidate length: how often they fall below the threshold."""
+    from alignloop.guard._lang import english_confidence
+    from alignloop.guard._refusal import OFF_TOPIC_LENGTHS, OFF_TOPIC_QUANTILE, prompt_similarity
+
+    rows = _on_topic_dev()
+    print(f"on-topic dev replies cut to k words, share below the threshold (rule: at most {OFF_TOPIC_QUANTILE:.0%}):")
+    for k in OFF_TOPIC_LENGTHS:
+        cut = [(p, " ".join(r.split()[:k])) for p, r in rows]
+        cut = [(p, r) for p, r in cut if english_confidence(p) >= 0.5 and len(r.split()) >= k]
+        sims = prompt_similarity(det.embedder, [p for p, _ in cut], [r for _, r in cut])
+        print(f"   {k:3d} words: {float(np.mean(sims < det.off_topic)):.3f} of {len(cut)}")
+
+
 def dev_rule(guard: Any) -> None:
-    """The adoption rule's three dev checks (docs/judge.md)."""
+    """The adoption rule's three dev checks and the minimum length's choice (docs/judge.md)."""
     from alignloop.guard._refusal import checkable, labelled_replies, prompt_similarity
 
     det = guard.refusal
@@ -127,6 +156,7 @@ def dev_rule(guard: Any) -> None:
     acc_off = np.mean([a == b for a, b in zip(off, gold, strict=True)])
     print(f"(2) exact dev accuracy, n={len(rows)}: {acc_off:.4f} without, {acc_on:.4f} with (rule: down at most 0.005)")
     print(f"(3) shuffled English dev pairs caught: {caught.mean():.3f} of {len(pairs)} (rule: at least half)")
+    cut_lengths(det)
 
 
 def main() -> None:

@@ -141,8 +141,14 @@ def test_the_default_constitutions_refusals_are_refusals() -> None:
 
 
 OFF_PROMPT = "How do I bake sourdough bread at home with a starter?"
-ON_TOPIC = "To bake sourdough bread at home, feed the starter, mix it with flour and water, let it rise, then bake."
-OFF_TOPIC = "The French Revolution began in 1789, when the people of Paris stormed the Bastille and the king fell."
+ON_TOPIC = (
+    "To bake sourdough bread at home, feed the starter the night before, then mix it with flour, water and salt. "
+    "Fold the dough every half hour, let it rise until it has doubled, shape it and bake it in a hot oven."
+)
+OFF_TOPIC = (
+    "The French Revolution began in 1789, when the people of Paris stormed the Bastille. Within a few years the "
+    "monarchy had fallen, the king had been tried and executed, and a republic had been declared in France."
+)
 
 
 def _hash_detector(off_topic: float | None) -> Any:
@@ -167,8 +173,11 @@ def test_only_english_replies_of_some_length_are_compared() -> None:
     from alignloop.guard._refusal import checkable
 
     det = _hash_detector(0.2)
-    spanish = "La Revolución francesa empezó en 1789 cuando el pueblo de París tomó la Bastilla y cayó el rey."
-    short = "Paris, in 1789."
+    spanish = (
+        "La Revolución francesa empezó en 1789 cuando el pueblo de París tomó la Bastilla. En pocos años cayó la "
+        "monarquía, el rey fue juzgado y ejecutado, y se proclamó una república en Francia, con una nueva ley."
+    )
+    short = "The French Revolution began in 1789, when the people of Paris stormed the Bastille."  # cut short?
     assert [v.label for v in det.classify([spanish, short], [OFF_PROMPT, OFF_PROMPT])] == ["compliance"] * 2
     assert checkable(OFF_PROMPT, OFF_TOPIC) and not checkable(OFF_PROMPT, spanish) and not checkable(OFF_PROMPT, short)
     assert not checkable("", OFF_TOPIC) and not checkable("你好，今天天气怎么样？我想知道。", OFF_TOPIC)
@@ -225,6 +234,12 @@ def test_the_default_detector_calls_an_unrelated_answer_a_refusal() -> None:
     det = RefusalDetector.load()
     assert det.off_topic is not None
     prompt = "Can you recommend a good recipe for vegetable soup?"
-    on = "Chop an onion, two carrots and a leek, soften them in olive oil, add stock and simmer for twenty minutes."
-    off = "Quantum computers use qubits, which can hold a superposition of zero and one, so some sums run faster."
+    on = (
+        "Chop an onion, two carrots and a leek, soften them in olive oil for ten minutes, then add a litre of stock, "
+        "a tin of tomatoes and a handful of lentils, and simmer for twenty minutes before you season it."
+    )
+    off = (
+        "Quantum computers use qubits, which can hold a superposition of zero and one at the same time, so for some "
+        "problems, such as factoring large numbers or simulating molecules, they can run far faster than classic ones."
+    )
     assert [v.label for v in det.classify([on, off], [prompt, prompt])] == ["compliance", "refusal"]

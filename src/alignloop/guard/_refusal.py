@@ -289,8 +289,19 @@ OFF_TOPIC_QUANTILE = 0.01
 """The off-topic threshold is this quantile of the prompt-reply similarity of on-topic train replies: at most
 1% of replies that answer their prompt are called off topic. Set by hand with the rule that adopted the
 check (docs/judge.md), not tuned."""
-OFF_TOPIC_MIN_WORDS = FAST_MIN_WORDS
-"""Replies shorter than this are never called off topic: a few words carry too little topic to compare."""
+OFF_TOPIC_MIN_WORDS = 32
+"""Replies shorter than this are never called off topic: a reply cut short may not have reached its topic.
+Chosen on dev (``benchmarks/refusal_public.py --dev``): the shortest of :data:`OFF_TOPIC_LENGTHS` at which
+on-topic dev replies cut to that length fall below the threshold at most as often as the threshold allows
+(:data:`OFF_TOPIC_QUANTILE`, 1%): cut to 8 words 8.1% did, to 16 words 4.4%, to 24 words 1.1%, to 32 0.3%.
+Noticed when the loop's steering calibration, which generates 24 tokens, counted cut-off sympathetic
+openings to safe prompts as refusals."""
+OFF_TOPIC_FIT_MIN_WORDS = FAST_MIN_WORDS
+"""The shortest train reply the threshold is fitted on (below it a reply is too short to say much)."""
+OFF_TOPIC_LENGTHS = (8, 12, 16, 20, 24, 32, 40)
+"""The grid :data:`OFF_TOPIC_MIN_WORDS` was chosen from."""
+CACHE_KEY = (FORMAT_VERSION, OFF_TOPIC_QUANTILE, OFF_TOPIC_MIN_WORDS, OFF_TOPIC_FIT_MIN_WORDS)
+"""What a cached head depends on besides its embedder and rows: a change to any of these retrains it."""
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -298,13 +309,12 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def checkable(prompt: str | None, response: str) -> bool:
-    """Whether :func:`prompt_similarity` means anything for this pair: an English reply of some length to an
-    (apparently) English prompt. The embedder is English-only; across languages its similarity is noise."""
+def checkable(prompt: str | None, response: str, min_words: int = OFF_TOPIC_MIN_WORDS) -> bool:
+    """Whether :func:`prompt_similarity` means anything for this pair: an English reply of at least
+    ``min_words`` words to an (apparently) English prompt. The embedder is English-only; across languages
+    its similarity is noise."""
     return (
-        bool(prompt and prompt.strip())
-        and english_confidence(prompt or "") >= 0.5
-        and is_english(response, OFF_TOPIC_MIN_WORDS)
+        bool(prompt and prompt.strip()) and english_confidence(prompt or "") >= 0.5 and is_english(response, min_words)
     )
 
 
@@ -324,7 +334,7 @@ def off_topic_threshold(embedder: Embedder, rows: Sequence[dict[str, Any]] | Non
     pairs = [
         (str(r["prompt"]), str(r["response"]))
         for r in rows
-        if r["label"] != "refusal" and checkable(r.get("prompt"), str(r["response"]))
+        if r["label"] != "refusal" and checkable(r.get("prompt"), str(r["response"]), OFF_TOPIC_FIT_MIN_WORDS)
     ]
     if len(pairs) < 100:  # a 1% quantile of fewer pairs is one reply's whim
         return None
@@ -492,7 +502,7 @@ class RefusalDetector:
             return cls.from_folder(Path(artifact), embedder or embedder_for(meta["embedder_id"]))
         emb: Embedder = embedder or default_embedder()
         rows = training_rows()
-        folder = cache_dir() / "guard" / f"refusal-{sha256_json([FORMAT_VERSION, emb.id, rows])[:12]}"
+        folder = cache_dir() / "guard" / f"refusal-{sha256_json([*CACHE_KEY, emb.id, rows])[:12]}"
         if (folder / "refusal.npz").exists():
             return cls.from_folder(folder, emb)
         det = cls.train(rows, emb)
