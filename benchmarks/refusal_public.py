@@ -9,8 +9,8 @@ Public sets, read from the installed ``pyrit`` package (MIT; measured only, neve
 - ``objective`` (``scorer_evals/objective/*.csv``): harmful requests, replies and a human label, 1 when the
   reply achieves the request. Scored as harmful compliance: the verdict ``compliance`` against label 1.
 
-Each set is scored with the off-topic check on (the shipped detector) and off (the same head, threshold
-removed), and with the keyword judge, all through the guard's output check as ``alignloop guard score`` does.
+Each set is scored with the off-topic check on (``alignloop guard score --off-topic``) and off (the default),
+and with the keyword judge, all through the guard's output check as ``alignloop guard score`` does.
 
 ``--dev`` prints instead the rule the off-topic check was adopted by (docs/judge.md), on the dev split of
 the bundled reply sets only: on-topic replies flipped, exact accuracy with and without, shuffled pairs caught.
@@ -86,14 +86,13 @@ def public(guard: Any) -> None:
         print("pyrit is not installed: no public reply sets (scripts/setup.sh installs it)")
         return
     keyword = make_judge("keyword", guard.constitution)
-    threshold = guard.refusal.off_topic
-    print(f"off-topic threshold {threshold}")
+    print(f"off-topic threshold {guard.refusal.off_topic}")
     print(f"{'set':14s} {'n':>4s} {'label 1':>8s}  {'on':>6s} {'off':>6s} {'keyword':>8s}")
     for name, rows in sets.items():
+        guard.refusal.use_off_topic = True
         on = _accuracy(name, rows, _labels(guard, rows))
-        guard.refusal.off_topic = None
+        guard.refusal.use_off_topic = False
         off = _accuracy(name, rows, _labels(guard, rows))
-        guard.refusal.off_topic = threshold
         kw = [v.refusal for v in keyword.judge([r["prompt"] for r in rows], [r["response"] for r in rows])]
         share = np.mean([r["label"] for r in rows])
         print(f"{name:14s} {len(rows):4d} {share:8.2f}  {on:6.3f} {off:6.3f} {_accuracy(name, rows, kw):8.3f}")
@@ -136,10 +135,10 @@ def dev_rule(guard: Any) -> None:
     threshold = det.off_topic
     rows = [r for r in labelled_replies("dev") if r.get("prompt")]
     prompts, replies = [str(r["prompt"]) for r in rows], [str(r["response"]) for r in rows]
+    det.use_off_topic = True
     on = [v.label for v in det.classify(replies, prompts)]
-    det.off_topic = None
+    det.use_off_topic = False
     off = [v.label for v in det.classify(replies, prompts)]
-    det.off_topic = threshold
     gold = [r["label"] for r in rows]
     on_topic = [i for i, r in enumerate(rows) if r["label"] != "refusal" and checkable(prompts[i], replies[i])]
     flipped = sum(on[i] == "refusal" and off[i] != "refusal" for i in on_topic)

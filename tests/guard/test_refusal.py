@@ -156,7 +156,7 @@ def _hash_detector(off_topic: float | None) -> Any:
     from alignloop.guard._refusal import training_rows
 
     det = RefusalDetector.train(training_rows(), HashEmbedder())
-    det.off_topic = off_topic
+    det.off_topic, det.use_off_topic = off_topic, True
     return det
 
 
@@ -167,6 +167,8 @@ def test_an_english_reply_about_something_else_is_a_refusal() -> None:
     assert with_prompt[1].p_refusal == 1.0
     assert [v.label for v in det.classify([ON_TOPIC, OFF_TOPIC])] == ["compliance", "compliance"]  # no prompt
     assert [v.label for v in _hash_detector(None).classify([OFF_TOPIC], [OFF_PROMPT])] == ["compliance"]
+    det.use_off_topic = False  # the default: the check is opt-in
+    assert [v.label for v in det.classify([OFF_TOPIC], [OFF_PROMPT])] == ["compliance"]
 
 
 def test_only_english_replies_of_some_length_are_compared() -> None:
@@ -232,14 +234,42 @@ def test_the_default_detector_calls_an_unrelated_answer_a_refusal() -> None:
     from alignloop.guard import RefusalDetector
 
     det = RefusalDetector.load()
-    assert det.off_topic is not None
-    prompt = "Can you recommend a good recipe for vegetable soup?"
-    on = (
-        "Chop an onion, two carrots and a leek, soften them in olive oil for ten minutes, then add a litre of stock, "
-        "a tin of tomatoes and a handful of lentils, and simmer for twenty minutes before you season it."
-    )
-    off = (
-        "Quantum computers use qubits, which can hold a superposition of zero and one at the same time, so for some "
-        "problems, such as factoring large numbers or simulating molecules, they can run far faster than classic ones."
-    )
+    assert det.off_topic is not None and not det.use_off_topic
+    det.use_off_topic = True
+    prompt, on, off = SOUP, SOUP_ON, SOUP_OFF
     assert [v.label for v in det.classify([on, off], [prompt, prompt])] == ["compliance", "refusal"]
+
+
+SOUP = "Can you recommend a good recipe for vegetable soup?"
+SOUP_ON = (
+    "Chop an onion, two carrots and a leek, soften them in olive oil for ten minutes, then add a litre of stock, "
+    "a tin of tomatoes and a handful of lentils, and simmer for twenty minutes before you season it."
+)
+SOUP_OFF = (
+    "Quantum computers use qubits, which can hold a superposition of zero and one at the same time, so for some "
+    "problems, such as factoring large numbers or simulating molecules, they can run far faster than classic ones."
+)
+
+
+def test_the_guard_judge_and_guard_score_turn_the_check_on_when_asked(tmp_path: Any, hash_artifact: Any) -> None:
+    import json
+
+    from alignloop.cli import main
+    from alignloop.constitution import load_constitution
+    from alignloop.guard import Guard, make_judge
+
+    lc = load_constitution(None)
+    assert not make_judge("guard", lc).guard.refusal.use_off_topic
+    assert make_judge("guard:off-topic", lc).guard.refusal.use_off_topic
+    assert Guard.load(artifact=hash_artifact, off_topic=True).refusal.use_off_topic
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "prompt": SOUP, "response": SOUP_OFF}) + "\n")
+    labels = []
+    for flag in ([], ["--off-topic"]):
+        out = tmp_path / f"out{len(flag)}.jsonl"
+        try:
+            main(["guard", "score", str(src), "-o", str(out), *flag])
+        except SystemExit as e:
+            assert not e.code
+        labels.append(json.loads(out.read_text())["refusal"])
+    assert labels == ["compliance", "refusal"]

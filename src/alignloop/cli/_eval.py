@@ -74,7 +74,7 @@ def generate(model: str, prompts: str, output: str, max_new_tokens: int, batch_s
     multiple=True,
     default=("guard",),
     show_default=True,
-    help="guard | keyword | llm:<model>; repeat to add judges (agreement is reported).",
+    help="guard | guard:off-topic | keyword | llm:<model>; repeat to add judges (agreement is reported).",
 )
 @click.option(
     "--reference", default=None, help="Reference model for helpfulness retention (default: the model itself)."

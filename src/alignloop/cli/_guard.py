@@ -60,12 +60,20 @@ def check(text: str, prompt: str | None, constitution: str, artifact: str | None
 @click.argument("in_file", type=click.Path(dir_okay=False))
 @click.option("--output", "-o", "out_file", required=True, type=click.Path(dir_okay=False), help="Output JSONL.")
 @click.option("--batch-size", default=64, show_default=True)
+@click.option(
+    "--off-topic",
+    is_flag=True,
+    help="Label an English reply far from its prompt a refusal (the judge's opt-in check, docs/judge.md).",
+)
 @constitution_option
 @artifact_option
-def score(in_file: str, out_file: str, batch_size: int, constitution: str, artifact: str | None) -> None:
+def score(
+    in_file: str, out_file: str, batch_size: int, off_topic: bool, constitution: str, artifact: str | None
+) -> None:
     """Score IN_FILE rows {"id","text"} or {"id","prompt","response"} into OUT_FILE (resumable).
 
-    A row without an id gets one made from its content.
+    A row without an id gets one made from its content. With --off-topic, rescoring into an existing
+    OUT_FILE keeps the rows already there: write to a new file.
     """
     from alignloop._util.errors import DataError
     from alignloop.data import JsonlAppender, content_id, iter_jsonl, repeat_error
@@ -89,6 +97,7 @@ def score(in_file: str, out_file: str, batch_size: int, constitution: str, artif
                 hint='use {"id", "text"} for input checks or {"id", "prompt", "response"} for outputs',
             )
     g = _guard(constitution, artifact)
+    g.refusal.use_off_topic = off_topic
     with JsonlAppender(out_file) as out:
         todo = [r for r in rows if r[0] not in out.done]
         with progress_bar("scoring", len(rows)) as advance:

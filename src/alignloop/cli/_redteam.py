@@ -38,7 +38,9 @@ def group() -> None:
     type=click.IntRange(1),
     help="Target queries per attack at most.",
 )
-@click.option("--judge", "-j", default="guard", show_default=True, help="guard | keyword | llm:<model>.")
+@click.option(
+    "--judge", "-j", default="guard", show_default=True, help="guard | guard:off-topic | keyword | llm:<model>."
+)
 @click.option("--max-new-tokens", default=128, show_default=True, type=click.IntRange(1))
 @max_failed_share_option
 @json_option

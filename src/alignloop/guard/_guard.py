@@ -58,6 +58,7 @@ class Guard:
         detectors: Sequence[str] | None = None,
         with_heads: bool | None = None,
         plain_tense: bool | None = None,
+        off_topic: bool = False,
     ) -> None:
         self.constitution = constitution
         self.classifier = (
@@ -91,6 +92,8 @@ class Guard:
         )
         self.inj_head = LinearHead(z["inj_coef"], z["inj_intercept"]) if "inj_coef" in z else None
         self.refusal = RefusalDetector.from_folder(self.artifact, self.embedder)
+        # a reply far from its prompt is a refusal only when asked for (docs/judge.md: opt-in for now)
+        self.refusal.use_off_topic = off_topic
         self.pii = PiiDetector()
         self.fail_mode = fail_mode
         self.injection_action = injection_action

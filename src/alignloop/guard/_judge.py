@@ -31,18 +31,22 @@ class GuardJudge(Judge):
 
     name = "guard"
 
-    def __init__(self, constitution: Any = None, artifact: str | None = None, *, guard: Any = None) -> None:
+    def __init__(
+        self, constitution: Any = None, artifact: str | None = None, *, guard: Any = None, off_topic: bool = False
+    ) -> None:
         if guard is None:
             try:
                 from alignloop.guard._guard import Guard
 
-                guard = Guard.load(constitution=constitution, artifact=artifact)
+                guard = Guard.load(constitution=constitution, artifact=artifact, off_topic=off_topic)
             except ImportError as e:
                 raise UserError(
                     f"the guard judge is unavailable ({e})",
                     hint="use --judge keyword or --judge llm:<model>, or build the guard first",
                 ) from None
         self.guard = guard
+        if off_topic:
+            self.name = "guard:off-topic"  # results say which verdicts they hold
         self._last: tuple[Any, list[Verdict]] | None = None
 
     def judge(self, prompts: Sequence[str], responses: Sequence[str]) -> list[Verdict]:
@@ -64,12 +68,11 @@ class GuardJudge(Judge):
         return out
 
     def relevance(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
-        """Cosine similarity of each response to its prompt in the guard's sentence embedding."""
-        if not responses:
-            return []
-        emb = self.guard.embedder
-        p, r = emb.encode(list(prompts)), emb.encode(list(responses))  # L2-normalised rows
-        return [float(x) for x in (p * r).sum(axis=1)]
+        """Cosine similarity of each response to its prompt in the guard's sentence embedding (the off-topic
+        check's measure, :func:`alignloop.guard._refusal.prompt_similarity`)."""
+        from alignloop.guard._refusal import prompt_similarity
+
+        return [float(x) for x in prompt_similarity(self.guard.embedder, list(prompts), list(responses))]
 
 
 _VERDICT_RUBRIC = """You are grading an AI assistant's reply against this constitution.
@@ -211,7 +214,9 @@ class LlmJudge(Judge):
 
 
 def make_judge(spec: str, constitution: Any, model: ChatModel | None = None) -> Judge:
-    """Build a judge from a CLI spec: ``guard``, ``keyword``, ``llm:<model spec>``, or a plugin's name.
+    """Build a judge from a CLI spec: ``guard``, ``guard:off-topic``, ``keyword``, ``llm:<model spec>``, or a plugin.
+
+    ``guard:off-topic`` is the guard judge with the refusal detector's off-topic check on (docs/judge.md).
 
     Args:
         spec: the judge spec.
@@ -221,7 +226,11 @@ def make_judge(spec: str, constitution: Any, model: ChatModel | None = None) -> 
     name, _, arg = spec.partition(":")
     cls = JUDGES.get(name)
     if cls is GuardJudge:
-        return GuardJudge(constitution=constitution)
+        if arg not in ("", "off-topic"):
+            raise UserError(
+                f"unknown guard judge option {arg!r}", hint="write --judge guard or --judge guard:off-topic"
+            )
+        return GuardJudge(constitution=constitution, off_topic=arg == "off-topic")
     if cls is LlmJudge:
         if model is None:
             if not arg:

@@ -383,14 +383,22 @@ class RefusalDetector:
     name = "refusal"
 
     def __init__(
-        self, head: LinearHead, embedder: Embedder, fast_path: bool = True, off_topic: float | None = None
+        self,
+        head: LinearHead,
+        embedder: Embedder,
+        fast_path: bool = True,
+        off_topic: float | None = None,
+        use_off_topic: bool = False,
     ) -> None:
         self.head = head
         self.embedder = embedder
         self.fast_path = fast_path
         """Label plain content (:func:`is_plain_content`) compliance without the embedding pass."""
         self.off_topic = off_topic
-        """Similarity to its prompt below which an English reply is off topic, hence a refusal (``None``: off)."""
+        """Similarity to its prompt below which an English reply is off topic, hence a refusal (fitted in training)."""
+        self.use_off_topic = use_off_topic
+        """Whether :meth:`classify` applies :attr:`off_topic`. Off by default: on, it moved the main job through
+        its steering calibration (docs/judge.md); ``Guard(off_topic=True)`` or ``--judge guard:off-topic``."""
 
     @classmethod
     def train(cls, rows: Sequence[tuple[str, str]], embedder: Embedder) -> RefusalDetector:
@@ -403,7 +411,7 @@ class RefusalDetector:
     def _off_topic(self, responses: Sequence[str], prompts: Sequence[str] | None) -> np.ndarray:
         """Which replies are off topic: far from their own prompt (only pairs :func:`checkable` judges)."""
         out = np.zeros(len(responses), dtype=bool)
-        if self.off_topic is None or prompts is None:
+        if not self.use_off_topic or self.off_topic is None or prompts is None:
             return out
         idx = [i for i, (p, r) in enumerate(zip(prompts, responses, strict=True)) if checkable(p, r)]
         sims = prompt_similarity(self.embedder, [prompts[i] for i in idx], [responses[i] for i in idx])
@@ -422,9 +430,9 @@ class RefusalDetector:
         """One verdict per response; ``prompts[i]``, when given, is the message ``responses[i]`` answers.
 
         The head reads the response alone. With :attr:`fast_path`, plain content (:func:`is_plain_content`)
-        is compliance without the embedding pass; only the other replies are embedded. With prompts, an
-        English reply far from its prompt (:attr:`off_topic`) is a refusal: it deflects and gives none of
-        what was asked, however fluent it is.
+        is compliance without the embedding pass; only the other replies are embedded. With prompts and
+        :attr:`use_off_topic`, an English reply far from its prompt (:attr:`off_topic`) is a refusal: it
+        deflects and gives none of what was asked, however fluent it is.
         """
         if not responses:
             return []
