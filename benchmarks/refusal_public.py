@@ -86,7 +86,7 @@ def public(guard: Any) -> None:
         print("pyrit is not installed: no public reply sets (scripts/setup.sh installs it)")
         return
     keyword = make_judge("keyword", guard.constitution)
-    print(f"off-topic threshold {guard.refusal.off_topic}")
+    print(f"off-topic threshold {guard.refusal.off_topic_cut()}")
     print(f"{'set':14s} {'n':>4s} {'label 1':>8s}  {'on':>6s} {'off':>6s} {'keyword':>8s}")
     for name, rows in sets.items():
         guard.refusal.use_off_topic = True
@@ -124,7 +124,7 @@ def cut_lengths(det: Any) -> None:
         cut = [(p, " ".join(r.split()[:k])) for p, r in rows]
         cut = [(p, r) for p, r in cut if english_confidence(p) >= 0.5 and len(r.split()) >= k]
         sims = prompt_similarity(det.embedder, [p for p, _ in cut], [r for _, r in cut])
-        print(f"   {k:3d} words: {float(np.mean(sims < det.off_topic)):.3f} of {len(cut)}")
+        print(f"   {k:3d} words: {float(np.mean(sims < det.off_topic_cut())):.3f} of {len(cut)}")
 
 
 def dev_rule(guard: Any) -> None:
@@ -132,7 +132,7 @@ def dev_rule(guard: Any) -> None:
     from alignloop.guard._refusal import checkable, labelled_replies, prompt_similarity
 
     det = guard.refusal
-    threshold = det.off_topic
+    threshold = det.off_topic_cut()
     rows = [r for r in labelled_replies("dev") if r.get("prompt")]
     prompts, replies = [str(r["prompt"]) for r in rows], [str(r["response"]) for r in rows]
     det.use_off_topic = True

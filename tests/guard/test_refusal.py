@@ -156,7 +156,7 @@ def _hash_detector(off_topic: float | None) -> Any:
     from alignloop.guard._refusal import training_rows
 
     det = RefusalDetector.train(training_rows(), HashEmbedder())
-    det.off_topic, det.use_off_topic = off_topic, True
+    det.off_topic, det._fitted, det.use_off_topic = off_topic, True, True
     return det
 
 
@@ -212,10 +212,15 @@ def test_the_off_topic_threshold_is_a_low_quantile_of_on_topic_train_replies() -
 
 def test_the_threshold_is_saved_with_the_head(tmp_path: Any) -> None:
     from alignloop.guard import HashEmbedder, RefusalDetector
+    from alignloop.guard._refusal import off_topic_threshold, training_rows
 
-    for value in (0.25, None):
-        _hash_detector(value).save(tmp_path)
-        assert RefusalDetector.from_folder(tmp_path, HashEmbedder()).off_topic == value
+    _hash_detector(0.25).save(tmp_path)
+    assert RefusalDetector.from_folder(tmp_path, HashEmbedder()).off_topic == 0.25
+    det = RefusalDetector.train(training_rows(), HashEmbedder())
+    assert det.off_topic is None  # not fitted until the check is used: it costs an embedding pass
+    det.save(tmp_path)
+    loaded = RefusalDetector.from_folder(tmp_path, HashEmbedder())
+    assert loaded.off_topic is None and loaded.off_topic_cut() == pytest.approx(off_topic_threshold(HashEmbedder()))
 
 
 def test_english_is_told_from_other_latin_languages() -> None:
@@ -234,7 +239,7 @@ def test_the_default_detector_calls_an_unrelated_answer_a_refusal() -> None:
     from alignloop.guard import RefusalDetector
 
     det = RefusalDetector.load()
-    assert det.off_topic is not None and not det.use_off_topic
+    assert not det.use_off_topic
     det.use_off_topic = True
     prompt, on, off = SOUP, SOUP_ON, SOUP_OFF
     assert [v.label for v in det.classify([on, off], [prompt, prompt])] == ["compliance", "refusal"]

@@ -395,27 +395,36 @@ class RefusalDetector:
         self.fast_path = fast_path
         """Label plain content (:func:`is_plain_content`) compliance without the embedding pass."""
         self.off_topic = off_topic
-        """Similarity to its prompt below which an English reply is off topic, hence a refusal (fitted in training)."""
+        """Similarity to its prompt below which an English reply is off topic, hence a refusal (:meth:`off_topic_cut`
+        fits it on first use)."""
+        self._fitted = off_topic is not None
         self.use_off_topic = use_off_topic
         """Whether :meth:`classify` applies :attr:`off_topic`. Off by default: on, it moved the main job through
         its steering calibration (docs/judge.md); ``Guard(off_topic=True)`` or ``--judge guard:off-topic``."""
 
     @classmethod
     def train(cls, rows: Sequence[tuple[str, str]], embedder: Embedder) -> RefusalDetector:
-        """Fit on ``(response, label)`` pairs; all three labels must occur. The off-topic threshold comes
-        from the labelled train replies with their prompts (:func:`off_topic_threshold`)."""
+        """Fit on ``(response, label)`` pairs; all three labels must occur. The off-topic threshold is fitted
+        when first needed (:meth:`off_topic_cut`): the check is opt-in, and the fit embeds ~900 texts."""
         x = cls._features(embedder, [t for t, _ in rows])
         y = np.array([LABELS.index(lbl) for _, lbl in rows])
-        return cls(fit_multiclass(x, y, c=C), embedder, off_topic=off_topic_threshold(embedder))
+        return cls(fit_multiclass(x, y, c=C), embedder)
+
+    def off_topic_cut(self) -> float | None:
+        """The off-topic threshold, fitted on the labelled train replies (:func:`off_topic_threshold`) on first use."""
+        if not self._fitted:
+            self.off_topic, self._fitted = off_topic_threshold(self.embedder), True
+        return self.off_topic
 
     def _off_topic(self, responses: Sequence[str], prompts: Sequence[str] | None) -> np.ndarray:
         """Which replies are off topic: far from their own prompt (only pairs :func:`checkable` judges)."""
         out = np.zeros(len(responses), dtype=bool)
-        if not self.use_off_topic or self.off_topic is None or prompts is None:
+        cut = self.off_topic_cut() if self.use_off_topic and prompts is not None else None
+        if cut is None or prompts is None:
             return out
         idx = [i for i, (p, r) in enumerate(zip(prompts, responses, strict=True)) if checkable(p, r)]
         sims = prompt_similarity(self.embedder, [prompts[i] for i in idx], [responses[i] for i in idx])
-        out[idx] = sims < self.off_topic
+        out[idx] = sims < cut
         return out
 
     @staticmethod
