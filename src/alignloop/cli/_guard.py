@@ -18,10 +18,10 @@ artifact_option = click.option(
 )
 
 
-def _guard(constitution: str, artifact: str | None) -> Any:
+def _guard(constitution: str, artifact: str | None, off_topic: bool = False) -> Any:
     from alignloop.guard import Guard
 
-    return Guard.load(load_const(constitution), artifact)
+    return Guard.load(load_const(constitution), artifact, off_topic=off_topic)
 
 
 @click.group()
@@ -96,8 +96,7 @@ def score(
                 f"{in_file}:{n}: needs a string 'text', or string 'prompt' and 'response'",
                 hint='use {"id", "text"} for input checks or {"id", "prompt", "response"} for outputs',
             )
-    g = _guard(constitution, artifact)
-    g.refusal.use_off_topic = off_topic
+    g = _guard(constitution, artifact, off_topic)
     with JsonlAppender(out_file) as out:
         todo = [r for r in rows if r[0] not in out.done]
         with progress_bar("scoring", len(rows)) as advance:

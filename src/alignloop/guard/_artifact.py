@@ -36,7 +36,7 @@ from alignloop.guard._heads import (
     pick_threshold,
 )
 from alignloop.guard._meta import FORMAT_VERSION, embedder_for, read_meta
-from alignloop.guard._refusal import CACHE_KEY as REFUSAL_CACHE_KEY
+from alignloop.guard._refusal import FORMAT_VERSION as REFUSAL_FORMAT_VERSION
 from alignloop.guard._refusal import RefusalDetector, training_rows
 from alignloop.guard._sources import Row, SourceInfo
 
@@ -343,7 +343,7 @@ def default_artifact(constitution: LoadedConstitution) -> Path:
     key = sha256_json(
         [
             FORMAT_VERSION,
-            *REFUSAL_CACHE_KEY,
+            REFUSAL_FORMAT_VERSION,
             EMBEDDER_ID,
             seed.texts,
             seed.categories,

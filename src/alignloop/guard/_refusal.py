@@ -31,12 +31,13 @@ from alignloop.guard._registry import DETECTORS
 from alignloop.guard._types import RefusalVerdict
 from alignloop.guard._verdict import DECLINE_INTL_RE, DECLINE_RE, HEDGE_RE, LABELS, declines
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 5
 """Bumped whenever the features change: cached detectors rebuild, stale ``refusal.npz`` files are retrained.
 4: multilingual lexicon, lecture and referral sentences, CJK-aware sentences; trained on ``reply_styles.jsonl`` too.
 5: the lexicon by language (Bengali added), offers, referrals and lectures in the other languages, a clause
 tail and an apology feature, the second reply-style set, constants re-chosen on dev.
-6: the off-topic threshold (:data:`OFF_TOPIC_QUANTILE`) saved beside the head."""
+The off-topic threshold is not part of the head: it is fitted on first use (:meth:`RefusalDetector.off_topic_cut`)
+and read from ``refusal.npz`` only when a file carries one, so it needs no format of its own."""
 LEX_WEIGHT = 3.0
 """Scale of the lexical features next to the unit-norm embedding. Chosen with :data:`C` on the dev split
 (C in {1, 2, 4, 8} x weight in {1, 2, 3, 4}; the highest worst-style exact accuracy over the dev split's reply
@@ -300,8 +301,6 @@ OFF_TOPIC_FIT_MIN_WORDS = FAST_MIN_WORDS
 """The shortest train reply the threshold is fitted on (below it a reply is too short to say much)."""
 OFF_TOPIC_LENGTHS = (8, 12, 16, 20, 24, 32, 40)
 """The grid :data:`OFF_TOPIC_MIN_WORDS` was chosen from."""
-CACHE_KEY = (FORMAT_VERSION, OFF_TOPIC_QUANTILE, OFF_TOPIC_MIN_WORDS, OFF_TOPIC_FIT_MIN_WORDS)
-"""What a cached head depends on besides its embedder and rows: a change to any of these retrains it."""
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -519,7 +518,7 @@ class RefusalDetector:
             return cls.from_folder(Path(artifact), embedder or embedder_for(meta["embedder_id"]))
         emb: Embedder = embedder or default_embedder()
         rows = training_rows()
-        folder = cache_dir() / "guard" / f"refusal-{sha256_json([*CACHE_KEY, emb.id, rows])[:12]}"
+        folder = cache_dir() / "guard" / f"refusal-{sha256_json([FORMAT_VERSION, emb.id, rows])[:12]}"
         if (folder / "refusal.npz").exists():
             return cls.from_folder(folder, emb)
         det = cls.train(rows, emb)
