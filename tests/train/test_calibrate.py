@@ -63,13 +63,24 @@ def test_search_moves_up_from_a_shy_model_and_down_from_an_overcautious_one() ->
     shy = Thresholds([0.5] * 90 + [0.15] * 5 + [0.25] * 5)  # 0% at 0, 5% from 0.15, 10% from 0.25
     res = search_alpha(shy, 100, 0.06)
     assert res.alpha == pytest.approx(0.2) and res.rate == pytest.approx(0.05)
-    assert [a for a, _ in shy.calls][:3] == [0.0, pytest.approx(0.1), pytest.approx(0.2)]
+    # 0, then the cap (over the target there), then the walk up from 0
+    assert [a for a, _ in shy.calls][:4] == [0.0, pytest.approx(0.4), pytest.approx(0.1), pytest.approx(0.2)]
+    # prompts answered at the cap are known answered below it: the walk generates only among the 10 it refused
+    assert all(set(idx) <= set(range(90, 100)) for _, idx in shy.calls[2:]) and len(shy.calls[2][1]) == 10
 
     cautious = Thresholds([-0.25] * 15 + [0.5] * 85)  # 15% at 0, 0% below -0.25
     res = search_alpha(cautious, 100, 0.06)
     assert res.alpha == pytest.approx(-0.3) and res.rate == 0.0
     # the downward walk re-generates only the prompts it saw refused
     assert all(len(idx) == 15 for a, idx in cautious.calls if a < 0)
+
+
+def test_search_stops_at_the_cap_after_two_passes_when_the_cap_is_within_the_target() -> None:
+    shy = Thresholds([0.5] * 95 + [0.15] * 3 + [0.35] * 2)  # 0% at 0, 3% from 0.15, 5% from 0.35
+    res = search_alpha(shy, 100, 0.08)
+    assert res.alpha == pytest.approx(0.4) and res.rate == pytest.approx(0.05)
+    assert [a for a, _ in shy.calls] == [0.0, pytest.approx(0.4)] and res.generated == 200
+    assert set(res.tried) == {"+0.00", "+0.40"}
 
 
 def test_search_caps_alpha_and_reports_an_unreachable_target() -> None:
@@ -205,8 +216,8 @@ def test_calibration_replies_come_from_the_model_shifted_by_each_alpha(tiny_mode
         return [False] * len(replies)
 
     res = _calibrate(lm, tok, shift, direction, CALIBRATION, refused, 0.05, 0.0, 0.2, 6, None)
-    # nothing refused: walks up 0, 0.1, 0.2 and stops at the upward cap it was given
-    assert res.alpha == pytest.approx(0.2) and len(seen) == 3
+    # nothing refused: measures 0, then the upward cap it was given, and stops there
+    assert res.alpha == pytest.approx(0.2) and len(seen) == 2
     assert len({tuple(r) for r in seen.values()}) > 1  # the shift changes what is generated
     cfg = GenerationConfig(max_new_tokens=6)
     for alpha in (0.0, 0.2):

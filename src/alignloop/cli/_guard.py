@@ -244,6 +244,7 @@ def _train_default(
         shipped_model_dir,
     )
     from alignloop.guard._build import add_heads_threshold, add_output_thresholds, add_tense_threshold
+    from alignloop.guard._context_fit import add_output_context
 
     names = [n for n in DEFAULT_SOURCES if not (no_seed and n == "bundle")] + hf
     infos, rows = read_sources(names, mappings={h: mapping for h in hf})
@@ -265,6 +266,9 @@ def _train_default(
     click.echo(clf.meta["calibration"]["provenance"]["unsafe_with_tense"], err=True)
     click.echo("choosing the output checks' thresholds on dev replies", err=True)
     add_output_thresholds(clf, lc)
+    click.echo("deciding on dev replies whether replies are also judged with their prompt's score", err=True)
+    add_output_context(clf, lc)
+    click.echo(clf.meta["calibration"]["provenance"]["output_context"], err=True)
     if as_json:
         emit_json(clf.meta)
         return

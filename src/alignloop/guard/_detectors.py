@@ -49,6 +49,7 @@ class Guard(Protocol):
     classifier: Any
     with_heads: bool
     plain_tense: bool
+    use_context: bool
     embedder: Any
     cat_head: Any
     unsafe_head: Any
@@ -71,8 +72,9 @@ MAX_WINDOWS = 128
 windows are spread evenly over the text instead of covering it (PII is still checked over all of it)."""
 DECODE_CHARS = 20000
 """Smuggled payloads are looked for in the first 20,000 characters."""
-BUILTIN_ORDER = ("refusal", "category", "injection", "pii", "llm_judge")
-"""Refusal first: the category detector weighs a response's harm by how far it complies."""
+BUILTIN_ORDER = ("refusal", "category", "context", "injection", "pii", "llm_judge")
+"""Refusal first: the category detector weighs a response's harm by how far it complies; ``context`` reads
+the category detector's scores of a response and its prompt."""
 
 
 @dataclass
@@ -84,6 +86,11 @@ class Finding:
     injection: float = 0.0
     pii: list[PiiSpan] = field(default_factory=list)
     refusal: RefusalVerdict | None = None
+    reply_unsafe: float | None = None
+    """Responses only: the classifier's unsafe probability for the response's text alone (before its refusal
+    verdict weighs it), read by the ``context`` detector."""
+    prompt_unsafe: float | None = None
+    """Responses only: the same for the prompt the response answers."""
 
 
 @dataclass
@@ -233,6 +240,7 @@ class CategoryDetector:
             if i in again:
                 row = np.maximum(row, p[again[i]])  # a request asked about the past is judged as the request
             if batch.prompts is not None and w1 > w0:
+                found.reply_unsafe, found.prompt_unsafe = float(row.max()), float(p[n_text + i].max())
                 # an answer is unsafe when its text is, or when it goes along with an unsafe request
                 v = found.refusal
                 comply = 1.0 if v is None else v.p_compliance + 0.5 * v.p_partial

@@ -13,6 +13,7 @@ from alignloop._util.errors import UserError
 from alignloop.constitution import LoadedConstitution, load_constitution
 from alignloop.guard._artifact import default_artifact
 from alignloop.guard._classifier import GuardClassifier, load_classifier
+from alignloop.guard._context import WITH_CONTEXT_KEY, context_params
 from alignloop.guard._detectors import MAX_WINDOWS, Batch, Detector, Finding, build_detectors, window_chars
 from alignloop.guard._embed import Embedder, OnnxEmbedder
 from alignloop.guard._heads import FusedHead, LinearHead
@@ -59,8 +60,12 @@ class Guard:
         with_heads: bool | None = None,
         plain_tense: bool | None = None,
         off_topic: bool = False,
+        context: bool = True,
     ) -> None:
         self.constitution = constitution
+        # responses are also judged with their prompt's score where the classifier has the dev-fitted
+        # weights for it (``._context``); ``context=False`` checks a response by the category detector alone
+        self.use_context = context
         self.classifier = (
             classifier if isinstance(classifier, GuardClassifier) or classifier is None else GuardClassifier(classifier)
         )
@@ -125,6 +130,8 @@ class Guard:
         # model replies get their own dev-chosen threshold where the classifier has one: an informative
         # answer about a sensitive topic scores higher than the question did (docs/guard.md)
         out_key = "output_with_heads" if th_key == "unsafe_with_heads" else "output"
+        if context_params(self) is not None and WITH_CONTEXT_KEY in clf_th:
+            out_key = WITH_CONTEXT_KEY  # the category check is then the backstop beside the context check
         self._output_thresholds: dict[str, float] | None = None
         if out_key in clf_th:
             self._output_thresholds = {
@@ -209,7 +216,8 @@ class Guard:
         if verdicts:
             return self._check(items, ctx)
         out = self._check(items, ctx, [d for d in self.detectors if d.name != "refusal"])
-        again = [i for i, d in enumerate(out) if any(r.detector == "category" for r in d.reasons)]
+        # the category and context reasons are the ones a verdict can take back (it lowers compliance)
+        again = [i for i, d in enumerate(out) if any(r.detector in ("category", "context") for r in d.reasons)]
         for i, d in zip(again, self._check([items[i] for i in again], [ctx[i] for i in again]), strict=True):
             d.latency_ms += out[i].latency_ms
             out[i] = d

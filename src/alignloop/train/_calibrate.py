@@ -81,8 +81,9 @@ def search_alpha(
 
     ``max_up`` defaults to ``max_alpha``.
 
-    Starts at 0 and walks by ``step`` towards the target (up while the rate is within it, down while
-    it is over), then halves the last interval down to ``resolution``. Typically three full passes
+    Starts at 0. Within the target there, it measures the cap (``max_up``) next and stops if that is within
+    the target too; otherwise it walks by ``step`` towards the target (up while the rate is within it,
+    down while it is over), then halves the last interval down to ``resolution``. Typically three full passes
     over the ``n`` prompts; refinement passes reuse earlier outcomes. When no alpha reaches the
     target, returns ``-max_alpha`` with ``reached=False``. A rate at 0 over the target by at most
     ``tolerance`` keeps alpha 0 (``held=True``) instead of walking down.
@@ -120,7 +121,13 @@ def search_alpha(
     held = target < r0 <= target + tolerance
     if held:
         ok = 0
+    elif r0 <= target and k_up > 0 and rate(k_up) <= target:
+        # within the target at the cap: by the monotone rule every alpha below is too, and the walk up
+        # would end here; two passes instead of one per step (the cap binds on the default preset)
+        ok = k_up
     elif r0 <= target:
+        # over the target at the cap: walk up; prompts answered at the cap are known answered below it,
+        # so the walk generates only for the few the cap refused
         ok = 0
         while k < k_up:
             k = min(k + k_step, k_up)
