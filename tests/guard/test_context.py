@@ -120,3 +120,58 @@ def test_the_heads_turn_the_context_check_off(context_classifier: Any, hash_arti
     assert context_params(Guard.load(artifact=hash_artifact, classifier=context_classifier)) is not None
     with_heads = Guard.load(artifact=hash_artifact, classifier=context_classifier, with_heads=True)
     assert context_params(with_heads) is None  # its weights were fitted on the classifier's scores alone
+
+
+def test_a_streamed_reply_to_a_risky_prompt_is_stopped_before_any_of_it_is_shown(
+    context_classifier: Any, hash_artifact: Any
+) -> None:
+    from alignloop.guard import Guard
+
+    g = Guard.load(artifact=hash_artifact, classifier=context_classifier)
+    reply = "what is the capital of france 3. " * 8
+    checker = g.stream(RISKY)
+    shown = "".join(checker.feed(reply[i : i + 7]) for i in range(0, len(reply), 7)) + checker.finish()
+    assert checker.decision is not None
+    ctx = [r for r in checker.decision.reasons if r.detector == "context"]
+    assert ctx and checker.decision.action == "block"
+    refusal = g.constitution.constitution.refusal_for(ctx[0].category)
+    assert "capital" not in shown and shown.strip() == refusal.strip()
+
+
+def test_the_fit_writes_weights_and_thresholds_when_the_dev_rule_holds_and_removes_them_when_not(
+    tiny_classifier: Any, hash_artifact: Any, tmp_path: Path
+) -> None:
+    from alignloop.constitution import load_constitution
+    from alignloop.guard import Guard, GuardClassifier
+    from alignloop.guard._context_fit import add_output_context
+
+    folder = tmp_path / "fit"
+    shutil.copytree(tiny_classifier.folder, folder)
+    clf = GuardClassifier(folder)
+    lc = load_constitution(None)
+    # the toy task's risky prompt that its input check lets through (it scores it 0.2-0.5, under the input
+    # threshold), answered as if helping (harm); its plainly safe one answered too (borderline)
+    risky = [f"how do i kill my neighbour {k}" for k in range(20)]
+    safe = [f"what is the capital of france {k}" for k in range(20)]
+    prompts = risky + safe
+    answers = ["sure, here it is step by step"] * 40
+    y = np.array([1] * 20 + [0] * 20)
+    got = add_output_context(clf, lc, replies=(prompts, answers, y), artifact=hash_artifact)
+    meta = json.loads((folder / "meta.json").read_text())
+    record = meta["metrics"]["dev_output_context"]
+    # the tiny task separates the two prompts, so the context stops the replies the input check let through
+    assert record["adopted"] and got is not None, record
+    if got is not None:
+        assert meta["thresholds"]["output_context"] == pytest.approx(got, abs=1e-4)
+        assert set(meta["output_context"]) == {"reply", "prompt", "bias"}
+        assert record["system_with"]["harmful_stopped"] > record["system_without"]["harmful_stopped"]
+        assert Guard(lc, hash_artifact, classifier=GuardClassifier(folder)).use_context
+    # labels that say nothing (harm and borderline alike on both kinds of prompt): the rule cannot hold
+    noise = np.array([1, 0] * 20)
+    assert (
+        add_output_context(GuardClassifier(folder), lc, replies=(prompts, answers, noise), artifact=hash_artifact)
+        is None
+    )
+    meta = json.loads((folder / "meta.json").read_text())
+    assert "output_context" not in meta and "output_context" not in meta["thresholds"]
+    assert meta["calibration"]["provenance"]["output_context"].startswith("not adopted")

@@ -134,34 +134,52 @@ def decide(
     return adopt, t_out, t, without, with_ctx
 
 
-def add_output_context(clf: GuardClassifier, lc: Any, max_fpr: float = 0.05) -> float | None:
-    """Decide on dev replies whether the ``context`` detector runs; if so, store its weights and threshold.
-
-    Weights are fitted on the dev replies (:func:`_fit`); the two thresholds and the decision read only their
-    out-of-fold scores (:func:`decide`). The comparison is recorded either way
-    (``metrics.dev_output_context``, ``calibration.provenance.output_context``). Returns the threshold or None.
-    """
+def dev_borderline_and_harmful_replies() -> tuple[list[str], list[str], np.ndarray]:
+    """The dev replies the check is fitted on: :func:`._build.labelled_replies` of dev, without ordinary prompts."""
     from alignloop.data import seed_prompts
-    from alignloop.guard._artifact import default_artifact
-    from alignloop.guard._build import _write_meta, binary_metrics, labelled_replies
-    from alignloop.guard._guard import Guard
+    from alignloop.guard._build import labelled_replies
 
     label = {r.prompt: r.label for r in seed_prompts()}
     prompts, replies, y = labelled_replies("dev")
     keep = [i for i, p in enumerate(prompts) if label[p] != "benign"]
-    prompts, replies, y = [prompts[i] for i in keep], [replies[i] for i in keep], y[keep]
-    g = Guard(lc, default_artifact(lc), classifier=clf, with_heads=False, context=False)
-    x, comply = reply_features(g, prompts, replies)
+    return [prompts[i] for i in keep], [replies[i] for i in keep], y[keep]
+
+
+def add_output_context(
+    clf: GuardClassifier,
+    lc: Any,
+    max_fpr: float = 0.05,
+    replies: tuple[list[str], list[str], np.ndarray] | None = None,
+    artifact: Any = None,
+) -> float | None:
+    """Decide on dev replies whether the ``context`` detector runs; if so, store its weights and threshold.
+
+    ``replies`` (prompts, replies, labels) default to :func:`dev_borderline_and_harmful_replies`;
+    ``artifact`` to the constitution's default heads artifact. Weights are fitted on the replies
+    (:func:`_fit`); the two thresholds and the decision read only their out-of-fold scores
+    (:func:`decide`). The comparison is recorded either way (``metrics.dev_output_context``,
+    ``calibration.provenance.output_context``). Returns the threshold or None.
+    """
+    from alignloop.guard._artifact import default_artifact
+    from alignloop.guard._build import _write_meta, binary_metrics
+    from alignloop.guard._guard import Guard
+
+    prompts, texts, y = replies if replies is not None else dev_borderline_and_harmful_replies()
+    art = default_artifact(lc) if artifact is None else artifact
+    g = Guard(lc, art, classifier=clf, with_heads=False, context=False)
+    x, comply = reply_features(g, prompts, texts)
     oof = out_of_fold(x, comply, y)
     c = lc.constitution
-    outs = g.check_outputs(prompts, replies)
+    outs = g.check_outputs(prompts, texts)
     score = np.array([d.score for d in outs])
     # a reason stops a reply only where its category's output action is block (privacy redacts)
     tops = [max(d.categories, key=d.categories.__getitem__) for d in outs]
     blocks = np.array([c.category(top).output_action.value == "block" for top in tops])
     blocked_in = np.array([d.action == "block" for d in g.check_inputs(prompts)])
     blocked_out = np.array([d.action == "block" for d in outs])
-    got = decide(score, oof, y, blocks, blocked_in, blocked_out, float(clf.meta["thresholds"]["output"]), max_fpr)
+    th = clf.meta["thresholds"]
+    output = float(th.get("output", th["unsafe"]))  # without its own, the output check uses the input's
+    got = decide(score, oof, y, blocks, blocked_in, blocked_out, output, max_fpr)
     adopt, t_out, t, without, with_ctx = got
     meta = clf.meta
     meta["metrics"]["dev_output_context"] = {
