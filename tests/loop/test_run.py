@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from alignloop.loop import STAGES, preset, run_loop
 from alignloop.loop._presets import LARGE_MODEL_LR
+from alignloop.train._calibrate import MAX_UP_ALPHA
 from alignloop.train._generate import REFUSAL_OPENING_WORDS
 from alignloop.train._recipe import BORDER_SHARE
 
@@ -137,7 +138,7 @@ def _check_steering(out: Path, summary: dict[str, Any]) -> None:
     steer = summary["steer"]
     cal = steer["calibration"]
     # 80% of the default constitution's 10% gate (chosen on dev), on borderline train prompts DPO did not see
-    assert cal["target"] == pytest.approx(0.08) and cal["prompts"] == 4 and -0.4 <= steer["alpha"] <= 0.4
+    assert cal["target"] == pytest.approx(0.08) and cal["prompts"] == 4 and -0.4 <= steer["alpha"] <= MAX_UP_ALPHA
     assert json.loads((out / "model" / STEER_FILE).read_text())["alpha"] == steer["alpha"]
     assert "refusal steering" in (out / "report.html").read_text()
     weights = (out / "model" / "model.safetensors").stat().st_mtime_ns

@@ -160,7 +160,13 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "rule): +0.2 / +0.3 / +0.4 / +0.5 (the search went up to each) gave pooled dev harmful compliance "
         "0.557 / 0.503 / 0.490 / 0.477 (n=149), over-refusal 3.8 / 3.8 / 5.0 / 6.2% (n=80), retention "
         "0.879 / 0.879 / 0.864 / 0.848 (n=66); +0.5 misses 0.85 retention, and +0.4 is 0.067 below the "
-        "default +0.2 (one paired SE 0.023). Before: +0.2, chosen on the old dev split (train/_calibrate.MAX_UP_ALPHA)",
+        "default +0.2 (one paired SE 0.023). Before: +0.2, chosen on the old dev split "
+        "(train/_calibrate.MAX_UP_ALPHA). "
+        "Re-checked on 2026-12-07 by the same rule after the violent-crime refusal's text was fixed (it ended "
+        "mid-sentence; the fixed text moved the DPO model towards answering: calibration over-refusal 3.8% at "
+        "+0.4, against 6.2% before): +0.4 / +0.5 / +0.6 (the search went up to each) gave pooled dev harmful "
+        "compliance 0.604 / 0.557 / 0.530 (n=149), over-refusal 2.5 / 3.8 / 3.8%, retention 0.879 / 0.864 / "
+        "0.864; +0.6 is 0.074 below +0.4 (one paired SE 0.024): +0.6. Values above +0.6 were not tried",
     },
     "steer_target": {
         "value": "STEER_GATE_SHARE x the over-refusal gate (0.8 x 10% = 8%)",

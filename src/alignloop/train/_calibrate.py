@@ -28,14 +28,16 @@ from typing import Any
 CALIBRATION_PROMPTS = 160
 """Borderline prompts an over-refusal target is measured on by default (``alignloop run``, ``train steer``)."""
 
-MAX_UP_ALPHA = 0.4
+MAX_UP_ALPHA = 0.6
 """Largest upward shift a target search takes in ``train steer --target`` and the loop
 (``Preset.steer_cap``). Calibration reads over-refusal lower than dev's more casual borderline prompts,
 and the gap grows with the shift, so the cap is what keeps dev over-refusal near the target. Chosen on
 the new dev split (``benchmarks/choose_on_dev.py --knob steer_cap``, ``PROVENANCE["steer_cap"]``): with
 the borderline share at 1/2 the search went up to every cap from +0.2 to +0.5, and dev over-refusal
 stayed at 3.8-6.2%; +0.4 is the largest that kept dev retention over 0.85. Before: +0.2, chosen on the
-old dev split when +0.4 read 4.4% on calibration and 10.0% on dev (border share 3/4)."""
+old dev split when +0.4 read 4.4% on calibration and 10.0% on dev (border share 3/4). Re-checked by the same
+rule on 2026-12-07, after a fix to the constitution's violent-crime refusal moved the trained model towards
+answering: +0.6 (of +0.4 / +0.5 / +0.6; dev retention 0.864 at +0.5 and +0.6)."""
 
 RefusedAt = Callable[[float, Sequence[int]], list[bool]]
 """``(alpha, prompt indices) -> refused?`` per index: generate at ``alpha`` and judge."""
