@@ -6,7 +6,8 @@ flagged) sits so high (0.959) that the prompt's side can only matter above the i
 input check has already blocked. In effect the output check read the reply alone, and a reply alone says
 little: SmolLM2's answers to harmful dev prompts score like its answers to borderline ones.
 
-This detector weighs both scores with a logistic model fitted on dev replies (``guard._build.add_output_context``)::
+This detector weighs both scores with a logistic model fitted on dev replies
+(``guard._context_fit.add_output_context``)::
 
     p = sigmoid(w_reply * logit(reply) + w_prompt * logit(prompt) + bias) * compliance
 
@@ -20,12 +21,14 @@ them, and this check only adds a decision.
 
 from __future__ import annotations
 
-import math
 from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from alignloop.guard._detectors import Batch, Guard
 from alignloop.guard._registry import DETECTORS
-from alignloop.guard._types import Reason
+from alignloop.guard._types import Reason, RefusalVerdict
 
 PARAMS_KEY = "output_context"
 """Where a classifier's ``meta.json`` keeps the fitted weights (and ``thresholds`` the threshold)."""
@@ -33,15 +36,19 @@ WITH_CONTEXT_KEY = "output_with_context"
 """The category check's output threshold while the context check runs beside it (``thresholds``)."""
 
 
-def _logit(p: float) -> float:
-    q = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(q / (1 - q))
+def logit(p: ArrayLike) -> np.ndarray:
+    """log(p / (1 - p)), with p kept off 0 and 1."""
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
+    out: np.ndarray = np.log(q / (1 - q))
+    return out
 
 
-def context_probability(reply: float, prompt: float, comply: float, params: dict[str, float]) -> float:
-    """How likely a response with these classifier scores, going along with its prompt this far, is unsafe."""
-    z = params["reply"] * _logit(reply) + params["prompt"] * _logit(prompt) + params["bias"]
-    return comply / (1.0 + math.exp(-z))
+def context_probability(reply: ArrayLike, prompt: ArrayLike, comply: ArrayLike, params: dict[str, float]) -> np.ndarray:
+    """How likely a response with these classifier scores, going along with its prompt this far, is unsafe
+    (elementwise over arrays of responses)."""
+    z = params["reply"] * logit(reply) + params["prompt"] * logit(prompt) + params["bias"]
+    out: np.ndarray = np.asarray(comply, dtype=np.float64) / (1.0 + np.exp(-z))
+    return out
 
 
 def context_params(guard: Any) -> tuple[dict[str, float], float] | None:
@@ -83,9 +90,8 @@ class ContextDetector:
         for found in batch.found:
             if found.reply_unsafe is None or found.prompt_unsafe is None or not found.categories:
                 continue
-            v = found.refusal
-            comply = 1.0 if v is None else v.p_compliance + 0.5 * v.p_partial
-            p = context_probability(found.reply_unsafe, found.prompt_unsafe, comply, params)
+            comply = RefusalVerdict.compliance_of(found.refusal)
+            p = float(context_probability(found.reply_unsafe, found.prompt_unsafe, comply, params))
             if p >= th:
                 top = max(found.categories, key=lambda k: found.categories[k])
                 action = c.category(top).output_action.value

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from alignloop.guard._classifier import GuardClassifier
-from alignloop.guard._context import PARAMS_KEY, WITH_CONTEXT_KEY, context_probability
+from alignloop.guard._context import PARAMS_KEY, WITH_CONTEXT_KEY, context_probability, logit
+from alignloop.guard._types import RefusalVerdict
 
 FOLDS = 5
 REPEATS = 5
@@ -31,23 +32,16 @@ FIT_C = 1.0
 """sklearn's default inverse regularisation: two weights and a bias on ~380 replies need little."""
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(p, 1e-6, 1 - 1e-6)
-    out: np.ndarray = np.log(q / (1 - q))
-    return out
-
-
 def _fit(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """The weights of :func:`._context.context_probability` for ``x`` (reply and prompt scores per column)."""
     from sklearn.linear_model import LogisticRegression
 
-    m = LogisticRegression(C=FIT_C, max_iter=1000).fit(x, y)
+    m = LogisticRegression(C=FIT_C, max_iter=1000).fit(logit(x), y)
     return {"reply": float(m.coef_[0, 0]), "prompt": float(m.coef_[0, 1]), "bias": float(m.intercept_[0])}
 
 
 def _probs(x: np.ndarray, comply: np.ndarray, params: dict[str, float]) -> np.ndarray:
-    # the features are logits already; context_probability takes probabilities, so undo them
-    r, p = 1 / (1 + np.exp(-x[:, 0])), 1 / (1 + np.exp(-x[:, 1]))
-    return np.array([context_probability(a, b, c, params) for a, b, c in zip(r, p, comply, strict=True)])
+    return context_probability(x[:, 0], x[:, 1], comply, params)
 
 
 def out_of_fold(x: np.ndarray, comply: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -62,7 +56,7 @@ def out_of_fold(x: np.ndarray, comply: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def reply_features(guard: Any, prompts: list[str], replies: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``(logit reply score, logit prompt score)`` per reply, and its compliance, as the guard computes them."""
+    """``(reply score, prompt score)`` per reply, and its compliance, as the guard computes them."""
     from alignloop.guard._detectors import Batch, Finding, build_detectors
 
     batch = Batch(list(replies), list(prompts), [Finding() for _ in replies])
@@ -70,10 +64,8 @@ def reply_features(guard: Any, prompts: list[str], replies: list[str]) -> tuple[
         det.run(batch)
     r = np.array([f.reply_unsafe if f.reply_unsafe is not None else 0.0 for f in batch.found])
     p = np.array([f.prompt_unsafe if f.prompt_unsafe is not None else 0.0 for f in batch.found])
-    comply = np.array(
-        [1.0 if f.refusal is None else f.refusal.p_compliance + 0.5 * f.refusal.p_partial for f in batch.found]
-    )
-    return np.column_stack([_logit(r), _logit(p)]), comply
+    comply = np.array([RefusalVerdict.compliance_of(f.refusal) for f in batch.found])
+    return np.column_stack([r, p]), comply
 
 
 def choose_thresholds(

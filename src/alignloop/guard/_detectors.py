@@ -242,8 +242,7 @@ class CategoryDetector:
             if batch.prompts is not None and w1 > w0:
                 found.reply_unsafe, found.prompt_unsafe = float(row.max()), float(p[n_text + i].max())
                 # an answer is unsafe when its text is, or when it goes along with an unsafe request
-                v = found.refusal
-                comply = 1.0 if v is None else v.p_compliance + 0.5 * v.p_partial
+                comply = RefusalVerdict.compliance_of(found.refusal)
                 row = np.maximum(row, p[n_text + i]) * comply
             found.categories = {cid: float(x) for cid, x in zip(g.category_ids, row, strict=True)}
             th = g.output_thresholds if batch.is_output else g.thresholds

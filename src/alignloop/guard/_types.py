@@ -40,6 +40,12 @@ class RefusalVerdict:
     p_partial: float
     p_compliance: float
 
+    @staticmethod
+    def compliance_of(verdict: RefusalVerdict | None) -> float:
+        """How far a response goes along with its prompt: compliance, plus half of a partial refusal; 1 without
+        a verdict (the check then assumes the worst). The output checks weigh a response's harm by it."""
+        return 1.0 if verdict is None else verdict.p_compliance + 0.5 * verdict.p_partial
+
 
 @dataclass
 class Decision:
