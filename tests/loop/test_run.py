@@ -85,11 +85,11 @@ def _check_protocol(out: Path, summary: dict[str, Any]) -> None:
 
     assert summary["eval_split"] == "test"
     test_ids = {r.id for r in seed_prompts(split="test")}
-    public = {"harmbench", "external_heldout"}
+    public = {"harmbench", "advbench", "external_heldout"}
     for which in ("baseline", "after"):
         rows = [json.loads(x) for x in (out / f"eval_{which}" / "results.jsonl").read_text().splitlines()]
         assert rows and all(r["id"] in test_ids for r in rows if r["suite"] not in public)
-        # the public held-out suites: HarmBench (measured only) and unseen test rows of the external sources
+        # the public held-out suites: HarmBench and AdvBench (measured only), unseen test rows of the external sources
         assert all(split_of(r["id"]) == "test" for r in rows if r["suite"] == "external_heldout")
     pub = summary["public_heldout"]
     assert set(pub["suites"]) == public and "XSTest" in pub["note"]

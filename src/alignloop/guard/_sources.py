@@ -539,7 +539,21 @@ def benchmark_texts() -> dict[str, list[str]]:
         out["JailbreakBench future tense"] = _lines(d / "phrasing/future_tense_en.txt")
         out["In-the-wild jailbreaks"] = [str(t) for t in json.loads((d / "inthewild_jailbreak_llms.json").read_text())]
         out["TAP jailbreaks"] = _lines(d / "tap/tap_jailbreaks.txt")
+    if package_available("pyrit"):
+        out["AdvBench"] = advbench_texts(_package("pyrit")[0] / ADVBENCH_FILE)
     return {k: v for k, v in out.items() if v}
+
+
+ADVBENCH_FILE = "pyrit/datasets/seed_datasets/local/adv_bench.prompt"
+"""AdvBench's 520 harmful behaviours as PyRIT ships them (a seed-dataset YAML with a ``seeds`` list)."""
+
+
+def advbench_texts(path: Path) -> list[str]:
+    """The behaviours of PyRIT's AdvBench file, in file order (empty when the file is absent)."""
+    if not path.exists():
+        return []
+    seeds = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("seeds") or []
+    return [str(s["value"]).strip() for s in seeds if isinstance(s, dict) and str(s.get("value", "")).strip()]
 
 
 def _lines(p: Path) -> list[str]:

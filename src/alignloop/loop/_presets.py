@@ -60,10 +60,10 @@ class Preset:
     external_share: float = EXTERNAL_SHARE
     """Share of the harmful and of the borderline train prompts taken from ``external_sources`` instead of
     the seed prompts (the pair budget stays the same). Chosen on dev (``PROVENANCE``)."""
-    public_suites: tuple[str, ...] = ("harmbench", "external_heldout")
+    public_suites: tuple[str, ...] = ("harmbench", "advbench", "external_heldout")
     """Held-out suites of prompts nobody here wrote, run by the before/after evals beside ``eval_suites``."""
     public_eval_limit: int | None = PUBLIC_EVAL_SIZE
-    """Items per public suite (HarmBench ships 199); the cap of ``eval_limit`` applies too."""
+    """Items per public suite (HarmBench ships 199, AdvBench 520); the cap of ``eval_limit`` applies too."""
     redteam_exclude: tuple[str, ...] = REDTEAM_EXCLUDE
     """Registered red-team strategies the loop's red-team stages leave out (both, so their attack
     success rates compare); ``alignloop redteam run --strategy NAME`` still runs any of them."""
