@@ -58,8 +58,9 @@ def constitution_with(text: str, category: str, path: Path) -> Path:
     return path
 
 
-def train_candidate(run: Path, d: Path, cfile: Path) -> Path:
-    """The loop's data and train stages for the candidate's constitution; returns the adapter folder."""
+def train_candidate(run: Path, d: Path, cfile: Path | None, p: Any = None) -> Path:
+    """The loop's data and train stages for a candidate constitution (None: the default) and preset
+    (None: the default preset); returns the adapter folder."""
     from alignloop._util.hardware import detect
     from alignloop.constitution import load_constitution
     from alignloop.loop._builtin import Data, Train
@@ -71,8 +72,8 @@ def train_candidate(run: Path, d: Path, cfile: Path) -> Path:
     adapter = out / "train" / "adapter"
     if (out / "state.json").exists() and json.loads((out / "state.json").read_text())["stages"].get("train"):
         return adapter
-    loaded = load_constitution(str(cfile))
-    p = preset(False, None, device=detect().device)
+    loaded = load_constitution(str(cfile) if cfile else None)
+    p = p or preset(False, None, device=detect().device)
     out.mkdir(parents=True, exist_ok=True)
     if not (out / "redteam").exists():  # the same red-team failures as RUN_DIR: only the text differs
         shutil.copytree(run / "redteam", out / "redteam")

@@ -55,6 +55,14 @@ EXTERNAL_PROMPTS: dict[str, PromptSource] = {
         lambda r: r.unsafe == 1 and r.id.startswith("ml-"),
         "the guard's harmful requests in 10+ languages (alignloop/guard/data/multilingual.jsonl)",
     ),
+    # our and the external sources' requests asked through past and future frames (each row keeps its
+    # request's split; dev and test requests use frames the train rows never do)
+    "reframed": PromptSource(
+        "reframed", "harmful", lambda r: r.unsafe == 1, "harmful requests reframed in the past or future tense"
+    ),
+    "reframed_safe": PromptSource(
+        "reframed", "borderline", lambda r: r.unsafe == 0, "safe requests reframed in the past or future tense"
+    ),
 }
 """Prompt sources the loop can mix into its training pairs, by name."""
 
