@@ -102,15 +102,9 @@ def candidate(run: Path, work: Path, knob: str, value: float, lc: Any, judge: An
     """Merge, steer with the loop's own steering, evaluate on dev; cached in :func:`folder`."""
     from dataclasses import replace
 
-    from alignloop.evals import evaluate, resolve_suites
     from alignloop.loop import PRESETS
-    from alignloop.loop._builtin import steer_model
-    from alignloop.models import load_model
-    from alignloop.train._export import merge_adapter
 
     d = folder(work, knob, value)
-    if (d / "eval_dev" / "summary.json").exists():
-        return
     p = PRESETS["default"]
     if knob == "merge_scale":
         p = replace(p, merge_scale=value)
@@ -118,26 +112,38 @@ def candidate(run: Path, work: Path, knob: str, value: float, lc: Any, judge: An
         p = replace(p, steer_target=value)
     elif knob == "steer_cap":
         p = replace(p, steer_cap=value)  # trained knobs acted in training: the run's adapter carries them
-    merged = d / "merged"
+    steer_and_eval(run / "train" / "adapter", run / "data" / "pairs.jsonl", d, p, lc, judge)
+
+
+def steer_and_eval(adapter: Path, pairs: Path, d: Path, p: Any, lc: Any, judge: Any) -> Path:
+    """Merge ``adapter`` at ``p``'s scale, steer with the loop's own steering (calibrated on ``pairs``) and
+    evaluate on dev into ``d/eval_dev``; each step is skipped when its output exists. Returns the steered folder."""
+    from alignloop.evals import evaluate, resolve_suites
+    from alignloop.loop._builtin import steer_model
+    from alignloop.models import load_model
+    from alignloop.train._export import merge_adapter
+
+    merged, steered = d / "merged", d / "steered"
     if not (merged / "config.json").exists():
         shutil.rmtree(merged, ignore_errors=True)
-        merge_adapter(run / "train" / "adapter", merged, scale=p.merge_scale)
-    steered = d / "steered"
+        merge_adapter(adapter, merged, scale=p.merge_scale)
     if not (steered / "config.json").exists():
         shutil.rmtree(steered, ignore_errors=True)
-        res = steer_model(merged, steered, run / "data" / "pairs.jsonl", p, lc, judge)
+        res = steer_model(merged, steered, pairs, p, lc, judge)
         if res is None:
-            raise SystemExit(f"{run}/data/pairs.jsonl leaves no borderline train prompt to calibrate on")
+            raise SystemExit(f"{pairs} leaves no borderline train prompt to calibrate on")
         (d / "steer.json").write_text(json.dumps(res.to_dict(), indent=1, default=str))
-    evaluate(
-        load_model(str(steered)),
-        lc,
-        resolve_suites(list(SUITES), split="dev"),
-        d / "eval_dev",
-        [judge],
-        max_new_tokens=p.eval_tokens,
-        reference=load_model("default"),
-    )
+    if not (d / "eval_dev" / "summary.json").exists():
+        evaluate(
+            load_model(str(steered)),
+            lc,
+            resolve_suites(list(SUITES), split="dev"),
+            d / "eval_dev",
+            [judge],
+            max_new_tokens=p.eval_tokens,
+            reference=load_model("default"),
+        )
+    return steered
 
 
 def _rows(d: Path) -> list[dict[str, Any]]:

