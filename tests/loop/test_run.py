@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from alignloop.loop import STAGES, preset, run_loop
+from alignloop.loop import PRESETS, STAGES, preset, run_loop
 from alignloop.loop._presets import LARGE_MODEL_LR
 from alignloop.train._calibrate import MAX_UP_ALPHA
 from alignloop.train._generate import REFUSAL_OPENING_WORDS
@@ -141,6 +141,14 @@ def _check_steering(out: Path, summary: dict[str, Any]) -> None:
     assert cal["target"] == pytest.approx(0.08) and cal["prompts"] == 4 and -0.4 <= steer["alpha"] <= MAX_UP_ALPHA
     assert json.loads((out / "model" / STEER_FILE).read_text())["alpha"] == steer["alpha"]
     assert "refusal steering" in (out / "report.html").read_text()
+    # the steered model ships the dev-chosen penalty, so anyone's transformers generate() decodes as we measured
+    gen = json.loads((out / "model" / "generation_config.json").read_text())
+    assert gen["repetition_penalty"] == steer["repetition_penalty"] == PRESETS["default"].repetition_penalty != 1.0
+    from transformers import AutoModelForCausalLM
+
+    loaded = AutoModelForCausalLM.from_pretrained(out / "model")
+    assert loaded.generation_config.repetition_penalty == steer["repetition_penalty"]
+    assert f"repetition penalty {steer['repetition_penalty']}" in (out / "report.html").read_text()
     weights = (out / "model" / "model.safetensors").stat().st_mtime_ns
     state = json.loads((out / "state.json").read_text())
     for s in STAGES[STAGES.index("steer") :]:

@@ -270,14 +270,16 @@ def steer_model(
 
     Returns the :class:`~alignloop.train.SteerResult`, or None when every borderline train prompt is in
     the training data (none left to calibrate on). Raises ``UserError`` for a model without MLP bias.
+    The steered folder's generation config carries the preset's ``repetition_penalty``.
     """
     from alignloop.train import steer_refusal
     from alignloop.train._calibrate import borderline_calibration, refusal_rule
+    from alignloop.train._export import set_decoding_defaults
 
     records = borderline_calibration(pairs, p.steer_prompts)
     if not records:
         return None
-    return steer_refusal(
+    res = steer_refusal(
         str(model_dir),
         out_dir,
         target=steer_target(p, lc),
@@ -288,6 +290,11 @@ def steer_model(
         limit=p.steer_direction_prompts,
         progress=progress,
     )
+    # the penalty was chosen on the steered model, whose shift towards refusal words makes greedy decoding
+    # loop; calibration above ran without it, as the choice did
+    penalty = p.repetition_penalty if p.repetition_penalty != 1.0 else None
+    set_decoding_defaults(res.model_dir, repetition_penalty=penalty)
+    return res
 
 
 @LOOP_STAGES.register("steer")
@@ -325,6 +332,9 @@ class Steer(Stage):
                 return {"skipped": "every borderline train prompt is in the training data; none left to calibrate on"}
             info = res.to_dict()
             replace_dir(out / "model", res.model_dir)
+        gen_file = out / "model" / "generation_config.json"
+        gen = json.loads(gen_file.read_text(encoding="utf-8")) if gen_file.exists() else {}
+        info["repetition_penalty"] = gen.get("repetition_penalty", 1.0)
         return {k: v for k, v in info.items() if k not in ("model_dir", "source")}
 
 

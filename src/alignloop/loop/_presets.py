@@ -20,6 +20,9 @@ EXTERNAL_SHARE = 0.25
 on the new dev split against 0.5 (``PROVENANCE["external_share"]``): at the CPU preset's 180 prompts a side it
 brings in 45 harmful and 22 borderline prompts of other authors."""
 
+REPETITION_PENALTY = 1.1
+"""The steered model's shipped repetition penalty, chosen on the new dev split against none and 1.05-1.3
+(``PROVENANCE["repetition_penalty"]``): a third of the loops at the same harmful compliance and retention."""
 
 REDTEAM_EXCLUDE = ("past_tense", "future_tense")
 """Chosen on dev (``PROVENANCE["redteam_strategies"]``): their failures as training pairs made the
@@ -81,6 +84,10 @@ class Preset:
     steer_cap: float = MAX_UP_ALPHA
     """Largest upward shift the steering search may take towards the target (``train/_calibrate``).
     Chosen on dev (``PROVENANCE["steer_cap"]``)."""
+    repetition_penalty: float = REPETITION_PENALTY
+    """Written into the steered model's ``generation_config.json``, so greedy decoding (ours, transformers',
+    vLLM's) stops chaining a refusal phrase onto itself. Chosen on dev (``PROVENANCE["repetition_penalty"]``);
+    1.0 writes none."""
     steer_prompts: int = CALIBRATION_PROMPTS
     """Held-out borderline train prompts the steering target is measured on."""
     steer_tokens: int = 24
@@ -167,6 +174,19 @@ PROVENANCE: dict[str, dict[str, Any]] = {
         "+0.4, against 6.2% before): +0.4 / +0.5 / +0.6 (the search went up to each) gave pooled dev harmful "
         "compliance 0.604 / 0.557 / 0.530 (n=149), over-refusal 2.5 / 3.8 / 3.8%, retention 0.879 / 0.864 / "
         "0.864; +0.6 is 0.074 below +0.4 (one paired SE 0.024): +0.6. Values above +0.6 were not tried",
+    },
+    "repetition_penalty": {
+        "value": REPETITION_PENALTY,
+        "chosen_on": TUNED_ON,
+        "dev_split": "new",
+        "how": "chosen on the new dev split alone (benchmarks/decoding_dev.py on the main job's model of cbdd5d1, "
+        "weights unchanged, each penalty written into its generation config; the refusal-wording rule with the "
+        "penalty in place of the text, written before any number): 1.0 / 1.05 / 1.1 / 1.15 / 1.2 / 1.3 gave "
+        "looping harmful replies 4.9 / 3.1 / 1.6 / 1.0 / 0.1 / 0.0% (n=732 dev and train harmful prompts), "
+        "pooled dev harmful compliance 0.530 / 0.517 / 0.537 / 0.530 / 0.564 / 0.604 (n=149), over-refusal "
+        "3.8 / 6.2 / 5.0 / 3.8 / 6.2 / 6.2% (n=80), retention 0.864 / 0.848 / 0.864 / 0.848 / 0.848 / 0.833 "
+        "(n=66); only 1.0 and 1.1 reach 0.85 retention, 1.1's compliance is within one paired SE (0.020) of "
+        "1.0's and it loops 3.3 points less (one paired SE 0.008). Before: none (1.0)",
     },
     "steer_target": {
         "value": "STEER_GATE_SHARE x the over-refusal gate (0.8 x 10% = 8%)",

@@ -157,6 +157,9 @@ def _steering(steer: dict[str, Any]) -> str:
         if cal.get("held"):
             band = float(cal.get("tolerance", 0))
             text += f"; within {band:.1%} of the target (the measurement's noise), so left as trained"
+    penalty = steer.get("repetition_penalty")
+    if penalty not in (None, 1.0):
+        text += f"; ships with repetition penalty {penalty} in its generation config (against loops)"
     return text
 
 

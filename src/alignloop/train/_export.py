@@ -112,3 +112,26 @@ def merge_adapter(
     model = PeftModel.from_pretrained(load_causal_lm(base_path), str(a))
     tok = load_tokenizer(str(a)) if (a / "tokenizer_config.json").exists() else load_tokenizer(base_path)
     return save_merged(model, tok, out_dir, scale=scale)
+
+
+def set_decoding_defaults(model_dir: str | os.PathLike[str], **values: Any) -> dict[str, Any]:
+    """Write ``values`` (e.g. ``repetition_penalty=1.1``) into ``model_dir``'s ``generation_config.json``.
+
+    transformers' ``generate`` and vLLM read this file for any setting a caller leaves unset, so a
+    decoding default chosen for a model travels with it to every user. A value of None removes the key.
+    The file is replaced atomically (never written through, in case it is a hard link). Returns the
+    resulting config.
+    """
+    import json
+
+    path = Path(model_dir) / "generation_config.json"
+    cfg: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    for k, v in values.items():
+        if v is None:
+            cfg.pop(k, None)
+        else:
+            cfg[k] = v
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return cfg
