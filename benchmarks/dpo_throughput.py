@@ -12,10 +12,11 @@ once per reply); the gap to ``alignloop train_dpo`` is what shared-prompt packin
 pairs have replies of near-equal length; ``--data`` reads real ones (a loop's ``data/pairs.jsonl``).
 
 Each figure is the wall time from loading the model to the end of training (tokenising, reference
-log-probs and the training loop; imports excluded), divided by the pairs trained. Pairs whose prompt
-``train_dpo`` would drop as too long for max length 128 are left out before timing, so every config
-trains the same pairs (TRL would otherwise train on them cut, and alignloop's time would be divided
-by pairs it never trained).
+log-probs and the training loop), divided by the pairs trained. Imports and the CPU kernels' first-call
+set-up are paid by a warm-up pass before anything is timed (since 2026-12-07; before, TRL ran first
+and paid them). Pairs whose prompt ``train_dpo`` would drop as too long for max length 128 are left out
+before timing, so every config trains the same pairs (TRL would otherwise train on them cut, and
+alignloop's time would be divided by pairs it never trained).
 """
 
 from __future__ import annotations
@@ -109,6 +110,24 @@ def _trl(pairs: list[dict[str, Any]], out: str, tuned: bool) -> float:
     return time.perf_counter() - t0
 
 
+def _warm_up() -> None:
+    """Import TRL and PEFT and run one forward and backward pass before anything is timed.
+
+    Whichever config ran first used to pay the imports and the CPU kernels' first-call set-up; that
+    was TRL, so up to 2026-12-07 its seconds per pair carried a few seconds that alignloop's did not.
+    """
+    import peft  # noqa: F401
+    import torch
+    import trl  # noqa: F401
+    from transformers import AutoModelForCausalLM
+
+    from alignloop.models import embedded_model_dir
+
+    model = AutoModelForCausalLM.from_pretrained(str(embedded_model_dir()))
+    ids = torch.randint(10, 1000, (2, 64))
+    model(input_ids=ids, labels=ids).loss.backward()
+
+
 def _alignloop(pairs: list[dict[str, Any]], out: str, pack: bool = True) -> float:
     from alignloop.train import TrainSettings, train_dpo
 
@@ -129,6 +148,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(a.threads)
+    _warm_up()
     pairs = _file_pairs(a.data, a.pairs) if a.data else _pairs(a.pairs)
     kept = _kept(pairs)
     if len(kept) < len(pairs):

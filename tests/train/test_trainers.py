@@ -278,15 +278,31 @@ def test_compact_lm_head_scores_the_same_log_probs_on_cpu(tiny_model_dir: Path) 
     labels[:, :5] = -100  # the prompt part
     original = trl_utils._use_triton
     try:
-        trl_utils._use_triton = lambda device: False  # TRL's own CPU path: score every position
+        trl_utils._use_triton = every = lambda device: False  # TRL's own CPU path: score every position
         full = model(input_ids=ids, labels=labels, fused_lm_head=True).log_probs
-        assert compact_lm_head_on_cpu()
-        assert trl_utils._use_triton(torch.device("cpu"))
-        compact = model(input_ids=ids, labels=labels, fused_lm_head=True).log_probs
+        with compact_lm_head_on_cpu() as applied:
+            assert applied and trl_utils._use_triton(torch.device("cpu"))
+            with compact_lm_head_on_cpu():  # nested: still on, and the outer block restores
+                pass
+            assert trl_utils._use_triton(torch.device("cpu"))
+            compact = model(input_ids=ids, labels=labels, fused_lm_head=True).log_probs
+        assert trl_utils._use_triton is every  # scoped: TRL outside alignloop keeps its own behaviour
     finally:
         trl_utils._use_triton = original
     torch.testing.assert_close(compact, full)
     assert (compact[:, :4] == 0).all() and (compact[:, 5:] != 0).all()
+
+
+def test_training_leaves_trl_as_it_found_it(tiny_model_dir: Path, tmp_path: Path, make_pairs: Any) -> None:
+    """A TRL trainer run after alignloop's in the same process gets TRL's own head, not alignloop's switch."""
+    from trl.trainer import utils as trl_utils
+
+    from alignloop.train import TrainSettings, train_dpo
+
+    before = trl_utils._use_triton
+    s = TrainSettings(batch_size=2, max_steps=1, save_steps=10)
+    train_dpo(str(tiny_model_dir), make_pairs(4), tmp_path / "dpo", s, merge=False)
+    assert trl_utils._use_triton is before
 
 
 def test_dpo_scores_reference_batches_in_length_order(

@@ -74,20 +74,23 @@ class TrainerSetup:
         """Build a TRL causal-LM trainer the way every alignloop trainer does, then :func:`run_trainer`.
 
         The model loads in this hardware's dtype with LoRA from the settings, and trains on ``rows``
-        saved under ``OUT/dataset``; ``trainer_kw`` carries trainer-specific arguments (e.g. GRPO's
+        saved under ``OUT/dataset``, with TRL's fused head scoring completion tokens only on a CPU
+        (``compact_lm_head_on_cpu``); ``trainer_kw`` carries trainer-specific arguments (e.g. GRPO's
         ``reward_funcs``).
         """
-        from alignloop.train._common import load_causal_lm, lora_config
+        from alignloop.train._common import compact_lm_head_on_cpu, load_causal_lm, lora_config
 
-        trainer = trainer_cls(
-            model=load_causal_lm(self.model_path),
-            args=args,
-            train_dataset=shared_dataset(rows, self.output_dir, args),
-            processing_class=self.tokenizer,
-            peft_config=lora_config(self.settings),
-            **trainer_kw,
-        )
-        return self.run(trainer, kind, rows=len(rows), dropped=dropped)
+        # the constructor runs DPO's precomputed reference pass, so it is inside the block too
+        with compact_lm_head_on_cpu():
+            trainer = trainer_cls(
+                model=load_causal_lm(self.model_path),
+                args=args,
+                train_dataset=shared_dataset(rows, self.output_dir, args),
+                processing_class=self.tokenizer,
+                peft_config=lora_config(self.settings),
+                **trainer_kw,
+            )
+            return self.run(trainer, kind, rows=len(rows), dropped=dropped)
 
     def run(
         self,
