@@ -118,9 +118,7 @@ def candidate(run: Path, work: Path, knob: str, value: float, lc: Any, judge: An
 def steer_and_eval(adapter: Path, pairs: Path, d: Path, p: Any, lc: Any, judge: Any) -> Path:
     """Merge ``adapter`` at ``p``'s scale, steer with the loop's own steering (calibrated on ``pairs``) and
     evaluate on dev into ``d/eval_dev``; each step is skipped when its output exists. Returns the steered folder."""
-    from alignloop.evals import evaluate, resolve_suites
     from alignloop.loop._builtin import steer_model
-    from alignloop.models import load_model
     from alignloop.train._export import merge_adapter
 
     merged, steered = d / "merged", d / "steered"
@@ -133,17 +131,27 @@ def steer_and_eval(adapter: Path, pairs: Path, d: Path, p: Any, lc: Any, judge: 
         if res is None:
             raise SystemExit(f"{pairs} leaves no borderline train prompt to calibrate on")
         (d / "steer.json").write_text(json.dumps(res.to_dict(), indent=1, default=str))
+    eval_dev(steered, d, lc, judge, p.eval_tokens)
+    return steered
+
+
+def eval_dev(model: Path, d: Path, lc: Any, judge: Any, tokens: int) -> None:
+    """The dev evals every candidate gets (``SUITES``, the base model as the helpfulness reference) into
+    ``d/eval_dev``; skipped when they exist."""
+    from alignloop.evals import evaluate, resolve_suites
+    from alignloop.models import load_model
+
     if not (d / "eval_dev" / "summary.json").exists():
+        dev = resolve_suites(list(SUITES), split="dev")
         evaluate(
-            load_model(str(steered)),
+            load_model(str(model)),
             lc,
-            resolve_suites(list(SUITES), split="dev"),
+            dev,
             d / "eval_dev",
             [judge],
-            max_new_tokens=p.eval_tokens,
+            max_new_tokens=tokens,
             reference=load_model("default"),
         )
-    return steered
 
 
 def _rows(d: Path) -> list[dict[str, Any]]:

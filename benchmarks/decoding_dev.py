@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from refusal_wording_dev import HARMFUL, choose, measures
+from choose_on_dev import eval_dev
+from refusal_wording_dev import cells, choose, eval_train, measures
 
 VALUES = (1.0, 1.05, 1.1, 1.15, 1.2, 1.3)
 
@@ -74,28 +75,11 @@ def candidate_model(model: Path, d: Path, value: float) -> Path:
 
 def evaluate_candidate(model: Path, d: Path, lc: Any, judge: Any) -> None:
     """Dev evals as ``choose_on_dev.py`` runs them, then the harmful train prompts (for L)."""
-    from alignloop.evals import evaluate, resolve_suites
     from alignloop.loop import PRESETS
-    from alignloop.models import load_model
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    from choose_on_dev import SUITES
 
     tokens = PRESETS["default"].eval_tokens
-    if not (d / "eval_dev" / "summary.json").exists():
-        dev = resolve_suites(list(SUITES), split="dev")
-        evaluate(
-            load_model(str(model)),
-            lc,
-            dev,
-            d / "eval_dev",
-            [judge],
-            max_new_tokens=tokens,
-            reference=load_model("default"),
-        )
-    if not (d / "eval_train" / "summary.json").exists():
-        train = resolve_suites(list(HARMFUL), split="train")
-        evaluate(load_model(str(model)), lc, train, d / "eval_train", [judge], max_new_tokens=tokens)
+    eval_dev(model, d, lc, judge, tokens)
+    eval_train(model, d, lc, judge, tokens)
 
 
 def main() -> int:
@@ -126,10 +110,7 @@ def main() -> int:
     print("\n| repetition penalty | H pooled dev (n) | over-refusal (n) | retention (n) | loops L (n) |")
     print("|---|---|---|---|---|")
     for s, m in got.items():
-        print(
-            f"| {s[2:]} | {m['H']:.3f} ({m['n_H']}) | {m['O']:.1%} ({m['n_O']}) | {m['R']:.3f} ({m['n_R']}) "
-            f"| {m['L']:.3f} ({m['n_L']}) |"
-        )
+        print(f"| {s[2:]} | {cells(m)} |")
     win, why = choose(got, name(1.0), a.work)
     print("\n" + "\n".join(why) + f"\nchosen: {win[2:]}")
     out = {"values": values, "chosen": float(win[2:]), "why": why, "measures": got}

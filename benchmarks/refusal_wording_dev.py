@@ -88,15 +88,28 @@ def train_candidate(run: Path, d: Path, cfile: Path | None, p: Any = None) -> Pa
 
 def evaluate_candidate(adapter: Path, pairs: Path, d: Path, lc: Any, judge: Any) -> None:
     """Merge, steer and evaluate on dev as ``choose_on_dev.py`` does, then on the harmful train prompts."""
-    from alignloop.evals import evaluate, resolve_suites
     from alignloop.loop import PRESETS
-    from alignloop.models import load_model
 
     p = PRESETS["default"]
-    steered = steer_and_eval(adapter, pairs, d, p, lc, judge)
+    eval_train(steer_and_eval(adapter, pairs, d, p, lc, judge), d, lc, judge, p.eval_tokens)
+
+
+def eval_train(model: Path, d: Path, lc: Any, judge: Any, tokens: int) -> None:
+    """Every harmful train prompt (ours and the external sources') into ``d/eval_train``, for L; skipped
+    when it exists."""
+    from alignloop.evals import evaluate, resolve_suites
+    from alignloop.models import load_model
+
     if not (d / "eval_train" / "summary.json").exists():
         train = resolve_suites(list(HARMFUL), split="train")
-        evaluate(load_model(str(steered)), lc, train, d / "eval_train", [judge], max_new_tokens=p.eval_tokens)
+        evaluate(load_model(str(model)), lc, train, d / "eval_train", [judge], max_new_tokens=tokens)
+
+
+def cells(m: dict[str, Any]) -> str:
+    """One candidate's H, O, R and L table cells."""
+    return (
+        f"{m['H']:.3f} ({m['n_H']}) | {m['O']:.1%} ({m['n_O']}) | {m['R']:.3f} ({m['n_R']}) | {m['L']:.3f} ({m['n_L']})"
+    )
 
 
 def loops(d: Path) -> dict[str, int]:
@@ -180,10 +193,7 @@ def main() -> int:
     print("\n| text | steer alpha | H pooled dev (n) | over-refusal (n) | retention (n) | loops L (n) |")
     print("|---|---|---|---|---|---|")
     for s, m in got.items():
-        print(
-            f"| {s} | {m['steer_alpha']:+.2f} | {m['H']:.3f} ({m['n_H']}) | {m['O']:.1%} ({m['n_O']}) "
-            f"| {m['R']:.3f} ({m['n_R']}) | {m['L']:.3f} ({m['n_L']}) |"
-        )
+        print(f"| {s} | {m['steer_alpha']:+.2f} | {cells(m)} |")
     win, why = choose(got, current, a.work)
     print("\n" + "\n".join(why) + f"\nchosen: {win}")
     out = {"category": a.category, "texts": texts, "current": current, "chosen": win, "why": why, "measures": got}
