@@ -25,6 +25,7 @@ alignloop's time would be divided by pairs it never trained).
 from __future__ import annotations
 
 import argparse
+import functools
 import tempfile
 import time
 from collections.abc import Callable
@@ -183,7 +184,7 @@ def main() -> None:
             timed("trl_default (bf16 + checkpointing)", lambda: _trl(few, str(Path(tmp) / "d"), False), len(few))
         timed("trl_tuned (fp32, no checkpointing)", lambda: _trl(pairs, str(Path(tmp) / "t"), True), len(pairs))
         if not a.skip_precompute:
-            run_p = lambda: _trl(pairs, str(Path(tmp) / "p"), True, precompute=True)  # noqa: E731
+            run_p = functools.partial(_trl, pairs, str(Path(tmp) / "p"), True, precompute=True)
             timed("trl_tuned + precomputed reference", run_p, len(pairs))
         # the whole train_dpo call: data checks, tokenising, reference log-probs, training, adapter save
         timed("alignloop train_dpo --no-pack", lambda: _alignloop(pairs, str(Path(tmp) / "n"), False), len(pairs))

@@ -33,7 +33,7 @@ CONTEXT_GRID = (0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
 
 
 def _blocked(decisions: list[Any]) -> np.ndarray:
-    return np.array([str(getattr(d.action, "value", d.action)) == "block" for d in decisions])
+    return np.array([d.action == "block" for d in decisions])  # Action is a str enum
 
 
 def _line(name: str, stopped: np.ndarray, harm: np.ndarray) -> str:
@@ -44,12 +44,12 @@ def _line(name: str, stopped: np.ndarray, harm: np.ndarray) -> str:
     )
 
 
-def _hard_safe_bands(threshold: float) -> None:
-    from alignloop.guard import DEFAULT_SOURCES, load_classifier, read_sources, shipped_model_dir
+def _hard_safe_bands(clf: Any, threshold: float) -> None:
+    from alignloop.guard import DEFAULT_SOURCES, read_sources
 
     _, rows = read_sources(list(DEFAULT_SOURCES))
     dev = [r for r in rows if r.split_name == "dev" and r.unsafe is not None]
-    s = load_classifier(str(shipped_model_dir())).scores([r.text for r in dev]).unsafe
+    s = clf.scores([r.text for r in dev]).unsafe
     y = np.array([r.unsafe for r in dev])
     hard = np.array([r.hard for r in dev])
     print(f"\nthe guard's dev rows with an input score in [low, {threshold:.3f}): would be blocked at the input")
@@ -104,7 +104,7 @@ def main() -> None:
         th[PARAMS_KEY] = t
         print(_line(f"  {t:.2f}", in_block | _blocked(guard.check_outputs(prompts, replies)) | refused, harm))
     th[PARAMS_KEY] = t_ctx
-    _hard_safe_bands(t_in)
+    _hard_safe_bands(guard.classifier, t_in)
 
 
 if __name__ == "__main__":

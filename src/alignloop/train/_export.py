@@ -124,6 +124,8 @@ def set_decoding_defaults(model_dir: str | os.PathLike[str], **values: Any) -> d
     """
     import json
 
+    from alignloop._util.atomic import write_text_atomic
+
     path = Path(model_dir) / "generation_config.json"
     cfg: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     for k, v in values.items():
@@ -131,7 +133,5 @@ def set_decoding_defaults(model_dir: str | os.PathLike[str], **values: Any) -> d
             cfg.pop(k, None)
         else:
             cfg[k] = v
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     return cfg
