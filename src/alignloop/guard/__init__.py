@@ -32,11 +32,13 @@ from alignloop.guard._refusal import RefusalDetector
 from alignloop.guard._registry import DETECTORS
 from alignloop.guard._sources import (
     DEFAULT_SOURCES,
+    DEV_ONLY_SOURCES,
     EXCLUDED_BENCHMARKS,
     SOURCES,
     HfMapping,
     Row,
     SourceInfo,
+    held_out_only,
     read_sources,
 )
 from alignloop.guard._stream import StreamingChecker
@@ -46,6 +48,7 @@ from alignloop.guard._verdict import JUDGES, Judge, KeywordJudge, Verdict, decli
 __all__ = [
     "DEFAULT_SOURCES",
     "DETECTORS",
+    "DEV_ONLY_SOURCES",
     "EXCLUDED_BENCHMARKS",
     "JUDGES",
     "SOURCES",
@@ -78,6 +81,7 @@ __all__ = [
     "default_artifact",
     "default_embedder",
     "default_judge",
+    "held_out_only",
     "is_degenerate",
     "is_loop",
     "load_classifier",
