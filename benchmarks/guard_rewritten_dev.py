@@ -42,12 +42,17 @@ MAX_HARD_RISE = 0.01
 MAX_OTHER_F1_LOSS = 0.01
 
 
-def _scores(folder: Path, rows: list[Any], lc: Any, texts: list[str] | None = None) -> np.ndarray:
+def _input_check(folder: Path, lc: Any) -> Any:
+    """The classifier in ``folder`` as the guard's category input check, alone (no heads, no restating)."""
     from alignloop.guard import Guard
     from alignloop.guard._artifact import default_artifact
 
-    g = Guard(lc, default_artifact(lc), classifier=folder, with_heads=False, plain_tense=False, detectors=["category"])
-    return np.array([d.score for d in g.check_inputs(texts if texts is not None else [r.text for r in rows])])
+    art = default_artifact(lc)
+    return Guard(lc, art, classifier=folder, with_heads=False, plain_tense=False, detectors=["category"])
+
+
+def _scores(guard: Any, texts: list[str]) -> np.ndarray:
+    return np.array([d.score for d in guard.check_inputs(texts)])
 
 
 def _at_cap(s: np.ndarray, y: np.ndarray, hard: np.ndarray) -> dict[str, float]:
@@ -68,7 +73,7 @@ def compare(baseline: Path, candidate: Path, rows: list[Any], lc: Any) -> dict[s
     new = np.array([r.source == "rewritten" for r in dev])
     out = {}
     for name, folder in (("baseline", baseline), ("candidate", candidate)):
-        s = _scores(folder, dev, lc)
+        s = _scores(_input_check(folder, lc), [r.text for r in dev])
         m = _at_cap(s, y, hard)
         other = _at_cap(s[~new], y[~new], hard[~new])
         part = binary_metrics(s[new], y[new], m["threshold"]) if new.any() else {}
@@ -103,10 +108,11 @@ def _tense_decision(baseline: Path, rows: list[Any], lc: Any) -> str:
 def _public(folder: Path, threshold: float, lc: Any) -> dict[str, float]:
     from alignloop.guard._sources import benchmark_texts
 
+    guard = _input_check(folder, lc)
     out = {}
     for name, texts in benchmark_texts().items():
         if name.startswith(("HarmBench", "JailbreakBench", "AdvBench")):
-            out[name] = round(float((_scores(folder, [], lc, texts) >= threshold).mean()), 3)
+            out[name] = round(float((_scores(guard, texts) >= threshold).mean()), 3)
     return out
 
 

@@ -129,9 +129,11 @@ def reframed_from(row_id: str) -> str | None:
     return row_id.removeprefix(REFRAMED_PREFIX).rsplit("-", 1)[0]
 
 
-def reframe(
-    requests: list[tuple[str, str, int, str | None, str, bool]], spec: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
+Request = tuple[str, str, int, str | None, str, bool]
+"""A labelled one-line request: (id, text, unsafe, category, split, hard)."""
+
+
+def reframe(requests: list[Request], spec: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One past and one future framing of each request whose verb phrase :func:`verb_phrase` finds.
 
     ``requests``: ``(id, text, unsafe, category, split, hard)``. Each output keeps the label, category,

@@ -32,6 +32,7 @@ from typing import Any
 
 from alignloop._util.hashing import sha256_json
 from alignloop._util.paths import cache_dir
+from alignloop.guard._framed import Request, verb_phrase
 
 VERSION = 1
 """Bump when the prompt, the filter or the sampling changes: the cache key includes it."""
@@ -166,13 +167,11 @@ class _Sampler:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         from alignloop.models._embedded import embedded_model_dir
+        from alignloop.models._hf import prepare_tokenizer
 
         folder = embedded_model_dir()
         self.torch = torch
-        self.tok = AutoTokenizer.from_pretrained(folder)
-        self.tok.padding_side = "left"
-        if self.tok.pad_token is None:
-            self.tok.pad_token = self.tok.eos_token
+        self.tok = prepare_tokenizer(AutoTokenizer.from_pretrained(folder))
         self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
 
     def __call__(self, prompts: list[str], seed: int) -> list[str]:
@@ -245,18 +244,12 @@ def _append(path: Path, lines: list[str]) -> None:
         os.fsync(f.fileno())
 
 
-Request = tuple[str, str, int, str | None, str, bool]
-"""(id, text, unsafe, category, split, hard)."""
-
-
 def rewritten_rows(requests: Sequence[Request], say: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """The kept rewrites of ``requests`` ((id, text, unsafe, category, split, hard)) as row dicts.
 
     Each keeps its request's label, category, split and ``hard`` flag; requests whose verb phrase
     :func:`._framed.verb_phrase` cannot lift out are skipped, as in ``reframed``.
     """
-    from alignloop.guard._framed import verb_phrase
-
     meta = {}
     for rid, text, unsafe, cat, split, hard in requests:
         vp = verb_phrase(text)
@@ -268,7 +261,14 @@ def rewritten_rows(requests: Sequence[Request], say: Callable[[str], None] | Non
         vp, unsafe, cat, split, hard = meta[rid]
         if not keep(vp, text, tense):
             continue  # cached under a looser filter
-
-        row = {"id": f"rewritten-{rid}-{tense}", "text": text, "unsafe": unsafe, "category": cat, "split": split}
-        out.append(row | {"hard": hard})
+        out.append(
+            {
+                "id": f"rewritten-{rid}-{tense}",
+                "text": text,
+                "unsafe": unsafe,
+                "category": cat,
+                "split": split,
+                "hard": hard,
+            }
+        )
     return out

@@ -22,13 +22,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from alignloop._util.errors import UserError
 from alignloop._util.registry import Registry
 from alignloop.data import split_of
+
+if TYPE_CHECKING:
+    from alignloop.guard._framed import Request
 
 ALLOWED_LICENCES = frozenset(
     {"Apache-2.0", "MIT", "CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "BSD-3-Clause", "ours", "user-supplied"}
@@ -504,9 +507,9 @@ def _reframed() -> Source:
     return Source(info, read)
 
 
-def _reframe_requests() -> list[tuple[str, str, int, str | None, str, bool]]:
+def _reframe_requests() -> list[Request]:
     """The one-line labelled requests that ``reframed`` and ``rewritten`` ask in other tenses."""
-    requests = []
+    requests: list[Request] = []
     for name in _REFRAMED_FROM:
         pkg = PACKAGE_OF.get(name)
         if pkg and not package_available(pkg):
