@@ -16,10 +16,13 @@ The rule, written before any candidate was built (2026-12-07, sixth session):
   the new rows must not be bought on the rest.
 
 The second decision, written 2026-12-07 (seventh session) before the enlarged dev rows were generated:
-the first one rested on 90 ``rewritten`` dev rows (42 harmful), where the candidate's gain was one row. The
-``rewritten`` dev rows now also hold the extra pass (``guard/_rewritten.py``: more samples per dev request,
-a second set of examples in other shapes), so the decision has more rows to stand on. Same rule, same four
-checks and limits, unchanged; baseline the shipped (sixth) build; candidate the sixth build's recipe with
+the first one rested on 90 ``rewritten`` dev rows (42 harmful), where the candidate's gain was one row.
+The ``rewritten`` dev rows now also hold the extra pass (``guard/_rewritten.py``: more samples per dev
+request, a second set of examples in other shapes), so the decision has more rows to stand on; and every
+harmful ``rewritten`` dev row was read by hand before any classifier scored it
+(``guard/data/rewritten_labels.yaml``, ``scripts/label_rewritten.py``: of 147, 73 still ask for the harm,
+37 no longer do and become safe rows, 37 garbled ones are left out). Same rule, same four checks and
+limits, unchanged; baseline the shipped (sixth) build; candidate the sixth build's recipe with
 ``rewritten``'s train rows added (the same train rows as the first candidate; its epochs chosen by the
 build on the enlarged dev). In honesty: the first candidate's public numbers were seen after the first
 decision; this second decision is taken once, and what it says stands for this round.
