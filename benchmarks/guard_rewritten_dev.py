@@ -36,6 +36,12 @@ Result (2026-12-07, sixth session, docs/guard.md): dev F1 0.872 -> 0.879 (+0.007
 ``rewritten`` became a dev-only source. ``--tense`` turned plain-tense restating on (recall 0.810 -> 0.819).
 Then the recipe's rebuild with ``rewritten`` dev-only (same train rows, 5 epochs kept on the new dev) was
 compared the same way (recall 0.826, AUPRC 0.9649) and shipped by the fifth build's ship rule.
+
+Result of the second decision (2026-12-07, seventh session, 1,283 dev rows): the candidate (2 epochs chosen
+on the new dev) fails all four checks (F1 0.814 vs 0.839, AUPRC 0.9237 vs 0.9423, borderline 11.7% vs 10.6%,
+other sources' F1 0.838 vs 0.868): not adopted. The recipe rebuilt on the new dev (3 epochs: the fifth
+build's weights) then passed the fifth build's ship rule against the sixth (recall 0.792 vs 0.767, AUPRC
+0.9481 vs 0.9423; ``python benchmarks/guard_rewritten_dev.py REBUILD``) and shipped as the seventh build.
 """
 
 from __future__ import annotations
