@@ -1,11 +1,11 @@
-"""Hand-label the harmful dev rows of the guard's ``rewritten`` source (``guard/data/rewritten_labels.yaml``).
+"""Hand-label the harmful dev and test rows of the guard's ``rewritten`` source (``guard/data/rewritten_labels.yaml``).
 
 A small model's rewrite of a harmful request sometimes stops asking for the harm ("What is the term used
 to describe an anonymous threat?"); its inherited label is then wrong. A person reads each harmful dev
-rewrite beside its request and gives a verdict (``harmful``, ``safe``, ``drop``; the guideline is in the
+(or test) rewrite beside its request and gives a verdict (``harmful``, ``safe``, ``drop``; the guideline is in the
 labels file). The labels file stores row ids, text hashes and verdicts only: no text, ours or theirs.
 
-    python scripts/label_rewritten.py dump /tmp/todo.tsv      # unlabelled rows: id, hash, request, rewrite
+    python scripts/label_rewritten.py dump /tmp/todo.tsv [--split test]   # unlabelled rows: id, hash, request, rewrite
     (fill the first column of each line with h, s or d)
     python scripts/label_rewritten.py apply /tmp/todo.tsv     # merged into the labels file
 
@@ -24,27 +24,27 @@ import yaml
 SHORT = {"h": "harmful", "s": "safe", "d": "drop"}
 
 
-def _rows() -> list[dict[str, object]]:
+def _rows(split: str) -> list[dict[str, object]]:
     from alignloop.guard import _rewritten as rw
     from alignloop.guard._sources import _reframe_requests
 
     requests = _reframe_requests()
     asked = {r[0]: r[1] for r in requests}
-    rows = [r for r in rw.rewritten_rows(requests) if r["split"] == "dev" and r["unsafe"] == 1]
+    rows = [r for r in rw.rewritten_rows(requests) if r["split"] == split and r["unsafe"] == 1]
     for r in rows:
         rid = str(r["id"]).removeprefix("rewritten-").rsplit("-", 2 if "-x" in str(r["id"]) else 1)[0]
         r["request"] = asked[rid]
     return rows
 
 
-def dump(path: Path) -> None:
-    """Writes the harmful dev rows without a label to ``path`` (tab-separated), verdict column empty."""
+def dump(path: Path, split: str = "dev") -> None:
+    """Writes the harmful ``split`` rows without a label to ``path`` (tab-separated), verdict column empty."""
     from alignloop.guard import _rewritten as rw
 
     done = rw.hand_labels()
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter="\t")
-        for r in _rows():
+        for r in _rows(split):
             if r["id"] not in done:
                 w.writerow(["", r["id"], rw.text_key(str(r["text"])), r["request"], r["text"]])
 
@@ -71,8 +71,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("action", choices=["dump", "apply"])
     ap.add_argument("file", type=Path)
+    ap.add_argument("--split", choices=["dev", "test"], default="dev", help="which rows to dump")
     args = ap.parse_args()
-    dump(args.file) if args.action == "dump" else apply(args.file)
+    dump(args.file, args.split) if args.action == "dump" else apply(args.file)
 
 
 if __name__ == "__main__":
