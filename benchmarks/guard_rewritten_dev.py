@@ -27,6 +27,15 @@ limits, unchanged; baseline the shipped (sixth) build; candidate the sixth build
 build on the enlarged dev). In honesty: the first candidate's public numbers were seen after the first
 decision; this second decision is taken once, and what it says stands for this round.
 
+The third decision, written 2026-12-07 (seventh session, after the seventh build shipped), before any train
+rewrite was read: the second candidate trained on the 360 train rewrites with their inherited labels, and by
+the dev reading about four harmful-labelled rewrites in ten no longer ask for harm, which teaches the model to
+flag safe questions about harmful topics: the very rows the second decision turned on. The third candidate is
+the recipe plus the train rewrites *with our hand labels* (every harmful train rewrite read beside its request,
+blind to any score, by the labels file's guideline). Same four checks and limits, on the same 1,283 dev rows,
+against the shipped (seventh) build; if adopted, it ships only by the ship rule in ``guard/_ship.py`` (the
+recall gain's bootstrap interval above zero) against the seventh. Taken once.
+
 Run: python benchmarks/guard_rewritten_dev.py CANDIDATE [--baseline DIR] [--tense] [--public]
 (``--tense`` also decides plain-tense restating on the baseline by the build's rule, on a copy.)
 A candidate is built with ``rewritten`` added to ``DEFAULT_SOURCES`` and ``alignloop guard train

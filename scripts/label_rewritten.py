@@ -1,11 +1,11 @@
-"""Hand-label the harmful dev and test rows of the guard's ``rewritten`` source (``guard/data/rewritten_labels.yaml``).
+"""Hand-label the harmful rows of the guard's ``rewritten`` source (``guard/data/rewritten_labels.yaml``).
 
 A small model's rewrite of a harmful request sometimes stops asking for the harm ("What is the term used
 to describe an anonymous threat?"); its inherited label is then wrong. A person reads each harmful dev
 (or test) rewrite beside its request and gives a verdict (``harmful``, ``safe``, ``drop``; the guideline is in the
 labels file). The labels file stores row ids, text hashes and verdicts only: no text, ours or theirs.
 
-    python scripts/label_rewritten.py dump /tmp/todo.tsv [--split test]   # unlabelled rows: id, hash, request, rewrite
+    python scripts/label_rewritten.py dump /tmp/todo.tsv [--split train|test]   # unlabelled rows: id, hash, request, rewrite
     (fill the first column of each line with h, s or d)
     python scripts/label_rewritten.py apply /tmp/todo.tsv     # merged into the labels file
 
@@ -71,7 +71,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("action", choices=["dump", "apply"])
     ap.add_argument("file", type=Path)
-    ap.add_argument("--split", choices=["dev", "test"], default="dev", help="which rows to dump")
+    ap.add_argument("--split", choices=["train", "dev", "test"], default="dev", help="which rows to dump")
     args = ap.parse_args()
     dump(args.file, args.split) if args.action == "dump" else apply(args.file)
 
