@@ -5,7 +5,7 @@ to describe an anonymous threat?"); its inherited label is then wrong. A person 
 (or test) rewrite beside its request and gives a verdict (``harmful``, ``safe``, ``drop``; the guideline is in the
 labels file). The labels file stores row ids, text hashes and verdicts only: no text, ours or theirs.
 
-    python scripts/label_rewritten.py dump /tmp/todo.tsv [--split train|test]   # unlabelled rows: id, hash, request, rewrite
+    python scripts/label_rewritten.py dump /tmp/todo.tsv [--split train|test]  # id, hash, request, rewrite
     (fill the first column of each line with h, s or d)
     python scripts/label_rewritten.py apply /tmp/todo.tsv     # merged into the labels file
 

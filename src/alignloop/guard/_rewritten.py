@@ -37,7 +37,7 @@ from alignloop._util.paths import cache_dir
 from alignloop.guard._framed import Request, verb_phrase
 
 LABELS_FILE = Path(__file__).parent / "data" / "rewritten_labels.yaml"
-"""Our hand labels of the harmful dev and test rewrites, by row id and text hash (no text is stored)."""
+"""Our hand labels of the harmful rewrites (train, dev and test), by row id and text hash (no text is stored)."""
 VERSION = 1
 """Bump when the prompt, the filter or the sampling changes: the cache key includes it."""
 ATTEMPTS = 4

@@ -557,7 +557,7 @@ DEFAULT_SOURCES = (
 """What the shipped model trains on (package sources are skipped when their package is missing)."""
 DEV_ONLY_SOURCES = ("rewritten",)
 """Sources whose dev and test rows join the shipped build's dev and test splits but whose train rows are
-left out: training on ``rewritten`` was measured twice and not adopted (``benchmarks/guard_rewritten_dev.py``),
+left out: training on ``rewritten`` was measured three times and not adopted (``benchmarks/guard_rewritten_dev.py``),
 while its dev rows are the only tense phrasing on dev that we did not write (docs/guard.md)."""
 
 
