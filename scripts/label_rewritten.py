@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 from pathlib import Path
 
 import yaml
@@ -51,19 +52,25 @@ def dump(path: Path, split: str = "dev") -> None:
 
 def apply(path: Path) -> None:
     """Merges the verdicts of ``path`` into the labels file (ids, hashes and verdicts only)."""
+    from alignloop._util.atomic import write_text_atomic
     from alignloop.guard import _rewritten as rw
 
     data = yaml.safe_load(rw.LABELS_FILE.read_text(encoding="utf-8")) if rw.LABELS_FILE.exists() else None
     labels = {x["id"]: x for x in (data or {}).get("labels") or []}
     with path.open(encoding="utf-8", newline="") as f:
-        for verdict, rid, sha, *_ in csv.reader(f, delimiter="\t"):
-            if verdict.strip():
-                labels[rid] = {"id": rid, "sha": sha, "verdict": SHORT[verdict.strip().lower()[0]]}
+        for n, (verdict, rid, sha, *_) in enumerate(csv.reader(f, delimiter="\t"), 1):
+            letter = verdict.strip().lower()[:1]
+            if letter and letter not in SHORT:
+                # nothing is written: a typo must not leave half the file merged
+                print(f"{path}:{n}: verdict {verdict!r} is not h, s or d; fix it and apply again", file=sys.stderr)
+                raise SystemExit(2)
+            if letter:
+                labels[rid] = {"id": rid, "sha": sha, "verdict": SHORT[letter]}
     head = rw.LABELS_FILE.read_text(encoding="utf-8").split("labels:")[0] if rw.LABELS_FILE.exists() else ""
     body = "".join(
         f"  - {{id: {x['id']}, sha: '{x['sha']}', verdict: {x['verdict']}}}\n" for _, x in sorted(labels.items())
     )
-    rw.LABELS_FILE.write_text(head + "labels:\n" + body, encoding="utf-8")
+    write_text_atomic(rw.LABELS_FILE, head + "labels:\n" + body)
     print(f"{len(labels)} labels in {rw.LABELS_FILE}")
 
 

@@ -225,6 +225,18 @@ class _Sampler:
 Sample = Callable[[list[str], int], list[str]]
 
 
+class _LazySampler:
+    """The embedded model, loaded on the first batch that needs it and shared by both passes."""
+
+    def __init__(self) -> None:
+        self._sampler: _Sampler | None = None
+
+    def __call__(self, prompts: list[str], seed: int) -> list[str]:
+        if self._sampler is None:
+            self._sampler = _Sampler()
+        return self._sampler(prompts, seed)
+
+
 class _Round:
     """One sampling round over some jobs, appended to a cache file batch by batch."""
 
@@ -232,12 +244,10 @@ class _Round:
         self.path = path
         self.by_id = {rid: (vp, split) for rid, vp, split in requests}
         self.pool = pool  # None: each request's own pool (train or heldout)
-        self.sampler = sampler
+        self.sampler = sampler or _LazySampler()
 
     def run(self, todo: list[Job], attempt: int, say: Callable[[str], None] | None, of: int) -> list[dict[str, Any]]:
         """Samples each job of ``todo`` once; returns the records written (``text`` is None when dropped)."""
-        if self.sampler is None:
-            self.sampler = _Sampler()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         out: list[dict[str, Any]] = []
         for i in range(0, len(todo), BATCH):
@@ -350,8 +360,10 @@ def rewritten_rows(requests: Sequence[Request], say: Callable[[str], None] | Non
         vp = verb_phrase(text)
         if vp is not None:
             meta[rid] = (vp, unsafe, cat, split, hard)
-    got = rewrite([(rid, m[0], m[3]) for rid, m in meta.items()], say=say)
-    extra = rewrite_extra([(rid, m[0], m[3]) for rid, m in meta.items() if m[3] == "dev"], say=say)
+    sampler = _LazySampler()  # one model load for both passes, none when both are cached
+    got = rewrite([(rid, m[0], m[3]) for rid, m in meta.items()], say=say, sampler=sampler)
+    dev = [(rid, m[0], m[3]) for rid, m in meta.items() if m[3] == "dev"]
+    extra = rewrite_extra(dev, say=say, sampler=sampler)
     out = []
     for (rid, tense), text in sorted(got.items()):
         if keep(meta[rid][0], text, tense):  # else cached under a looser filter
