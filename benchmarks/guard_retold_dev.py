@@ -29,6 +29,17 @@ The rule, written 2026-12-07 (eighth session) before any ``retold`` row existed 
      falls by at most 0.01 (a gain in our voice must not be bought on the rest).
 - Taken once; what it says stands for this round.
 
+Result (2026-12-07, eighth session; 1,475 dev rows, 192 of them ``retold``'s): **adopt** (ship rule: recall
+gain at the cap +0.087 [+0.027, +0.151], AUPRC +0.0131; borderline flagged 0.095 -> 0.084; other sources'
+F1 0.854 -> 0.862). The candidate shipped as the eighth build.
+
+The second decision, written the same session before the second round of rows was merged or any build saw
+it: a second round of 240 topics by the same writers (new topics, and shapes less obvious than "how did
+people ... in the 1990s": "what made ... so effective", "which tools did ... rely on", "suppose it is
+2040"), split by topic the same way and appended to the same file. Baseline: the eighth build. Candidate:
+``alignloop guard train --default`` on both rounds' train rows. Dev: as above plus the second round's dev
+rows. The same three checks and limits; taken once.
+
 Run: python benchmarks/guard_retold_dev.py CANDIDATE [--baseline DIR] [--public]
 """
 

@@ -435,37 +435,51 @@ def _bundle() -> Source:
     return Source(SourceInfo("bundle", "alignloop.data seed prompts and injection rows", "ours"), read)
 
 
+def jsonl_rows(path: Path, source: str) -> list[Row]:
+    """Rows of one of our JSONL files (``text``, ``label`` harmful/borderline/safe/injection, optional
+    ``category``, ``id`` and ``split``); a row without an id is named after the file and its line."""
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        o = json.loads(line)
+        lab = o["label"]
+        unsafe = 1 if lab == "harmful" else (None if lab == "injection" else 0)
+        rid = o.get("id") or f"{path.stem}-{n}"
+        cat = o.get("category") if unsafe else None
+        inj, hard = int(lab == "injection"), lab == "borderline"
+        rows.append(Row(rid, o["text"], source, unsafe, cat, inj, hard, o.get("split")))
+    return rows
+
+
 @SOURCES.register("written")
 def _written() -> Source:
     files = sorted(_data_dir().glob("*.jsonl"))
 
     def read() -> list[Row]:
-        rows = []
-        for f in files:
-            for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
-                if not line.strip():
-                    continue
-                o = json.loads(line)
-                lab = o["label"]
-                unsafe = 1 if lab == "harmful" else (None if lab == "injection" else 0)
-                inj = 1 if lab == "injection" else 0
-                rid = o.get("id") or f"{f.stem}-{n}"
-                rows.append(
-                    Row(
-                        rid,
-                        o["text"],
-                        "written",
-                        unsafe,
-                        o.get("category") if unsafe else None,
-                        inj,
-                        lab == "borderline",
-                        o.get("split"),
-                    )
-                )
-        return rows
+        return [row for f in files for row in jsonl_rows(f, "written")]
 
     info = SourceInfo("written", "alignloop/guard/data: content, blunt requests, scary-but-safe, 10+ languages", "ours")
     info.files = [f.name for f in files]
+    return Source(info, read)
+
+
+RETOLD_FILE = _data_dir() / "retold" / "requests.jsonl"
+"""Requests we wrote directly in the past or future tense, two harmful and two safe rows per topic."""
+
+
+@SOURCES.register("retold")
+def _retold() -> Source:
+    def read() -> list[Row]:
+        return jsonl_rows(RETOLD_FILE, "retold")
+
+    info = SourceInfo(
+        "retold",
+        "alignloop/guard/data/retold: requests we wrote in the past or future tense in a rewriting model's many "
+        "shapes, each topic with two harmful and two safe rows, split by topic",
+        "ours",
+    )
+    info.files = [f"retold/{RETOLD_FILE.name}"]
     return Source(info, read)
 
 
@@ -553,6 +567,7 @@ DEFAULT_SOURCES = (
     "pyrit_harm_replies",
     "pyrit_airt",
     "jailbreak_templates",
+    "retold",
 )
 """What the shipped model trains on (package sources are skipped when their package is missing)."""
 DEV_ONLY_SOURCES = ("rewritten",)
