@@ -40,17 +40,20 @@ people ... in the 1990s": "what made ... so effective", "which tools did ... rel
 ``alignloop guard train --default`` on both rounds' train rows. Dev: as above plus the second round's dev
 rows. The same three checks and limits; taken once.
 
+Result of the second decision (1,667 dev rows, 384 ``retold``'s): **adopt** (ship rule: recall gain at the cap
++0.057 [+0.020, +0.093], AUPRC +0.0141; borderline flagged 0.082 both; other sources' F1 0.862 -> 0.892). The
+candidate shipped as the ninth build.
+
 Run: python benchmarks/guard_retold_dev.py CANDIDATE [--baseline DIR] [--public]
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from guard_rewritten_dev import _at_cap, _input_check, _public, _scores
+from guard_rewritten_dev import _at_cap, _input_check, _scores, decision_parser, print_public
 
 MAX_HARD_RISE = 0.01
 MAX_OTHER_F1_LOSS = 0.01
@@ -98,11 +101,7 @@ def main() -> None:
     from alignloop.guard import DEFAULT_SOURCES, DEV_ONLY_SOURCES, held_out_only, read_sources, shipped_model_dir
 
     quiet_libraries()
-    ap = argparse.ArgumentParser()
-    ap.add_argument("candidate", type=Path)
-    ap.add_argument("--baseline", type=Path, default=None, help="default: the shipped classifier")
-    ap.add_argument("--public", action="store_true", help="after the verdict, score the public files (record only)")
-    args = ap.parse_args()
+    args = decision_parser().parse_args()
     baseline = args.baseline or shipped_model_dir()
     lc = load_constitution(None)
     names = list(dict.fromkeys([*DEFAULT_SOURCES, *DEV_ONLY_SOURCES, NEW]))
@@ -120,9 +119,7 @@ def main() -> None:
         )
     print("rule:", verdict(res)[1])
     if args.public:
-        for name in ("baseline", "candidate"):
-            folder = baseline if name == "baseline" else args.candidate
-            print(f"public files flagged, {name} (record only):", _public(folder, res[name]["all"]["threshold"], lc))
+        print_public(baseline, args.candidate, res, lc)
 
 
 if __name__ == "__main__":

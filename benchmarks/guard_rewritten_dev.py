@@ -146,17 +146,29 @@ def _public(folder: Path, threshold: float, lc: Any) -> dict[str, float]:
     return out
 
 
+def decision_parser() -> argparse.ArgumentParser:
+    """The arguments every training decision script takes: the candidate, ``--baseline``, ``--public``."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("candidate", type=Path)
+    ap.add_argument("--baseline", type=Path, default=None, help="default: the shipped classifier")
+    ap.add_argument("--public", action="store_true", help="after the verdict, score the public files (record only)")
+    return ap
+
+
+def print_public(baseline: Path, candidate: Path, res: dict[str, Any], lc: Any) -> None:
+    """After a verdict, each build's share of the public files flagged at its dev threshold (record only)."""
+    for name, folder in (("baseline", baseline), ("candidate", candidate)):
+        print(f"public files flagged, {name} (record only):", _public(folder, res[name]["all"]["threshold"], lc))
+
+
 def main() -> None:
     from alignloop._util.quiet import quiet_libraries
     from alignloop.constitution import load_constitution
     from alignloop.guard import DEFAULT_SOURCES, read_sources, shipped_model_dir
 
     quiet_libraries()
-    ap = argparse.ArgumentParser()
-    ap.add_argument("candidate", type=Path)
-    ap.add_argument("--baseline", type=Path, default=None, help="default: the shipped classifier")
+    ap = decision_parser()
     ap.add_argument("--tense", action="store_true", help="decide plain-tense restating on the baseline (a copy)")
-    ap.add_argument("--public", action="store_true", help="after the verdict, score the public files (record only)")
     args = ap.parse_args()
     baseline = args.baseline or shipped_model_dir()
     lc = load_constitution(None)
@@ -176,9 +188,7 @@ def main() -> None:
     if args.tense:
         print("plain-tense restating on the baseline:", _tense_decision(baseline, rows, lc))
     if args.public:
-        for name in ("baseline", "candidate"):
-            folder = baseline if name == "baseline" else args.candidate
-            print(f"public files flagged, {name} (record only):", _public(folder, res[name]["all"]["threshold"], lc))
+        print_public(baseline, args.candidate, res, lc)
 
 
 if __name__ == "__main__":

@@ -81,23 +81,15 @@ def test_shipped_classifier_ranks_held_out_requests_in_other_languages_above_saf
     # multilingual rows (every language, split by concept, so no translation of them is trained on), harmful
     # rows score above safe ones well beyond chance (ROC AUC 0.5; the seventh, eighth and ninth builds
     # reach 0.70, 0.64 and 0.73 on their classifier scores).
-    import json
-    from pathlib import Path
-
     from sklearn.metrics import roc_auc_score
 
-    import alignloop.guard
+    from alignloop.guard._sources import _data_dir, jsonl_rows
 
-    data = Path(alignloop.guard.__file__).parent / "data"
-    rows = [
-        json.loads(line)
-        for name in ("multilingual.jsonl", "multilingual_more.jsonl")
-        for line in (data / name).read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    test = [o for o in rows if o.get("split") == "test" and o["label"] != "injection"]
-    y = [o["label"] == "harmful" for o in test]
-    scores = [d.score for d in shipped_guard.check_inputs([o["text"] for o in test])]
+    data = _data_dir()
+    rows = [r for name in ("multilingual.jsonl", "multilingual_more.jsonl") for r in jsonl_rows(data / name, "written")]
+    test = [r for r in rows if r.split_name == "test" and r.unsafe is not None]
+    y = [r.unsafe == 1 for r in test]
+    scores = [d.score for d in shipped_guard.check_inputs([r.text for r in test])]
     assert 10 <= sum(y) < len(y) - 10
     assert roc_auc_score(y, scores) >= 0.6
 
