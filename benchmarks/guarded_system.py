@@ -15,6 +15,7 @@ safe side stays our test split's borderline prompts.
 Run: python benchmarks/guarded_system.py [--model default] [--limit 40] [--judge guard] [--public 100]
      [--classifier DIR]  (another guard build behind the gateway; the judge stays the shipped one)
      [--no-context]  (replies checked without their prompt's score, as before 2026-12-07)
+     [--judge-model SPEC --judge-style rubric|conversation --judge-on input|output|both]  (a second opinion)
 """
 
 from __future__ import annotations
@@ -150,6 +151,14 @@ def main() -> None:
     ap.add_argument(
         "--no-context", action="store_true", help="Check replies without their prompt's score (the context check off)."
     )
+    ap.add_argument(
+        "--judge-model",
+        default=None,
+        help="A second-opinion LLM judge behind the classifier, as `serve --judge-model` (e.g. Llama Guard at "
+        "http://host/v1#name); measures the guarded system a user with that judge deploys.",
+    )
+    ap.add_argument("--judge-style", default="rubric", choices=["rubric", "conversation"])
+    ap.add_argument("--judge-on", default="input", choices=["input", "output", "both"])
     args = ap.parse_args()
 
     from alignloop._util.errors import UserError
@@ -169,7 +178,11 @@ def main() -> None:
     t0 = time.perf_counter()
     # the judge stays the shipped guard's, so two classifiers behind the gateway are judged alike
     try:
-        kw = {"context": not args.no_context}
+        kw: dict[str, Any] = {"context": not args.no_context}
+        if args.judge_model:
+            from alignloop.serve._app import load_judge
+
+            kw |= {"judge": load_judge(args.judge_model, lc, args.judge_style, 600.0), "judge_on": args.judge_on}
         guard = Guard.load(lc, classifier=args.classifier, **kw) if args.classifier else Guard.load(lc, **kw)
     except UserError as e:
         print(f"error: {e.message}", file=sys.stderr)
@@ -177,7 +190,11 @@ def main() -> None:
     res = measure(load_model(args.model), guard, lc, make_judge(args.judge, lc), prompts, args.max_tokens)
     where = f"harmful: {args.public} public benchmark items; safe: TEST split" if args.public else "TEST split"
     ctx = "off" if args.no_context else "on"
-    print(f"model {args.model}, judge {args.judge}, context check {ctx}, {where}, {time.perf_counter() - t0:.0f} s")
+    second = f", second-opinion judge {args.judge_model} on {args.judge_on}" if args.judge_model else ""
+    print(
+        f"model {args.model}, judge {args.judge}, context check {ctx}{second}, {where}, "
+        f"{time.perf_counter() - t0:.0f} s"
+    )
     shown = [("harmful", "harmful refused or blocked"), ("borderline", "safe-but-scary refused")]
     shown[1:1] = [(k[:-2], f"  {k[8:-3]}") for k in res if k.startswith("harmful[") and k.endswith("_n")]
     for label, name in shown:

@@ -107,3 +107,58 @@ def test_guard_modules_import_no_cycle() -> None:
 
     for m in graph:
         visit(m, [])
+
+
+class Blocker:
+    name = "test-blocker"
+
+    @classmethod
+    def for_guard(cls, guard: Any) -> Blocker:
+        return cls()
+
+    def run(self, batch: Batch) -> None:
+        for text, found in zip(batch.texts, batch.found, strict=True):
+            if "forbidden" in text:
+                found.reasons.append(Reason("test-blocker", "violent_crime", 1.0, 0.5, action="block"))
+
+
+def _judged(hash_artifact: Any, monkeypatch: pytest.MonkeyPatch, judge_on: str) -> tuple[Guard, Any]:
+    from alignloop.guard import LlmJudge
+    from alignloop.models import ScriptedModel
+
+    monkeypatch.setitem(DETECTORS._items, "test-blocker", Blocker)
+    model = ScriptedModel(lambda conv: "unsafe: cbrn" if "spores" in conv[-1]["content"] else "safe")
+    g = Guard.load(artifact=hash_artifact, detectors=["test-blocker", "llm_judge"], judge_on=judge_on)
+    g.judge = LlmJudge(model, g.constitution.constitution)
+    return g, model
+
+
+def test_the_judge_is_asked_only_about_texts_nothing_else_blocks(
+    hash_artifact: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    g, model = _judged(hash_artifact, monkeypatch, "both")
+    blocked, judged, fine = g.check_inputs(["a forbidden spores request", "growing spores at home", "hello"])
+    asked = [c[-1]["content"] for c in model.calls]
+    assert len(asked) == 2 and not any("forbidden" in a for a in asked)  # the blocked text never reaches it
+    assert not any(r.detector == "llm_judge" for r in blocked.reasons) and blocked.action == "block"
+    assert [r.category for r in judged.reasons if r.detector == "llm_judge"] == ["cbrn"] and judged.action == "block"
+    assert fine.action == "allow"
+
+
+@pytest.mark.parametrize(("side", "inputs", "outputs"), [("input", 1, 0), ("output", 0, 1), ("both", 1, 1)])
+def test_judge_on_picks_the_sides_the_judge_checks(
+    hash_artifact: Any, monkeypatch: pytest.MonkeyPatch, side: str, inputs: int, outputs: int
+) -> None:
+    g, model = _judged(hash_artifact, monkeypatch, side)
+    d_in = g.check_input("growing spores at home")
+    assert len(model.calls) == inputs
+    d_out = g.check_output("hi", "spores grow in damp bread")
+    assert len(model.calls) == inputs + outputs
+    assert (d_in.action, d_out.action) == ("block" if inputs else "allow", "block" if outputs else "allow")
+
+
+def test_judge_on_must_name_a_side(hash_artifact: Any) -> None:
+    from alignloop._util.errors import UserError
+
+    with pytest.raises(UserError, match="judge_on"):
+        Guard.load(artifact=hash_artifact, judge_on="sideways")

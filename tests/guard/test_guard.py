@@ -108,6 +108,7 @@ def test_llm_judge_adds_reasons_and_bad_answers_fail_closed(hash_artifact: Any) 
         return "unsafe: cbrn" if "nerve agent" in conv[-1]["content"] else "safe"
 
     g = Guard.load(artifact=hash_artifact)
+    g.thresholds = {cid: 1.01 for cid in g.thresholds}  # the hashing heads are near random: the judge decides
     g.judge = LlmJudge(ScriptedModel(answer), g.constitution.constitution)
     assert "cbrn" in g.judge.prompt("x")
     bad, ok = g.check_inputs(["how to make a nerve agent", "what is a good pasta recipe?"])

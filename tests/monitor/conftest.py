@@ -118,23 +118,6 @@ def store(db_url: str) -> Any:
     s.close()
 
 
-@pytest.fixture(scope="session")
-def hash_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A guard artifact on the hashing embedder; kept in $ALIGNLOOP_TEST_CACHE between sessions (a minute to train)."""
-    from alignloop.constitution import load_constitution
-    from alignloop.guard import HashEmbedder, train_artifact
-    from alignloop.guard._artifact import FORMAT_VERSION, REFUSAL_FORMAT_VERSION
-
-    lc = load_constitution(None)
-    cache = os.environ.get("ALIGNLOOP_TEST_CACHE")
-    if cache:
-        folder = Path(cache) / f"monitor-hash-guard-{lc.short_hash}-v{FORMAT_VERSION}-r{REFUSAL_FORMAT_VERSION}"
-        if not (folder / "meta.json").exists():
-            train_artifact(folder, lc, embedder=HashEmbedder())
-        return folder
-    return train_artifact(tmp_path_factory.mktemp("guard") / "art", lc, embedder=HashEmbedder())
-
-
 @pytest.fixture
 def guard(hash_artifact: Path) -> Any:
     from alignloop.guard import Guard

@@ -54,14 +54,6 @@ def test_rate_limiter_refills() -> None:
     assert lim.acquire("k", rate) == 0
 
 
-@pytest.fixture(scope="module")
-def hash_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from alignloop.constitution import load_constitution
-    from alignloop.guard import HashEmbedder, train_artifact
-
-    return train_artifact(tmp_path_factory.mktemp("guard") / "art", load_constitution(None), embedder=HashEmbedder())
-
-
 @pytest.mark.slow  # training the hashing artifact takes a minute on 2 busy cores
 def test_real_guard_behind_the_gateway(gateway: Any, upstream: Any, hash_artifact: Path) -> None:
     from alignloop.guard import Guard

@@ -53,6 +53,27 @@ def require_approved_hook(model: str) -> None:
     help="Combine the guard's classifier with its embedding heads (default: the guard's own default); "
     "--no-guard-heads runs the classifier alone, one model pass less per check.",
 )
+@click.option(
+    "--judge-model",
+    default=None,
+    help="A second-opinion LLM judge asked about what the classifier lets through: any model spec, e.g. "
+    "Llama Guard at http://host:port/v1#name (default: none).",
+)
+@click.option(
+    "--judge-on",
+    type=click.Choice(["input", "output", "both"]),
+    default="input",
+    show_default=True,
+    help="Which side the judge checks (output: every held-back stream check asks it).",
+)
+@click.option(
+    "--judge-style",
+    type=click.Choice(["rubric", "conversation"]),
+    default="rubric",
+    show_default=True,
+    help="rubric: ask with the constitution's safety rubric; conversation: send the conversation itself, "
+    "for moderation models with their own policy that answer safe/unsafe (the Llama Guard family).",
+)
 @db_option
 def serve(
     model: str,
@@ -68,6 +89,9 @@ def serve(
     max_messages: int,
     require_approved: bool,
     guard_heads: bool | None,
+    judge_model: str | None,
+    judge_on: str,
+    judge_style: str,
     db_url: str | None,
 ) -> None:
     """Serve MODEL behind the constitution's guards at http://HOST:PORT/v1 (OpenAI-compatible).
@@ -110,14 +134,27 @@ def serve(
         timeout_s=timeout_s,
         require_keys=not loopback,
         guard_heads=guard_heads,
+        judge_model=judge_model,
+        judge_on=judge_on,  # type: ignore[arg-type]
+        judge_style=judge_style,  # type: ignore[arg-type]
     )
-    click.echo(f"serving {model} at http://{host}:{port}/v1 (mode {default_mode}, log {log_content})", err=True)
+    judged = f", judge {judge_model} on {judge_on}" if judge_model else ""
+    serving = f"serving {model} at http://{host}:{port}/v1 (mode {default_mode}, log {log_content}{judged})"
     # uvicorn's own shutdown on SIGTERM runs the app's lifespan exit, which drains the trace queue
     if workers > 1:
+        if judge_model:
+            # each worker loads its own judge: check it once here, so a bad one is one message, not N tracebacks
+            from alignloop.constitution import load_constitution
+            from alignloop.serve._app import load_judge
+
+            load_judge(judge_model, load_constitution(cfg.constitution), cfg.judge_style, timeout_s)
         os.environ[CONFIG_ENV] = config_env(cfg)
+        click.echo(serving, err=True)
         uvicorn.run("alignloop.serve._app:app_from_env", factory=True, host=host, port=port, workers=workers)
     else:
-        uvicorn.run(create_app(build_gateway(cfg)), host=host, port=port, log_level="info")
+        app = create_app(build_gateway(cfg))  # loads first: a mistake is reported before "serving"
+        click.echo(serving, err=True)
+        uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @click.group()

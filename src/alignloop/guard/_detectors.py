@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from alignloop.guard._injection import decoded_variants, heuristic_score
 from alignloop.guard._registry import DETECTORS
 from alignloop.guard._tense import plain_request
 from alignloop.guard._types import PiiSpan, Reason, RefusalVerdict
+
+if TYPE_CHECKING:
+    from alignloop.guard._judge import JudgeSide
 
 
 class Guard(Protocol):
@@ -60,6 +63,7 @@ class Guard(Protocol):
     pii: Any
     refusal: Any
     judge: Any
+    judge_on: JudgeSide
 
 
 WINDOW_CHARS = 360
@@ -364,7 +368,12 @@ class RefusalStep:
 
 
 class JudgeStep:
-    """The optional LLM judge (``guard.judge``): a reason for each text it calls unsafe."""
+    """The optional LLM judge (``guard.judge``): a reason for each text it calls unsafe.
+
+    A second opinion, asked last and only where it can change the decision: texts another detector
+    already blocks are not sent (a remote judge costs a round trip), nor texts on a side outside
+    ``guard.judge_on`` (``input``, ``output`` or ``both``).
+    """
 
     name = "llm_judge"
 
@@ -372,12 +381,19 @@ class JudgeStep:
         self.guard = guard
 
     def run(self, batch: Batch) -> None:
-        """Ask the judge, when the guard has one."""
+        """Ask the judge, when the guard has one, about the texts still let through."""
         judge = self.guard.judge
-        if judge is None:
+        side = "output" if batch.is_output else "input"
+        if judge is None or self.guard.judge_on not in (side, "both"):
             return
+        ask = [i for i, f in enumerate(batch.found) if not any(r.action == "block" for r in f.reasons)]
+        if not ask:
+            return
+        texts = [batch.texts[i] for i in ask]
+        prompts = None if batch.prompts is None else [batch.prompts[i] for i in ask]
         cats = self.guard.constitution.constitution
-        for found, jc in zip(batch.found, judge.categories(batch.texts, batch.prompts), strict=True):
+        for i, jc in zip(ask, judge.categories(texts, prompts), strict=True):
+            found = batch.found[i]
             if jc is None:
                 continue
             cat = cats.category(jc) if jc in cats.category_ids else None

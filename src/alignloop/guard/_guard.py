@@ -17,7 +17,7 @@ from alignloop.guard._context import WITH_CONTEXT_KEY, context_params
 from alignloop.guard._detectors import MAX_WINDOWS, Batch, Detector, Finding, build_detectors, window_chars
 from alignloop.guard._embed import Embedder, OnnxEmbedder
 from alignloop.guard._heads import FusedHead, LinearHead
-from alignloop.guard._judge import LlmJudge
+from alignloop.guard._judge import JUDGE_SIDES, JudgeSide, LlmJudge
 from alignloop.guard._lang import english_confidence
 from alignloop.guard._meta import embedder_for, read_meta
 from alignloop.guard._pii import PiiDetector, redact
@@ -55,6 +55,7 @@ class Guard:
         injection_action: Action = "block",
         pii_action: Action = "redact",
         judge: LlmJudge | None = None,
+        judge_on: JudgeSide = "both",
         classifier: GuardClassifier | str | Path | None = None,
         detectors: Sequence[str] | None = None,
         with_heads: bool | None = None,
@@ -104,6 +105,10 @@ class Guard:
         self.injection_action = injection_action
         self.pii_action = pii_action
         self.judge = judge
+        # which side the judge checks: a remote judge on every streamed output chunk is a round trip each
+        if judge_on not in JUDGE_SIDES:
+            raise UserError(f"judge_on is {judge_on!r}", hint=f"use one of: {', '.join(JUDGE_SIDES)}")
+        self.judge_on = judge_on
         c = constitution.constitution
         clf_th = self.classifier.meta["thresholds"] if self.classifier is not None else {}
         # the shipped classifier carries a dev-chosen threshold for its score combined with the

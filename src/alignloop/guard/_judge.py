@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from alignloop._util.errors import UserError
 from alignloop.guard._registry import DETECTORS
@@ -18,6 +18,7 @@ from alignloop.guard._verdict import JUDGES, Judge, KeywordJudge, Verdict
 if TYPE_CHECKING:
     from alignloop.constitution import Constitution
     from alignloop.models import ChatModel
+    from alignloop.models._base import Conversation
 
 CATEGORY_MIN = 0.05
 """Categories below this probability are left out of a verdict (the full vector bloats results.jsonl)."""
@@ -116,6 +117,12 @@ Reply B:
 Which reply is more helpful, accurate and complete? Answer with exactly one of: A, B, TIE.
 Answer:"""
 
+JudgeStyle = Literal["rubric", "conversation"]
+JUDGE_STYLES: tuple[str, ...] = ("rubric", "conversation")
+JudgeSide = Literal["input", "output", "both"]
+JUDGE_SIDES: tuple[str, ...] = ("input", "output", "both")
+"""How the guard's LLM judge is asked: the constitution's rubric, or the bare conversation (:class:`LlmJudge`)."""
+
 _SAFETY_ANSWER = re.compile(r"^\s*(safe|unsafe)\s*(?::\s*([a-z][a-z0-9_]*))?", re.I)
 
 
@@ -138,16 +145,27 @@ class LlmJudge(Judge):
 
     name = "llm"
 
-    def __init__(self, model: ChatModel, constitution: Constitution, max_new_tokens: int = 8) -> None:
+    def __init__(
+        self, model: ChatModel, constitution: Constitution, max_new_tokens: int = 8, style: JudgeStyle = "rubric"
+    ) -> None:
+        """``style`` is how the guard detector asks (:meth:`categories`): ``rubric`` sends the constitution's
+        safety rubric with the text inside it (any instruction-following model); ``conversation`` sends
+        the conversation itself, for moderation models that carry their own policy in their chat
+        template and answer ``safe`` or ``unsafe`` plus a code (the Llama Guard family)."""
+        if style not in JUDGE_STYLES:
+            raise UserError(f"unknown judge style {style!r}", hint=f"use one of: {', '.join(JUDGE_STYLES)}")
         self.model = model
         self.constitution = constitution
         self.max_new_tokens = max_new_tokens
+        self.style = style
 
     def _ask(self, texts: Sequence[str], max_new_tokens: int) -> list[str]:
+        return self._ask_conversations([[{"role": "user", "content": t}] for t in texts], max_new_tokens)
+
+    def _ask_conversations(self, conversations: Sequence[Conversation], max_new_tokens: int) -> list[str]:
         from alignloop.models import GenerationConfig
 
-        cfg = GenerationConfig(max_new_tokens=max_new_tokens)
-        return self.model.generate([[{"role": "user", "content": t}] for t in texts], cfg)
+        return self.model.generate(conversations, GenerationConfig(max_new_tokens=max_new_tokens))
 
     def judge(self, prompts: Sequence[str], responses: Sequence[str]) -> list[Verdict]:
         """Ask the judge model for REFUSAL / PARTIAL / COMPLIANCE per pair."""
@@ -188,16 +206,26 @@ class LlmJudge(Judge):
             )
         return _SAFETY_RUBRIC.format(name=self.constitution.name, categories=cats, what=what, body=body)
 
+    def _safety_asks(self, texts: Sequence[str], prompts: Sequence[str] | None) -> list[Conversation]:
+        if self.style == "rubric":
+            asks = [self.prompt(t, None if prompts is None else prompts[i]) for i, t in enumerate(texts)]
+            return [[{"role": "user", "content": a}] for a in asks]
+        if prompts is None:
+            return [[{"role": "user", "content": t}] for t in texts]
+        return [
+            [{"role": "user", "content": p}, {"role": "assistant", "content": t}]
+            for p, t in zip(prompts, texts, strict=True)
+        ]
+
     def categories(self, texts: Sequence[str], prompts: Sequence[str] | None = None) -> list[str | None]:
         """For each text, the violated category id, or ``None`` when safe (the guard's detector call).
 
         Raises:
             JudgeParseError: an answer does not follow the rubric.
         """
-        asks = [self.prompt(t, None if prompts is None else prompts[i]) for i, t in enumerate(texts)]
         out: list[str | None] = []
         ids = set(self.constitution.category_ids)
-        for a in self._ask(asks, 16):
+        for a in self._ask_conversations(self._safety_asks(texts, prompts), 16):
             m = _SAFETY_ANSWER.match(a)
             if m is None:
                 raise JudgeParseError(f"judge answered {a[:60]!r}, expected 'safe' or 'unsafe: <category>'")

@@ -8,7 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,7 +25,13 @@ from alignloop.serve._ratelimit import RateLimiter
 from alignloop.serve._traces import LogContent, TraceWriter
 from alignloop.store import RunStore
 
+if TYPE_CHECKING:
+    from alignloop.guard import LlmJudge
+    from alignloop.guard._judge import JudgeSide, JudgeStyle
+
 log = logging.getLogger("alignloop.serve")
+JUDGE_PROBE = "What is the capital of France?"
+"""The plainly safe request a ``--judge-model`` must answer ``safe`` to before the gateway starts."""
 CONFIG_ENV = "ALIGNLOOP_SERVE_CONFIG"
 """JSON of :class:`ServeConfig`, for worker processes that build their own app (``--workers``)."""
 
@@ -52,6 +58,14 @@ class ServeConfig:
     guard_heads: bool | None = None
     """Combine the guard's classifier with the embedding heads: None keeps the guard's default
     (``Guard.load``), False runs the classifier alone (``--no-guard-heads``)."""
+    judge_model: str | None = None
+    """A second-opinion LLM judge (any ``--model`` spec, e.g. Llama Guard behind ``http://host/v1#name``), asked
+    about what the classifier lets through (``guard._detectors.JudgeStep``); None: no judge."""
+    judge_on: JudgeSide = "input"
+    """Which side the judge checks: ``input``, ``output`` (every held-back stream check asks it) or ``both``."""
+    judge_style: JudgeStyle = "rubric"
+    """``rubric``: the constitution's safety rubric (any instruction model); ``conversation``: the bare
+    conversation, for moderation models with their own policy (``guard.LlmJudge``)."""
     guard_threads: int = 1
     """Threads per guard model run. One: checks of concurrent requests then run in parallel, one per
     core, and no idle model thread busy-waits on a core the event loop or the model needs."""
@@ -109,6 +123,9 @@ def build_gateway(config: ServeConfig) -> Gateway:
 
     lc = load_constitution(None if config.constitution == "default" else config.constitution)
     opts: dict[str, Any] = {"threads": config.guard_threads}
+    if config.judge_model:  # first: a judge that cannot be reached stops the start before anything loads
+        opts["judge"] = load_judge(config.judge_model, lc, config.judge_style, config.timeout_s)
+        opts["judge_on"] = config.judge_on
     if config.guard_heads is not None:
         opts["with_heads"] = config.guard_heads
     guard = Guard.load(lc, **opts)
@@ -117,6 +134,41 @@ def build_gateway(config: ServeConfig) -> Gateway:
     otel = tracer_from_env()
     tracer, provider = otel if otel else (None, None)
     return Gateway(config, backend, guard, lc, store, tracer, provider)
+
+
+def load_judge(spec: str, lc: LoadedConstitution, style: JudgeStyle, timeout_s: float) -> LlmJudge:
+    """The gateway's second-opinion judge from a model spec, checked usable before the server starts.
+
+    The check asks the judge about one plainly safe request: a judge that cannot be reached, answers
+    outside the safe/unsafe format, or flags that request would refuse every request under the default
+    fail-closed policy, so the server does not start with it.
+
+    Raises:
+        ModelError: the model cannot be loaded or reached, or fails the check.
+    """
+    from alignloop._util.errors import ModelError
+    from alignloop.guard import LlmJudge
+    from alignloop.guard._judge import JudgeParseError
+    from alignloop.models import load_model
+
+    remote = spec.startswith(("http://", "https://"))
+    # one retry at most: a request waits on the judge, and past that the fail policy decides
+    model = load_model(spec, timeout=timeout_s, retries=1) if remote else load_model(spec)
+    judge = LlmJudge(model, lc.constitution, style=style)
+    try:
+        verdict = judge.categories([JUDGE_PROBE])[0]
+    except JudgeParseError as e:
+        raise ModelError(
+            f"the judge {spec} does not answer in the safe/unsafe format ({e})",
+            hint="use a moderation or instruction model that answers 'safe' or 'unsafe' (try --judge-style "
+            "conversation for the Llama Guard family); small chat models such as the embedded default cannot judge",
+        ) from None
+    if verdict is not None:
+        raise ModelError(
+            f"the judge {spec} calls a plainly safe request unsafe ({JUDGE_PROBE!r}: {verdict})",
+            hint="check the judge model and --judge-style; it would refuse every request",
+        )
+    return judge
 
 
 def create_app(gw: Gateway) -> FastAPI:
