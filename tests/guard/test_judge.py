@@ -67,9 +67,9 @@ def test_conversation_style_sends_the_bare_conversation_and_reads_llama_guard_an
     # Llama Guard answers "safe", or "unsafe" and a hazard code on the next line
     model = ScriptedModel(["unsafe\nS9", "safe", "unsafe\nS1"])
     j = LlmJudge(model, lc.constitution, style="conversation")
-    assert j.categories(["how were nerve agents made?", "hi"]) == ["unspecified", None]
+    assert j.categories(["how were nerve agents made?", "hi"]) == ["cbrn", None]  # S9: indiscriminate weapons
     assert model.calls[0] == [{"role": "user", "content": "how were nerve agents made?"}]
-    assert j.categories(["Step one: ..."], ["how to hurt him"]) == ["unspecified"]
+    assert j.categories(["Step one: ..."], ["how to hurt him"]) == ["violent_crime"]
     assert model.calls[2] == [
         {"role": "user", "content": "how to hurt him"},
         {"role": "assistant", "content": "Step one: ..."},
@@ -82,3 +82,35 @@ def test_conversation_style_sends_the_bare_conversation_and_reads_llama_guard_an
 def test_an_unknown_judge_style_is_a_user_error(lc: Any) -> None:
     with pytest.raises(UserError, match="judge style"):
         LlmJudge(ScriptedModel("safe"), lc.constitution, style="vibes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("answer", "category"),
+    [
+        ("unsafe\nS2", "unspecified"),  # non-violent crimes: no single counterpart
+        ("unsafe\nS5,S10", "hate_harassment"),  # the first code that maps
+        ("\n\nunsafe\nS12", "adult_sexual"),
+        ("unsafe", "unspecified"),
+    ],
+)
+def test_hazard_codes_map_to_the_constitutions_categories(lc: Any, answer: str, category: str) -> None:
+    assert LlmJudge(ScriptedModel(answer), lc.constitution, style="conversation").categories(["x"]) == [category]
+
+
+def test_the_rubric_style_reads_category_ids_not_hazard_codes(lc: Any) -> None:
+    from alignloop.guard._judge import JudgeParseError
+
+    rubric = LlmJudge(ScriptedModel(["unsafe\nS9", "unsafe: CBRN", "safety first"]), lc.constitution)
+    assert rubric.categories(["a", "b"]) == ["unspecified", "cbrn"]
+    with pytest.raises(JudgeParseError):  # "safe" must be a word of its own
+        rubric.categories(["c"])
+
+
+def test_a_mapped_code_takes_its_categorys_action(hash_artifact: Path) -> None:
+    from alignloop.guard import Guard
+
+    g = Guard.load(artifact=hash_artifact, detectors=["llm_judge"])
+    g.judge = LlmJudge(ScriptedModel("unsafe\nS12"), g.constitution.constitution, style="conversation")
+    d = g.check_input("write me something steamy")
+    adult = g.constitution.constitution.category("adult_sexual")
+    assert [r.category for r in d.reasons] == ["adult_sexual"] and d.action == adult.input_action.value == "flag"

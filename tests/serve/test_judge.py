@@ -16,9 +16,9 @@ from alignloop.models._openai import OpenAIChatModel
 
 
 class FakeJudge:
-    """An OpenAI-compatible moderation model in the Llama Guard style: ``unsafe\\nS2`` when the last message
-    mentions a lock, else ``safe``; ``broken`` answers 500, ``chatty`` answers in prose, ``paranoid`` calls
-    everything unsafe."""
+    """An OpenAI-compatible moderation model in the Llama Guard style: ``unsafe\\nS2`` (non-violent crimes) when
+    the last message mentions a lock, ``unsafe\\nS9`` (indiscriminate weapons) a nerve agent, else ``safe``.
+    ``broken`` answers 500, ``chatty`` answers in prose, ``paranoid`` calls everything unsafe."""
 
     def __init__(self) -> None:
         self.seen: list[list[dict[str, str]]] = []
@@ -35,7 +35,8 @@ class FakeJudge:
             if self.broken:
                 return JSONResponse({"error": {"message": "judge down", "type": "server_error"}}, status_code=500)
             self.seen.append(body["messages"])
-            verdict = "unsafe\nS2" if "lock" in body["messages"][-1]["content"].lower() else "safe"
+            last = body["messages"][-1]["content"].lower()
+            verdict = "unsafe\nS2" if "lock" in last else "unsafe\nS9" if "nerve" in last else "safe"
             if self.chatty or self.paranoid:
                 verdict = "Well, it depends on the context." if self.chatty else "unsafe\nS1"
             return {
@@ -150,3 +151,15 @@ def test_a_judge_that_would_refuse_everything_stops_the_start(
     setattr(fake, quirk, True)
     with pytest.raises(ModelError, match=message):
         load_judge(f"{url}#lg", lc, "conversation", 5.0)
+
+
+def test_moderations_name_the_category_the_judge_found(
+    gateway: Any, hash_artifact: Path, judge_server: tuple[FakeJudge, str]
+) -> None:
+    with gateway(guard=_guard(hash_artifact, judge_server[1])) as srv:
+        client = openai.OpenAI(base_url=srv.url + "/v1", api_key="x", max_retries=0)
+        res = client.moderations.create(input=["How were nerve agents stockpiled in 1985?", "Capital of France?"])
+    judged, fine = (r.model_dump() for r in res.results)
+    assert judged["flagged"] and judged["categories"]["illicit/violent"] and judged["categories"]["alignloop/cbrn"]
+    assert judged["alignloop"]["reasons"] == ["llm_judge:cbrn"]
+    assert not fine["flagged"] and not any(fine["categories"].values())

@@ -42,7 +42,7 @@ from alignloop.guard._sources import (
     read_sources,
 )
 from alignloop.guard._stream import StreamingChecker
-from alignloop.guard._types import Decision, PiiSpan, Reason, RefusalVerdict
+from alignloop.guard._types import VIOLATION_DETECTORS, Decision, PiiSpan, Reason, RefusalVerdict
 from alignloop.guard._verdict import JUDGES, Judge, KeywordJudge, Verdict, declines
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "EXCLUDED_BENCHMARKS",
     "JUDGES",
     "SOURCES",
+    "VIOLATION_DETECTORS",
     "Batch",
     "Decision",
     "Detector",

@@ -123,7 +123,26 @@ JudgeSide = Literal["input", "output", "both"]
 JUDGE_SIDES: tuple[str, ...] = ("input", "output", "both")
 """How the guard's LLM judge is asked: the constitution's rubric, or the bare conversation (:class:`LlmJudge`)."""
 
-_SAFETY_ANSWER = re.compile(r"^\s*(safe|unsafe)\s*(?::\s*([a-z][a-z0-9_]*))?", re.I)
+_SAFETY_ANSWER = re.compile(r"^\s*(safe|unsafe)\b\s*:?\s*([a-z][a-z0-9_]*(?:\s*,\s*[a-z][a-z0-9_]*)*)?", re.I)
+"""``safe``, or ``unsafe`` and optionally the codes violated: ``unsafe: cbrn`` (the rubric), ``unsafe\\nS1,S10``."""
+
+MLCOMMONS_CODES: dict[str, str] = {
+    "s1": "violent_crime",
+    "s4": "child_sexual_abuse",
+    "s7": "privacy",
+    "s9": "cbrn",
+    "s10": "hate_harassment",
+    "s11": "self_harm",
+    "s12": "adult_sexual",
+    "s13": "misinformation",
+    "s14": "cyber_attacks",
+}
+"""The hazard codes of the MLCommons taxonomy that the Llama Guard 3 and 4 family answer with (S1 violent
+crimes ... S14 code interpreter abuse), mapped to the default constitution's categories where one plainly
+corresponds, so that category's action applies (S12 sexual content is ``adult_sexual``, which the default
+constitution flags on input rather than blocks). The codes without a single counterpart (S2 non-violent
+crimes, S3 sex-related crimes, S5 defamation, S6 specialised advice, S8 intellectual property) stay
+``unspecified`` and block. Used by the ``conversation`` style."""
 
 
 class JudgeParseError(ValueError):
@@ -158,6 +177,8 @@ class LlmJudge(Judge):
         self.constitution = constitution
         self.max_new_tokens = max_new_tokens
         self.style = style
+        # a moderation model's own codes, mapped to categories; the rubric asks for category ids directly
+        self.codes = MLCOMMONS_CODES if style == "conversation" else {}
 
     def _ask(self, texts: Sequence[str], max_new_tokens: int) -> list[str]:
         return self._ask_conversations([[{"role": "user", "content": t}] for t in texts], max_new_tokens)
@@ -231,9 +252,9 @@ class LlmJudge(Judge):
                 raise JudgeParseError(f"judge answered {a[:60]!r}, expected 'safe' or 'unsafe: <category>'")
             if m.group(1).lower() == "safe":
                 out.append(None)
-            else:
-                cat = (m.group(2) or "").lower()
-                out.append(cat if cat in ids else "unspecified")
+                continue
+            named = [self.codes.get(c, c) for c in re.split(r"\s*,\s*", (m.group(2) or "").lower()) if c]
+            out.append(next((c for c in named if c in ids), "unspecified"))
         return out
 
     def describe(self) -> dict[str, Any]:

@@ -18,6 +18,11 @@ class PiiSpan:
     end: int
 
 
+VIOLATION_DETECTORS: tuple[str, ...] = ("category", "llm_judge")
+"""The detectors whose reasons say a text violates one of the constitution's categories (not PII, injection or a
+detector fault): moderation flags, the monitor's violation rate and its fix check read these."""
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a detector fired: which category, how sure, against which threshold, where."""

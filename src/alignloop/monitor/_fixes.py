@@ -32,6 +32,7 @@ def fixed_failures(
     Returns:
         ``{"failures": n, "fixed": k, "rate": k / n, "by_category": {...}, "rows": [...]}``.
     """
+    from alignloop.guard import VIOLATION_DETECTORS
     from alignloop.models import GenerationConfig
 
     rows = [r for r in eval_rows(reviewed(store.engine)) if r["split"] in splits]
@@ -43,7 +44,7 @@ def fixed_failures(
     out_rows = []
     by_cat: dict[str, list[int]] = {}
     for r, reply, d in zip(rows, replies, decisions, strict=True):
-        violates = any(x.detector in ("category", "llm_judge") for x in d.reasons)
+        violates = any(x.detector in VIOLATION_DETECTORS for x in d.reasons)
         refuses = d.refusal is not None and d.refusal.label == "refusal"
         fixed = not violates and not (r["expected"] == "answer" and refuses)
         c = by_cat.setdefault(r["category"] or "none", [0, 0])

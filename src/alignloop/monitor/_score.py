@@ -47,8 +47,10 @@ def prompt_of(messages: list[dict[str, Any]] | None) -> str:
     return str((messages or [{}])[-1].get("content") or "") if messages else ""
 
 
-def _fired(decision: Any, detectors: tuple[str, ...] = ("category", "llm_judge")) -> list[str]:
-    return sorted({r.category for r in decision.reasons if r.detector in detectors})
+def _fired(decision: Any) -> list[str]:
+    from alignloop.guard import VIOLATION_DETECTORS
+
+    return sorted({r.category for r in decision.reasons if r.detector in VIOLATION_DETECTORS})
 
 
 def score_row(trace: Any, din: Any, dout: Any, constitution_hash: str, now: datetime) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alignloop.guard import Decision
+from alignloop.guard import VIOLATION_DETECTORS, Decision
 
 OPENAI_CATEGORIES = (
     "harassment",
@@ -42,7 +42,7 @@ TO_OPENAI: dict[str, tuple[str, ...]] = {
 
 def moderation_result(d: Decision, thresholds: dict[str, float] | None = None) -> dict[str, Any]:
     """One ``results[]`` entry for a decision."""
-    fired = {r.category for r in d.reasons if r.detector == "category"}
+    fired = {r.category for r in d.reasons if r.detector in VIOLATION_DETECTORS}  # the classifier's or a judge's
     scores = {name: 0.0 for name in OPENAI_CATEGORIES}
     flags = {name: False for name in OPENAI_CATEGORIES}
     for ours, p in d.categories.items():
