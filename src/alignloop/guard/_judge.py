@@ -119,9 +119,10 @@ Answer:"""
 
 JudgeStyle = Literal["rubric", "conversation"]
 JUDGE_STYLES: tuple[str, ...] = ("rubric", "conversation")
+"""How the guard's LLM judge is asked: the constitution's rubric, or the bare conversation (:class:`LlmJudge`)."""
 JudgeSide = Literal["input", "output", "both"]
 JUDGE_SIDES: tuple[str, ...] = ("input", "output", "both")
-"""How the guard's LLM judge is asked: the constitution's rubric, or the bare conversation (:class:`LlmJudge`)."""
+"""Which checks ask the guard's LLM judge (``Guard(judge_on=...)``)."""
 
 _SAFETY_ANSWER = re.compile(r"^\s*(safe|unsafe)\b\s*:?\s*([a-z][a-z0-9_]*(?:\s*,\s*[a-z][a-z0-9_]*)*)?", re.I)
 """``safe``, or ``unsafe`` and optionally the codes violated: ``unsafe: cbrn`` (the rubric), ``unsafe\\nS1,S10``."""
