@@ -178,3 +178,27 @@ def gateway(upstream: tuple[Upstream, str], db_url: str, fake_guard: FakeGuard) 
         return srv
 
     return start
+
+
+@pytest.fixture
+def serve_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """``serve_config(*flags)`` runs ``alignloop serve`` with ``flags`` (no server starts) and returns the
+    :class:`ServeConfig` it built the gateway from."""
+    import uvicorn
+    from click.testing import CliRunner
+
+    import alignloop.serve as serve
+    from alignloop.cli import cli
+
+    seen: list[Any] = []
+    monkeypatch.setattr(serve, "build_gateway", lambda cfg: seen.append(cfg))
+    monkeypatch.setattr(serve, "create_app", lambda gw: None)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+
+    def run(*flags: str) -> Any:
+        url = f"sqlite:///{tmp_path / 'k.db'}"
+        r = CliRunner().invoke(cli, ["serve", "--model", "http://127.0.0.1:9/v1#m", "--db", url, *flags])
+        assert r.exit_code == 0, r.output
+        return seen[-1]
+
+    return run

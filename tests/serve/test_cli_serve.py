@@ -16,11 +16,9 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alignloop.cli import cli
 from alignloop.store import RunStore, TraceRow
 
 
@@ -71,18 +69,6 @@ def test_serve_contract_and_sigterm_drain(upstream: Any, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(("flag", "heads"), [([], None), (["--no-guard-heads"], False), (["--guard-heads"], True)])
-def test_serve_guard_heads_option_reaches_the_config(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: list[str], heads: bool | None
-) -> None:
-    import uvicorn
-
-    import alignloop.serve as serve
-
-    seen: list[Any] = []
-    monkeypatch.setattr(serve, "build_gateway", lambda cfg: seen.append(cfg))
-    monkeypatch.setattr(serve, "create_app", lambda gw: None)
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
-    url = f"sqlite:///{tmp_path / 'k.db'}"
-    r = CliRunner().invoke(cli, ["serve", "--model", "http://127.0.0.1:9/v1#m", "--db", url, *flag])
-    assert r.exit_code == 0, r.output
-    assert seen[0].guard_heads is heads and seen[0].guard_threads == 1
+def test_serve_guard_heads_option_reaches_the_config(serve_config: Any, flag: list[str], heads: bool | None) -> None:
+    cfg = serve_config(*flag)
+    assert cfg.guard_heads is heads and cfg.guard_threads == 1

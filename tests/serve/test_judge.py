@@ -113,23 +113,13 @@ def test_serve_with_an_unreachable_judge_exits_2_with_one_message(
     assert e.value.code == 2 and "cannot connect to http://127.0.0.1:9/v1" in err and "Traceback" not in err
 
 
-def test_serve_judge_options_reach_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
-    from click.testing import CliRunner
-
-    import alignloop.serve as serve
-    from alignloop.cli import cli
-
-    seen: list[Any] = []
-    monkeypatch.setattr(serve, "build_gateway", lambda cfg: seen.append(cfg))
-    monkeypatch.setattr(serve, "create_app", lambda gw: None)
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
-    args = ["serve", "--model", "http://127.0.0.1:9/v1#m", "--db", f"sqlite:///{tmp_path / 'k.db'}"]
-    extra = ["--judge-model", "http://127.0.0.1:9/v1#lg", "--judge-on", "both", "--judge-style", "conversation"]
-    assert CliRunner().invoke(cli, args).exit_code == 0
-    assert CliRunner().invoke(cli, args + extra).exit_code == 0
-    assert (seen[0].judge_model, seen[0].judge_on, seen[0].judge_style) == (None, "input", "rubric")
-    assert (seen[1].judge_model, seen[1].judge_on, seen[1].judge_style) == (
+def test_serve_judge_options_reach_the_config(serve_config: Any) -> None:
+    plain = serve_config()
+    judged = serve_config(
+        "--judge-model", "http://127.0.0.1:9/v1#lg", "--judge-on", "both", "--judge-style", "conversation"
+    )
+    assert (plain.judge_model, plain.judge_on, plain.judge_style) == (None, "input", "rubric")
+    assert (judged.judge_model, judged.judge_on, judged.judge_style) == (
         "http://127.0.0.1:9/v1#lg",
         "both",
         "conversation",
