@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from alignloop._util.errors import UserError
 from alignloop.guard._registry import DETECTORS
@@ -118,10 +118,10 @@ Which reply is more helpful, accurate and complete? Answer with exactly one of: 
 Answer:"""
 
 JudgeStyle = Literal["rubric", "conversation"]
-JUDGE_STYLES: tuple[str, ...] = ("rubric", "conversation")
+JUDGE_STYLES: tuple[str, ...] = get_args(JudgeStyle)
 """How the guard's LLM judge is asked: the constitution's rubric, or the bare conversation (:class:`LlmJudge`)."""
 JudgeSide = Literal["input", "output", "both"]
-JUDGE_SIDES: tuple[str, ...] = ("input", "output", "both")
+JUDGE_SIDES: tuple[str, ...] = get_args(JudgeSide)
 """Which checks ask the guard's LLM judge (``Guard(judge_on=...)``)."""
 
 _SAFETY_ANSWER = re.compile(r"^\s*(safe|unsafe)\b\s*:?\s*([a-z][a-z0-9_]*(?:\s*,\s*[a-z][a-z0-9_]*)*)?", re.I)
